@@ -1,0 +1,1 @@
+INSERT INTO meta.warehouse VALUES (?, ?, ?, ?, ?, ?::DATE)

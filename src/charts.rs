@@ -1,0 +1,147 @@
+//! Charts rendered server-side with plotters as SVG: no fonts or system libraries needed, text drawn by the browser.
+//!
+//! Colours come from the Okabe–Ito palette, which stays distinguishable under the common colour-vision
+//! deficiencies. Text is drawn in `currentColor`, so an inlined chart follows the page's light or dark theme.
+
+use crate::privacy::Guarded;
+use plotters::prelude::*;
+
+/// Okabe–Ito blue, the primary series colour.
+pub const BLUE: RGBColor = RGBColor(0x00, 0x72, 0xB2);
+/// Okabe–Ito grey, for suppressed cells.
+pub const GREY: RGBColor = RGBColor(0x99, 0x99, 0x99);
+
+/// Chart rendering failed (a plotters drawing error).
+#[derive(Debug, thiserror::Error)]
+#[error("chart rendering failed: {0}")]
+pub struct ChartError(String);
+
+fn draw_err<E: std::fmt::Debug>(e: E) -> ChartError {
+    ChartError(format!("{e:?}"))
+}
+
+/// A vertical bar chart of people per region, largest first. Suppressed regions get a grey stub and are named in
+/// the description.
+pub fn population_by_region(guarded: &Guarded<String>) -> Result<String, ChartError> {
+    let mut bars: Vec<(&str, Option<u64>)> =
+        guarded.cells.iter().map(|c| (c.label.as_str(), c.count)).collect();
+    bars.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let max = bars.iter().filter_map(|b| b.1).max().unwrap_or(1).max(1);
+    let (width, height) = (960u32, 420u32);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        let n = bars.len() as u32;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .x_label_area_size(34)
+            .y_label_area_size(70)
+            .build_cartesian_2d((0..n.max(1)).into_segmented(), 0u64..(max + max / 10))
+            .map_err(draw_err)?;
+        let labels: Vec<&str> = bars.iter().map(|b| b.0).collect();
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(bars.len().max(1))
+            .x_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => {
+                    labels.get(*i as usize).copied().unwrap_or_default().to_owned()
+                }
+                SegmentValue::Last => String::new(),
+            })
+            .x_label_style(("sans-serif", 11))
+            .y_desc("people")
+            .y_label_formatter(&|v| thousands(*v))
+            .light_line_style(RGBColor(0xdd, 0xdd, 0xdd))
+            .draw()
+            .map_err(draw_err)?;
+        let stub = (max / 60).max(1);
+        chart
+            .draw_series(bars.iter().enumerate().map(|(i, (_, count))| {
+                let i = i as u32;
+                let (value, color) = match count {
+                    Some(c) => (*c, BLUE.filled()),
+                    None => (stub, GREY.filled()),
+                };
+                let mut bar = Rectangle::new(
+                    [(SegmentValue::Exact(i), 0), (SegmentValue::Exact(i + 1), value)],
+                    color,
+                );
+                bar.set_margin(0, 0, 2, 2);
+                bar
+            }))
+            .map_err(draw_err)?;
+        root.present().map_err(draw_err)?;
+    }
+    let suppressed: Vec<&str> = bars.iter().filter(|b| b.1.is_none()).map(|b| b.0).collect();
+    let mut description = format!(
+        "Bank customers per region, largest first; the largest region has {} people.",
+        thousands(max)
+    );
+    if !suppressed.is_empty() {
+        description.push_str(&format!(
+            " Suppressed (fewer than {} people, or needed to protect such a group): {}.",
+            guarded.k,
+            suppressed.join(", ")
+        ));
+    }
+    Ok(accessible(svg, "Population by region", &description))
+}
+
+/// Adds `role`, `<title>` and `<desc>` to a plotters SVG, and lets its text follow the page colour.
+fn accessible(svg: String, title: &str, description: &str) -> String {
+    let svg = svg.replace("fill=\"#000000\"", "fill=\"currentColor\"").replace("stroke=\"#000000\"", "stroke=\"currentColor\"");
+    let Some(open_end) = svg.find("<svg").and_then(|start| svg[start..].find('>').map(|end| start + end)) else {
+        return svg;
+    };
+    let (head, rest) = svg.split_at(open_end);
+    format!(
+        "{head} role=\"img\" aria-labelledby=\"chart-title chart-desc\"><title id=\"chart-title\">{}</title><desc id=\"chart-desc\">{}</desc>{}",
+        escape(title),
+        escape(description),
+        &rest[1..]
+    )
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// 1234567 → "1,234,567".
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::privacy::KGuard;
+
+    #[test]
+    fn thousands_groups_digits() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn population_chart_is_accessible_svg_and_names_suppressed_regions() {
+        let guarded = KGuard::default().counts(vec![("OH".to_owned(), 500), ("TX".to_owned(), 900), ("WY".to_owned(), 3)]);
+        let svg = population_by_region(&guarded).unwrap();
+        assert!(svg.starts_with("<svg"));
+        assert!(svg.contains("<title id=\"chart-title\">Population by region</title>"));
+        assert!(svg.contains("Suppressed"));
+        assert!(svg.contains("WY"));
+        assert!(svg.contains("currentColor"));
+        assert!(!svg.contains("#000000"));
+    }
+}

@@ -1,0 +1,155 @@
+//! The command line, declared with clap derive. `--help` on every command says what it does and what to do next.
+
+use crate::warehouse::ExportFormat;
+use clap::{Args, Parser, Subcommand};
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  a check failed, nothing was found, or an operation failed
+  2  usage or input error (bad flag or value, missing or invalid file, port in use); nothing was changed";
+
+/// SafeHaven: an offline risk-intelligence appliance.
+///
+/// One binary with a synthetic bank, insurer and domestic-violence-service warehouse, a dashboard and an API.
+/// No network, no account. Start with `safehaven demo`.
+#[derive(Debug, Parser)]
+#[command(name = "safehaven", version, after_help = EXIT_CODES, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Seed a warehouse if there is none, serve the dashboard and print its URL. The one command to start with.
+    #[command(after_help = "Example:\n  safehaven demo                     # seeds ./safehaven-data on first run\n  safehaven demo --customers 10000   # a smaller, faster first run")]
+    Demo(DemoArgs),
+    /// Generate the deterministic synthetic warehouse (same --seed and size give the same fingerprint).
+    #[command(after_help = "Example:\n  safehaven seed --customers 100000 --seed 42\n  safehaven info   # check the fingerprint")]
+    Seed(SeedArgs),
+    /// Show how the warehouse was generated, its row counts and its content fingerprint.
+    Info(InfoArgs),
+    /// Serve the dashboard and API on an existing warehouse.
+    Serve(ServeArgs),
+    /// Write a non-sensitive table to a CSV or Parquet file.
+    #[command(after_help = "Example:\n  safehaven export bank.customers --format parquet --out customers.parquet")]
+    Export(ExportArgs),
+    /// Measure performance.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DataDirArg {
+    /// Directory holding the warehouse and the appliance's state.
+    #[arg(long, value_name = "DIR", default_value = "./safehaven-data")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PopulationArgs {
+    /// Bank customers to generate (insurer members, survivors and events scale with it).
+    #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=50_000_000))]
+    pub customers: u64,
+    /// Random seed; the same seed and size always give the same warehouse.
+    #[arg(long, value_name = "S", default_value_t = 42)]
+    pub seed: u64,
+    /// Worker threads for generation [default: all cores]; the result does not depend on it.
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub threads: Option<u64>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ListenArgs {
+    /// Address to listen on. Only loopback addresses are allowed without --allow-remote.
+    #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, value_name = "PORT", default_value_t = 7300)]
+    pub port: u16,
+    /// Allow listening on a non-loopback address, making the dashboard reachable from other machines.
+    #[arg(long)]
+    pub allow_remote: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    #[command(flatten)]
+    pub population: PopulationArgs,
+    #[command(flatten)]
+    pub listen: ListenArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    #[command(flatten)]
+    pub population: PopulationArgs,
+    /// Replace an existing warehouse (the old one stays in place until the new one is complete).
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    /// Print JSON (the same document as GET /api/v1/info).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    #[command(flatten)]
+    pub listen: ListenArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Table to export, as schema.table (e.g. bank.customers); `safehaven export --help` lists them.
+    #[arg(value_name = "TABLE")]
+    pub table: String,
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// File to write; replaced only once the export is complete.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Seed a throw-away warehouse in a temporary directory and report rows/s, wall time and peak memory.
+    Seed(BenchSeedArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchSeedArgs {
+    #[command(flatten)]
+    pub population: PopulationArgs,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+}

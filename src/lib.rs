@@ -1,0 +1,22 @@
+//! SafeHaven: an offline risk-intelligence appliance in one binary.
+//!
+//! - [`synth`] generates the deterministic synthetic population and its ground truth;
+//! - [`warehouse`] owns DuckDB (the only module that imports it) and every SQL file in `sql/`;
+//! - [`privacy`] holds the k-anonymity guard that every aggregate leaves through;
+//! - [`charts`] renders SVG charts with plotters;
+//! - [`server`] is the HTTP API and embedded dashboard (the only module that imports axum);
+//! - [`cli`], [`commands`], [`config`], [`telemetry`], [`error`] and [`bench`] are the binary's plumbing;
+//! - [`catalog`] names the warehouse's tables.
+
+pub mod bench;
+pub mod catalog;
+pub mod charts;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod privacy;
+pub mod server;
+pub mod synth;
+pub mod telemetry;
+pub mod warehouse;

@@ -1,0 +1,137 @@
+//! The HTTP server: the only module that imports `axum`.
+//!
+//! `router(state)` builds the whole application (API, charts, embedded dashboard), so tests can drive it with
+//! `oneshot` without a socket. Warehouse work runs on blocking threads, carrying the request's span.
+
+mod api;
+mod assets;
+mod error;
+
+pub use error::ApiError;
+
+use crate::privacy::KGuard;
+use crate::warehouse::{self, Info, Warehouse};
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::routing::get;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use tokio::net::TcpListener;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+/// What the handlers share.
+pub struct AppState {
+    warehouse: Mutex<Warehouse>,
+    info: tokio::sync::OnceCell<Info>,
+    guard: KGuard,
+}
+
+impl AppState {
+    pub fn new(warehouse: Warehouse, guard: KGuard) -> Arc<Self> {
+        Arc::new(AppState { warehouse: Mutex::new(warehouse), info: tokio::sync::OnceCell::new(), guard })
+    }
+
+    /// Runs `work` on a blocking thread with its own handle on the warehouse.
+    async fn with_warehouse<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Warehouse) -> warehouse::Result<T> + Send + 'static,
+    {
+        let handle = self.warehouse.lock().map_err(|_| ApiError::internal("warehouse lock poisoned"))?.handle()?;
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(|| work(&handle)))
+            .await
+            .map_err(|e| ApiError::internal(format!("warehouse task failed: {e}")))?
+            .map_err(ApiError::from)
+    }
+
+    /// The warehouse summary, computed once: the server opens the warehouse read-only, so it cannot change.
+    async fn info(&self) -> Result<Info, ApiError> {
+        self.info.get_or_try_init(|| self.with_warehouse(|w| w.info())).await.cloned()
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("port {port} on {ip} is already in use: stop the other process or choose another --port")]
+    PortInUse { ip: IpAddr, port: u16 },
+    #[error("cannot listen on {addr}: {source}: choose another --bind address or --port")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error(
+        "refusing to listen on {ip}: the dashboard would be reachable from other machines; bind to 127.0.0.1, or pass --allow-remote if that is intended"
+    )]
+    Remote { ip: IpAddr },
+    #[error("server failed: {0}")]
+    Serve(std::io::Error),
+}
+
+/// The whole application.
+pub fn router(state: Arc<AppState>) -> Router {
+    let headers = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+        ),
+    ];
+    let mut app = Router::new()
+        .route("/healthz", get(api::healthz))
+        .route("/api/v1/info", get(api::info))
+        .route("/api/v1/population/regions", get(api::population_by_region))
+        .route("/api/v1/charts/population-by-region.svg", get(api::population_chart))
+        .route("/", get(assets::index))
+        .route("/assets/{*path}", get(assets::asset))
+        .fallback(api::not_found)
+        .method_not_allowed_fallback(api::method_not_allowed)
+        .with_state(state);
+    for (name, value) in headers {
+        app = app.layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from(name),
+            HeaderValue::from_static(value),
+        ));
+    }
+    app.layer(TraceLayer::new_for_http())
+}
+
+/// Binds the listener, refusing non-loopback addresses unless `allow_remote`.
+pub async fn bind(ip: IpAddr, port: u16, allow_remote: bool) -> Result<TcpListener, Error> {
+    if !ip.is_loopback() && !allow_remote {
+        return Err(Error::Remote { ip });
+    }
+    let addr = SocketAddr::new(ip, port);
+    TcpListener::bind(addr).await.map_err(|source| match source.kind() {
+        std::io::ErrorKind::AddrInUse => Error::PortInUse { ip, port },
+        _ => Error::Bind { addr, source },
+    })
+}
+
+/// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
+pub async fn serve(listener: TcpListener, state: Arc<AppState>) -> Result<(), Error> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await.map_err(Error::Serve)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

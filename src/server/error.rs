@@ -1,0 +1,49 @@
+//! `ApiError`: the one error type at the HTTP boundary. Client mistakes get a 4xx with a message; failures get a
+//! 500 that says only "internal error" while the cause goes to the log.
+
+use crate::warehouse;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+#[derive(Debug)]
+pub enum ApiError {
+    NotFound(String),
+    MethodNotAllowed,
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn internal(cause: impl Into<String>) -> Self {
+        ApiError::Internal(cause.into())
+    }
+}
+
+impl From<warehouse::Error> for ApiError {
+    fn from(e: warehouse::Error) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+impl From<crate::charts::ChartError> for ApiError {
+    fn from(e: crate::charts::ChartError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = match self {
+            ApiError::NotFound(what) => (StatusCode::NOT_FOUND, "not_found", what),
+            ApiError::MethodNotAllowed => {
+                (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not accept that method".into())
+            }
+            ApiError::Internal(cause) => {
+                tracing::error!(%cause, "internal error");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error".into())
+            }
+        };
+        (status, Json(json!({ "error": { "code": code, "message": message } }))).into_response()
+    }
+}

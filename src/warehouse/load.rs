@@ -1,0 +1,214 @@
+//! `safehaven seed`: generate the synthetic population in parallel and load it with DuckDB's Arrow appender.
+//!
+//! The warehouse is built in a temporary file beside the final one and renamed into place only when complete,
+//! so a kill at any moment leaves the previous warehouse (or none), never a half-seeded one.
+
+use super::{Error, Result, SCHEMA_VERSION, config, path_in, sql};
+use crate::catalog::Table;
+use crate::synth::{self, Batch, Column, Params};
+use duckdb::arrow::array::{
+    ArrayRef, BooleanArray, Date32Array, Float64Array, Int16Array, Int32Array, Int64Array, StringArray,
+};
+use duckdb::arrow::datatypes::{DataType, Field, Schema};
+use duckdb::arrow::record_batch::RecordBatch;
+use duckdb::{AccessMode, Appender, Connection, params};
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Largest population `seed` accepts.
+pub const MAX_CUSTOMERS: u64 = 50_000_000;
+
+/// How to seed.
+#[derive(Debug, Clone)]
+pub struct SeedOptions {
+    pub params: Params,
+    /// Worker threads for generation (and DuckDB); the result does not depend on it.
+    pub threads: usize,
+    /// Replace an existing warehouse.
+    pub force: bool,
+    /// Draw a progress bar (only ever on a terminal).
+    pub progress: bool,
+}
+
+/// What seeding produced.
+#[derive(Debug, Clone)]
+pub struct SeedReport {
+    pub path: PathBuf,
+    pub tables: Vec<(Table, u64)>,
+    pub elapsed: Duration,
+}
+
+impl SeedReport {
+    pub fn rows(&self) -> u64 {
+        self.tables.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// Builds a new warehouse in `data_dir` and returns what was loaded.
+pub fn seed(data_dir: &Path, options: &SeedOptions) -> Result<SeedReport> {
+    let started = Instant::now();
+    let customers = options.params.customers;
+    if !(1..=MAX_CUSTOMERS).contains(&customers) {
+        return Err(Error::OutOfRange { what: "--customers", min: 1, max: MAX_CUSTOMERS, got: customers });
+    }
+    let path = path_in(data_dir);
+    if path.exists() && !options.force {
+        return Err(Error::Exists { path });
+    }
+    fs::create_dir_all(data_dir).map_err(|source| Error::Unwritable { path: data_dir.to_owned(), source })?;
+    remove_stale_temporaries(data_dir);
+    let tmp = data_dir.join(format!(".{}.seeding-{}", super::FILE_NAME, std::process::id()));
+    let result = build(&tmp, options);
+    let tables = match result {
+        Ok(tables) => tables,
+        Err(e) => {
+            remove_database_files(&tmp);
+            return Err(e);
+        }
+    };
+    fs::rename(&tmp, &path).map_err(|source| {
+        remove_database_files(&tmp);
+        Error::Unwritable { path: path.clone(), source }
+    })?;
+    if let Ok(dir) = fs::File::open(data_dir) {
+        let _ = dir.sync_all();
+    }
+    Ok(SeedReport { path, tables, elapsed: started.elapsed() })
+}
+
+fn build(tmp: &Path, options: &SeedOptions) -> Result<Vec<(Table, u64)>> {
+    remove_database_files(tmp);
+    // Probe writability with a plain file first: DuckDB's own message for this is obscure.
+    fs::write(tmp, b"").map_err(|source| Error::Unwritable { path: tmp.to_owned(), source })?;
+    fs::remove_file(tmp).map_err(|source| Error::Unwritable { path: tmp.to_owned(), source })?;
+
+    let threads = options.threads.max(1);
+    let conn = Connection::open_with_flags(tmp, config(AccessMode::ReadWrite)?.threads(threads as i64)?)?;
+    conn.execute_batch(sql::SCHEMA)?;
+    let counts = load(&conn, options, threads)?;
+    let p = options.params;
+    conn.execute(
+        sql::META_INSERT,
+        params![
+            SCHEMA_VERSION,
+            synth::GENERATOR_VERSION,
+            p.seed,
+            p.customers,
+            p.survivors(),
+            synth::observation_date().to_string()
+        ],
+    )?;
+    conn.execute_batch(sql::CHECKPOINT)?;
+    conn.close().map_err(|(_, e)| Error::Db(e))?;
+    let sync = || fs::File::open(tmp)?.sync_all();
+    sync().map_err(|source| Error::Unwritable { path: tmp.to_owned(), source })?;
+    Ok(Table::ALL.into_iter().map(|t| (t, counts.get(&t).copied().unwrap_or(0))).collect())
+}
+
+/// Generates chunks on a pool of `threads` workers, a window at a time, and appends them in chunk order.
+fn load(conn: &Connection, options: &SeedOptions, threads: usize) -> Result<BTreeMap<Table, u64>> {
+    let params = options.params;
+    let total = params.chunk_count();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("synth-{i}"))
+        .build()
+        .map_err(|e| Error::Seed(format!("cannot start generator threads: {e}")))?;
+    let bar = if options.progress { ProgressBar::new(total) } else { ProgressBar::hidden() };
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} seeding {bar:30} {pos}/{len} chunks, {elapsed} (eta {eta})")
+            .expect("valid template"),
+    );
+
+    let mut appenders: BTreeMap<Table, Appender<'_>> = BTreeMap::new();
+    for table in Table::ALL {
+        let (schema, name) = table.name().split_once('.').expect("qualified name");
+        appenders.insert(table, conn.appender_to_db(name, schema)?);
+    }
+    let mut counts = BTreeMap::new();
+    let window = (threads as u64 * 2).max(2);
+    let (sender, receiver) = mpsc::sync_channel::<Vec<Vec<Batch>>>(1);
+    std::thread::scope(|scope| -> Result<()> {
+        scope.spawn(move || {
+            let mut start = 0;
+            while start < total {
+                let end = (start + window).min(total);
+                let chunks: Vec<Vec<Batch>> =
+                    pool.install(|| (start as usize..end as usize).into_par_iter().map(|i| synth::chunk(&params, i as u64)).collect());
+                if sender.send(chunks).is_err() {
+                    return;
+                }
+                start = end;
+            }
+        });
+        for chunks in receiver {
+            let generated = chunks.len() as u64;
+            for batch in chunks.into_iter().flatten() {
+                let rows = batch.rows() as u64;
+                if rows == 0 {
+                    continue;
+                }
+                let table = batch.table;
+                let appender = appenders.get_mut(&table).expect("an appender per table");
+                appender.append_record_batch(record_batch(batch)?)?;
+                *counts.entry(table).or_insert(0) += rows;
+            }
+            bar.inc(generated);
+        }
+        Ok(())
+    })?;
+    for (_, mut appender) in appenders {
+        appender.flush()?;
+    }
+    bar.finish_and_clear();
+    Ok(counts)
+}
+
+/// Converts a generated batch into an Arrow record batch with the same column order.
+fn record_batch(batch: Batch) -> Result<RecordBatch> {
+    let mut fields = Vec::with_capacity(batch.columns.len());
+    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(batch.columns.len());
+    for (name, column) in batch.columns {
+        let (data_type, array): (DataType, ArrayRef) = match column {
+            Column::I64(v) => (DataType::Int64, Arc::new(Int64Array::from(v))),
+            Column::I32(v) => (DataType::Int32, Arc::new(Int32Array::from(v))),
+            Column::I16(v) => (DataType::Int16, Arc::new(Int16Array::from(v))),
+            Column::F64(v) => (DataType::Float64, Arc::new(Float64Array::from(v))),
+            Column::Bool(v) => (DataType::Boolean, Arc::new(BooleanArray::from(v))),
+            Column::Str(v) => (DataType::Utf8, Arc::new(StringArray::from_iter_values(v))),
+            Column::Date(v) => (DataType::Date32, Arc::new(Date32Array::from(v))),
+        };
+        fields.push(Field::new(name, data_type, false));
+        arrays.push(array);
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
+        .map_err(|e| Error::Seed(format!("{}: {e}", batch.table)))
+}
+
+fn remove_database_files(path: &Path) {
+    let _ = fs::remove_file(path);
+    let mut wal = path.as_os_str().to_owned();
+    wal.push(".wal");
+    let _ = fs::remove_file(PathBuf::from(wal));
+}
+
+/// Removes temporary files of seeds that were killed (their process no longer runs).
+fn remove_stale_temporaries(data_dir: &Path) {
+    let prefix = format!(".{}.seeding-", super::FILE_NAME);
+    let Ok(entries) = fs::read_dir(data_dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix(&prefix) else { continue };
+        let pid = rest.trim_end_matches(".wal");
+        let alive = pid.parse::<u32>().is_ok_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
+        if !alive {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! The one integration-test binary: each module is a group of tests.
+
+mod cli;
+mod seeding;
+mod server;
+mod support;
+mod tidy;

@@ -1,0 +1,161 @@
+//! Tidy: the architecture's invariants, checked on every `cargo test`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
+
+fn src_files() -> Vec<(String, String)> {
+    rust_files(&root().join("src"))
+        .into_iter()
+        .map(|p| {
+            let rel = p.strip_prefix(root()).unwrap().to_string_lossy().into_owned();
+            (rel, fs::read_to_string(&p).unwrap())
+        })
+        .collect()
+}
+
+/// The module a source file belongs to: `src/warehouse/load.rs` → `warehouse`.
+fn module_of(rel: &str) -> &str {
+    let rest = rel.trim_start_matches("src/");
+    let first = rest.split('/').next().unwrap();
+    first.trim_end_matches(".rs")
+}
+
+/// Lines of code, without comments, so that docs may name what code must not use.
+fn code_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines().enumerate().filter(|(_, l)| !l.trim_start().starts_with("//")).map(|(i, l)| (i + 1, l))
+}
+
+fn offenders(allowed: &[&str], needles: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    for (rel, text) in src_files() {
+        if allowed.contains(&module_of(&rel)) {
+            continue;
+        }
+        for (n, line) in code_lines(&text) {
+            if needles.iter().any(|needle| line.contains(needle)) {
+                found.push(format!("{rel}:{n}: {}", line.trim()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn only_warehouse_imports_duckdb() {
+    let found = offenders(&["warehouse"], &["duckdb::", "use duckdb"]);
+    assert!(found.is_empty(), "duckdb outside warehouse:\n{}", found.join("\n"));
+}
+
+#[test]
+fn only_server_imports_axum() {
+    let found = offenders(&["server"], &["axum::", "use axum"]);
+    assert!(found.is_empty(), "axum outside server:\n{}", found.join("\n"));
+}
+
+#[test]
+fn sql_lives_in_the_sql_folder() {
+    let keywords = ["SELECT ", "INSERT ", "UPDATE ", "DELETE ", "CREATE ", "DROP ", "ALTER ", "COPY ", "CHECKPOINT", "PRAGMA "];
+    let needles: Vec<String> = keywords.iter().map(|k| format!("\"{k}")).collect();
+    let needles: Vec<&str> = needles.iter().map(String::as_str).collect();
+    let found = offenders(&[], &needles);
+    assert!(found.is_empty(), "SQL strings in src (move them to sql/):\n{}", found.join("\n"));
+}
+
+#[test]
+fn every_sql_file_is_used() {
+    let sources: String = src_files().into_iter().map(|(_, text)| text).collect();
+    for entry in fs::read_dir(root().join("sql")).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".sql") {
+            assert!(sources.contains(&format!("sql/{name}\")")), "sql/{name} is not include_str!'d anywhere");
+        }
+    }
+}
+
+#[test]
+fn pure_modules_do_no_io() {
+    let io = ["std::fs", "std::net", "tokio::", "std::process", "File::", "TcpStream"];
+    let mut found = Vec::new();
+    for (rel, text) in src_files() {
+        if !["model", "dv", "chaos"].contains(&module_of(&rel)) {
+            continue;
+        }
+        for (n, line) in code_lines(&text) {
+            if io.iter().any(|needle| line.contains(needle)) {
+                found.push(format!("{rel}:{n}: {}", line.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "I/O in a pure module:\n{}", found.join("\n"));
+}
+
+#[test]
+fn no_outbound_network_calls() {
+    let found = offenders(&[], &["TcpStream::connect", "UdpSocket", "reqwest", "ureq::", "hyper::client", "ToSocketAddrs"]);
+    assert!(found.is_empty(), "outbound network code:\n{}", found.join("\n"));
+    let manifest = fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    for client in ["reqwest", "ureq", "isahc", "surf"] {
+        assert!(!manifest.contains(&format!("\n{client} ")), "{client} in Cargo.toml");
+    }
+}
+
+#[test]
+fn every_source_file_has_module_docs() {
+    for (rel, text) in src_files() {
+        assert!(text.trim_start().starts_with("//!"), "{rel} lacks a //! module doc");
+    }
+}
+
+#[test]
+fn no_stubs_left_in_src() {
+    let found = offenders(&[], &["todo!(", "unimplemented!("]);
+    assert!(found.is_empty(), "stubs:\n{}", found.join("\n"));
+}
+
+#[test]
+fn architecture_map_names_every_module() {
+    let architecture = fs::read_to_string(root().join("ARCHITECTURE.md")).unwrap();
+    let mut modules: Vec<String> = src_files().iter().map(|(rel, _)| module_of(rel).to_owned()).collect();
+    modules.dedup();
+    for module in modules {
+        assert!(architecture.contains(&format!("`src/{module}")), "ARCHITECTURE.md does not map src/{module}");
+    }
+}
+
+#[test]
+fn readme_commands_are_current() {
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    let ci = fs::read_to_string(root().join(".ci/run")).unwrap();
+    let run = "cargo run -- demo";
+    let test = "cargo test";
+    assert!(readme.contains(run), "README lacks `{run}`");
+    assert!(readme.contains(test), "README lacks `{test}`");
+    assert!(ci.contains(test), ".ci/run does not run README's test command");
+    // One build profile for both: no --release on one and not the other.
+    assert!(!readme.contains("cargo run --release"), "README's run command must share the test profile");
+}
+
+#[test]
+fn top_level_layout_is_as_documented() {
+    for entry in ["Cargo.toml", "src", "embedded", "models", "scenarios", "sql", "tests", "docker", "README.md", ".ci", "ARCHITECTURE.md"] {
+        assert!(root().join(entry).exists(), "{entry} missing at the top level");
+    }
+}
