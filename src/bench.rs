@@ -21,7 +21,12 @@ pub struct SeedBench {
 /// Seeds a throw-away warehouse in a temporary directory and measures it.
 pub fn seed(params: Params, threads: usize) -> Result<SeedBench, warehouse::Error> {
     let dir = std::env::temp_dir().join(format!("safehaven-bench-{}", std::process::id()));
-    let options = SeedOptions { params, threads, force: true, progress: false };
+    let options = SeedOptions {
+        params,
+        threads,
+        force: true,
+        progress: false,
+    };
     let report = warehouse::seed(&dir, &options);
     let _ = std::fs::remove_dir_all(&dir);
     let report = report?;
@@ -42,7 +47,11 @@ impl SeedBench {
         writeln!(out, "threads       {}", self.threads)?;
         writeln!(out, "rows          {}", thousands(self.rows))?;
         writeln!(out, "wall time     {:.2} s", self.wall_seconds)?;
-        writeln!(out, "throughput    {} rows/s", thousands(self.rows_per_second.round() as u64))?;
+        writeln!(
+            out,
+            "throughput    {} rows/s",
+            thousands(self.rows_per_second.round() as u64)
+        )?;
         match self.peak_rss_mib {
             Some(mib) => writeln!(out, "peak RSS      {mib:.0} MiB"),
             None => writeln!(out, "peak RSS      unavailable on this platform"),

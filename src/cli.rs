@@ -25,17 +25,23 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Seed a warehouse if there is none, serve the dashboard and print its URL. The one command to start with.
-    #[command(after_help = "Example:\n  safehaven demo                     # seeds ./safehaven-data on first run\n  safehaven demo --customers 10000   # a smaller, faster first run")]
+    #[command(
+        after_help = "Example:\n  safehaven demo                     # seeds ./safehaven-data on first run\n  safehaven demo --customers 10000   # a smaller, faster first run"
+    )]
     Demo(DemoArgs),
     /// Generate the deterministic synthetic warehouse (same --seed and size give the same fingerprint).
-    #[command(after_help = "Example:\n  safehaven seed --customers 100000 --seed 42\n  safehaven info   # check the fingerprint")]
+    #[command(
+        after_help = "Example:\n  safehaven seed --customers 100000 --seed 42\n  safehaven info   # check the fingerprint"
+    )]
     Seed(SeedArgs),
     /// Show how the warehouse was generated, its row counts and its content fingerprint.
     Info(InfoArgs),
     /// Serve the dashboard and API on an existing warehouse.
     Serve(ServeArgs),
     /// Write a non-sensitive table to a CSV or Parquet file.
-    #[command(after_help = "Example:\n  safehaven export bank.customers --format parquet --out customers.parquet")]
+    #[command(
+        after_help = "Example:\n  safehaven export bank.customers --format parquet --out customers.parquet"
+    )]
     Export(ExportArgs),
     /// Measure performance.
     #[command(subcommand)]

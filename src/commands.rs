@@ -26,7 +26,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             Ok(())
         }
         Command::Info(args) => {
-            let warehouse = Warehouse::open_read_only(&warehouse::path_in(&args.data_dir.data_dir))?;
+            let warehouse =
+                Warehouse::open_read_only(&warehouse::path_in(&args.data_dir.data_dir))?;
             let info = warehouse.info()?;
             if args.json {
                 serde_json::to_writer_pretty(&mut *out, &info).map_err(std::io::Error::from)?;
@@ -37,7 +38,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             Ok(())
         }
         Command::Serve(args) => {
-            let warehouse = Warehouse::open_read_only(&warehouse::path_in(&args.data_dir.data_dir))?;
+            let warehouse =
+                Warehouse::open_read_only(&warehouse::path_in(&args.data_dir.data_dir))?;
             serve(warehouse, &args.listen, out)
         }
         Command::Demo(args) => {
@@ -51,11 +53,17 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
                     args.population.seed
                 );
                 let report = warehouse::seed(data_dir, &seed_options(&args.population, false))?;
-                eprintln!("Seeded {} rows in {:.1} s.", thousands(report.rows()), report.elapsed.as_secs_f64());
+                eprintln!(
+                    "Seeded {} rows in {:.1} s.",
+                    thousands(report.rows()),
+                    report.elapsed.as_secs_f64()
+                );
             }
             let warehouse = Warehouse::open_read_only(&path)?;
             let generation = warehouse.generation()?;
-            if generation.seed != args.population.seed || generation.customers != args.population.customers {
+            if generation.seed != args.population.seed
+                || generation.customers != args.population.customers
+            {
                 eprintln!(
                     "Using the existing warehouse in {} (seed {}, {} customers); run `safehaven seed --force` to regenerate it.",
                     data_dir.display(),
@@ -67,9 +75,16 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
         }
         Command::Export(args) => {
             let table = warehouse::export::exportable_table(&args.table)?;
-            let warehouse = Warehouse::open_read_only(&warehouse::path_in(&args.data_dir.data_dir))?;
+            let warehouse =
+                Warehouse::open_read_only(&warehouse::path_in(&args.data_dir.data_dir))?;
             let rows = warehouse::export(&warehouse, table, args.format, &args.out)?;
-            writeln!(out, "wrote {} rows of {} to {}", thousands(rows), table, args.out.display())?;
+            writeln!(
+                out,
+                "wrote {} rows of {} to {}",
+                thousands(rows),
+                table,
+                args.out.display()
+            )?;
             Ok(())
         }
         Command::Bench(BenchCommand::Seed(args)) => {
@@ -88,22 +103,33 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
 
 fn seed_options(population: &PopulationArgs, force: bool) -> SeedOptions {
     SeedOptions {
-        params: Params { customers: population.customers, seed: population.seed },
-        threads: population.threads.map_or_else(config::default_threads, |t| t as usize),
+        params: Params {
+            customers: population.customers,
+            seed: population.seed,
+        },
+        threads: population
+            .threads
+            .map_or_else(config::default_threads, |t| t as usize),
         force,
         progress: std::io::stderr().is_terminal(),
     }
 }
 
 fn serve(warehouse: Warehouse, listen: &ListenArgs, out: &mut dyn Write) -> Result<(), Error> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async {
         let listener = server::bind(listen.bind, listen.port, listen.allow_remote).await?;
         let addr = listener.local_addr()?;
         writeln!(out, "SafeHaven is serving http://{addr}/ (Ctrl-C to stop)")?;
         out.flush()?;
         tracing::info!(%addr, warehouse = %warehouse.path().display(), "listening");
-        server::serve(listener, server::AppState::new(warehouse, KGuard::default())).await?;
+        server::serve(
+            listener,
+            server::AppState::new(warehouse, KGuard::default()),
+        )
+        .await?;
         Ok::<(), Error>(())
     })
 }

@@ -2,7 +2,9 @@
 
 /// Log filter: `SAFEHAVEN_LOG`, else `RUST_LOG`, in `tracing` env-filter syntax.
 pub fn log_filter() -> Option<String> {
-    std::env::var("SAFEHAVEN_LOG").ok().or_else(|| std::env::var("RUST_LOG").ok())
+    std::env::var("SAFEHAVEN_LOG")
+        .ok()
+        .or_else(|| std::env::var("RUST_LOG").ok())
 }
 
 /// Worker threads to use when none are given: the machine's available parallelism.

@@ -12,7 +12,7 @@ pub use error::ApiError;
 use crate::privacy::KGuard;
 use crate::warehouse::{self, Info, Warehouse};
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderValue, header};
 use axum::routing::get;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -29,7 +29,11 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(warehouse: Warehouse, guard: KGuard) -> Arc<Self> {
-        Arc::new(AppState { warehouse: Mutex::new(warehouse), info: tokio::sync::OnceCell::new(), guard })
+        Arc::new(AppState {
+            warehouse: Mutex::new(warehouse),
+            info: tokio::sync::OnceCell::new(),
+            guard,
+        })
     }
 
     /// Runs `work` on a blocking thread with its own handle on the warehouse.
@@ -38,7 +42,11 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&Warehouse) -> warehouse::Result<T> + Send + 'static,
     {
-        let handle = self.warehouse.lock().map_err(|_| ApiError::internal("warehouse lock poisoned"))?.handle()?;
+        let handle = self
+            .warehouse
+            .lock()
+            .map_err(|_| ApiError::internal("warehouse lock poisoned"))?
+            .handle()?;
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || span.in_scope(|| work(&handle)))
             .await
@@ -48,17 +56,25 @@ impl AppState {
 
     /// The warehouse summary, computed once: the server opens the warehouse read-only, so it cannot change.
     async fn info(&self) -> Result<Info, ApiError> {
-        self.info.get_or_try_init(|| self.with_warehouse(|w| w.info())).await.cloned()
+        self.info
+            .get_or_try_init(|| self.with_warehouse(|w| w.info()))
+            .await
+            .cloned()
     }
 }
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("port {port} on {ip} is already in use: stop the other process or choose another --port")]
+    #[error(
+        "port {port} on {ip} is already in use: stop the other process or choose another --port"
+    )]
     PortInUse { ip: IpAddr, port: u16 },
     #[error("cannot listen on {addr}: {source}: choose another --bind address or --port")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error(
         "refusing to listen on {ip}: the dashboard would be reachable from other machines; bind to 127.0.0.1, or pass --allow-remote if that is intended"
     )]
@@ -82,7 +98,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(api::healthz))
         .route("/api/v1/info", get(api::info))
         .route("/api/v1/population/regions", get(api::population_by_region))
-        .route("/api/v1/charts/population-by-region.svg", get(api::population_chart))
+        .route(
+            "/api/v1/charts/population-by-region.svg",
+            get(api::population_chart),
+        )
         .route("/", get(assets::index))
         .route("/assets/{*path}", get(assets::asset))
         .fallback(api::not_found)
@@ -90,7 +109,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state);
     for (name, value) in headers {
         app = app.layer(SetResponseHeaderLayer::if_not_present(
-            HeaderName::from(name),
+            name,
             HeaderValue::from_static(value),
         ));
     }
@@ -103,15 +122,20 @@ pub async fn bind(ip: IpAddr, port: u16, allow_remote: bool) -> Result<TcpListen
         return Err(Error::Remote { ip });
     }
     let addr = SocketAddr::new(ip, port);
-    TcpListener::bind(addr).await.map_err(|source| match source.kind() {
-        std::io::ErrorKind::AddrInUse => Error::PortInUse { ip, port },
-        _ => Error::Bind { addr, source },
-    })
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| match source.kind() {
+            std::io::ErrorKind::AddrInUse => Error::PortInUse { ip, port },
+            _ => Error::Bind { addr, source },
+        })
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
 pub async fn serve(listener: TcpListener, state: Arc<AppState>) -> Result<(), Error> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await.map_err(Error::Serve)
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(Error::Serve)
 }
 
 async fn shutdown_signal() {

@@ -36,7 +36,7 @@
 //! True outcome. Financial distress within 12 months has probability `p = σ(z)` with
 //!
 //! ```text
-//! z = −4.0 + 0.9·f + 0.6·unemployed + 0.5·ln(dti/0.28) + 3.5·min(burden, 0.6)
+//! z = −3.5 + 0.9·f + 0.6·unemployed + 0.5·ln(dti/0.28) + 3.5·min(burden, 0.6)
 //!     + 1.0·deteriorating − 0.3·ln(income/56,000)
 //! ```
 //!
@@ -73,7 +73,6 @@ macro_rules! columns {
     (@ty Str) => { &'static str };
     (@ty Date) => { i32 };
 }
-pub(crate) use columns;
 
 mod dv;
 mod people;
@@ -184,7 +183,6 @@ impl Batch {
     }
 }
 
-
 /// Generates chunk `index` (see [`Params::chunk_count`]): a batch per table it fills.
 pub fn chunk(params: &Params, index: u64) -> Vec<Batch> {
     let people_chunks = params.people_chunks();
@@ -216,7 +214,9 @@ fn sigmoid(z: f64) -> f64 {
 
 /// Index drawn from cumulative weights with one uniform draw.
 fn pick(cumulative: &[f64], u: f64) -> usize {
-    cumulative.partition_point(|&c| c < u).min(cumulative.len() - 1)
+    cumulative
+        .partition_point(|&c| c < u)
+        .min(cumulative.len() - 1)
 }
 
 #[cfg(test)]
@@ -232,7 +232,10 @@ mod tests {
 
     #[test]
     fn sizes_follow_customers() {
-        let p = Params { customers: 10_000, seed: 1 };
+        let p = Params {
+            customers: 10_000,
+            seed: 1,
+        };
         assert_eq!(p.survivors(), 500);
         assert_eq!(p.universe(), 11_500);
         assert_eq!(p.chunk_count(), 11_500u64.div_ceil(CHUNK) + 1);
@@ -248,8 +251,14 @@ mod tests {
 
     #[test]
     fn chunks_are_deterministic_and_seed_dependent() {
-        let a = Params { customers: 300, seed: 7 };
-        let b = Params { customers: 300, seed: 8 };
+        let a = Params {
+            customers: 300,
+            seed: 7,
+        };
+        let b = Params {
+            customers: 300,
+            seed: 8,
+        };
         for index in 0..a.chunk_count() {
             assert_eq!(chunk(&a, index), chunk(&a, index));
         }
@@ -258,11 +267,18 @@ mod tests {
 
     #[test]
     fn every_column_of_a_batch_has_the_same_length() {
-        let p = Params { customers: 500, seed: 3 };
+        let p = Params {
+            customers: 500,
+            seed: 3,
+        };
         for index in 0..p.chunk_count() {
             for batch in chunk(&p, index) {
                 let rows = batch.rows();
-                assert!(batch.columns.iter().all(|(_, c)| c.len() == rows), "{}", batch.table);
+                assert!(
+                    batch.columns.iter().all(|(_, c)| c.len() == rows),
+                    "{}",
+                    batch.table
+                );
             }
         }
     }

@@ -47,16 +47,33 @@ pub enum Error {
         "{path} is a DuckDB database but not a SafeHaven warehouse of schema version {SCHEMA_VERSION} ({detail}): reseed with `safehaven seed --force`"
     )]
     NotSafeHaven { path: PathBuf, detail: String },
-    #[error("a warehouse already exists at {path}: pass --force to replace it, or choose another --data-dir")]
+    #[error(
+        "a warehouse already exists at {path}: pass --force to replace it, or choose another --data-dir"
+    )]
     Exists { path: PathBuf },
     #[error("cannot write to {path}: {source}: choose another --data-dir or fix its permissions")]
-    Unwritable { path: PathBuf, source: std::io::Error },
+    Unwritable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{what} must be between {min} and {max}, got {got}")]
-    OutOfRange { what: &'static str, min: u64, max: u64, got: u64 },
+    OutOfRange {
+        what: &'static str,
+        min: u64,
+        max: u64,
+        got: u64,
+    },
     #[error("unknown table `{name}`; tables that can be exported: {valid}")]
     UnknownTable { name: String, valid: String },
+    #[error(
+        "`{name}` stays inside the appliance (sensitive or ground truth); tables that can be exported: {valid}"
+    )]
+    NotExportable { name: String, valid: String },
     #[error("cannot write {path}: {source}")]
-    Output { path: PathBuf, source: std::io::Error },
+    Output {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("warehouse query failed: {0}")]
     Db(#[from] duckdb::Error),
     #[error("seeding failed: {0}")]
@@ -71,7 +88,8 @@ impl Error {
 }
 
 fn parent(path: &Path) -> String {
-    path.parent().map_or_else(|| ".".into(), |p| p.display().to_string())
+    path.parent()
+        .map_or_else(|| ".".into(), |p| p.display().to_string())
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -127,11 +145,21 @@ impl Warehouse {
     /// Opens an existing warehouse read-only and checks that it is a SafeHaven warehouse of this version.
     pub fn open_read_only(path: &Path) -> Result<Self> {
         if !path.is_file() {
-            return Err(Error::NotFound { path: path.to_owned() });
+            return Err(Error::NotFound {
+                path: path.to_owned(),
+            });
         }
-        let conn = Connection::open_with_flags(path, config(AccessMode::ReadOnly)?)
-            .map_err(|e| Error::Corrupt { path: path.to_owned(), detail: first_line(&e.to_string()) })?;
-        let warehouse = Warehouse { conn, path: path.to_owned() };
+        let conn =
+            Connection::open_with_flags(path, config(AccessMode::ReadOnly)?).map_err(|e| {
+                Error::Corrupt {
+                    path: path.to_owned(),
+                    detail: first_line(&e.to_string()),
+                }
+            })?;
+        let warehouse = Warehouse {
+            conn,
+            path: path.to_owned(),
+        };
         let generation = warehouse.generation().map_err(|e| Error::NotSafeHaven {
             path: path.to_owned(),
             detail: first_line(&e.to_string()),
@@ -152,7 +180,10 @@ impl Warehouse {
 
     /// Another handle on the same database, for use on another thread.
     pub fn handle(&self) -> Result<Self> {
-        Ok(Warehouse { conn: self.conn.try_clone()?, path: self.path.clone() })
+        Ok(Warehouse {
+            conn: self.conn.try_clone()?,
+            path: self.path.clone(),
+        })
     }
 
     /// How the warehouse was generated.
@@ -174,7 +205,13 @@ impl Warehouse {
         let digests = fingerprint::table_digests(&self.conn)?;
         Ok(Info {
             generation: self.generation()?,
-            tables: digests.iter().map(|d| TableRows { name: d.table.name(), rows: d.rows }).collect(),
+            tables: digests
+                .iter()
+                .map(|d| TableRows {
+                    name: d.table.name(),
+                    rows: d.rows,
+                })
+                .collect(),
             fingerprint: fingerprint::combine(&digests),
         })
     }
@@ -183,21 +220,27 @@ impl Warehouse {
     /// before showing them.
     pub fn population_by_region(&self) -> Result<Vec<(String, u64)>> {
         let mut stmt = self.conn.prepare(sql::POPULATION_BY_REGION)?;
-        let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)? as u64)))?;
+        let rows = stmt.query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)? as u64))
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Every (table, column) of the data schemas, in column order.
     pub fn columns(&self) -> Result<Vec<(String, String)>> {
         let mut stmt = self.conn.prepare(sql::TABLE_COLUMNS)?;
-        let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
+        let rows = stmt.query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Rows in one table.
     pub fn table_rows(&self, table: Table) -> Result<u64> {
         let query = sql::TABLE_COUNT.replace("{table}", table.name());
-        Ok(self.conn.query_row(&query, [], |row| row.get::<_, i64>(0))? as u64)
+        Ok(self
+            .conn
+            .query_row(&query, [], |row| row.get::<_, i64>(0))? as u64)
     }
 }
 

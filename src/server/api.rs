@@ -30,7 +30,13 @@ pub async fn population_by_region(State(state): Shared) -> Result<impl IntoRespo
 pub async fn population_chart(State(state): Shared) -> Result<impl IntoResponse, ApiError> {
     let counts = state.with_warehouse(|w| w.population_by_region()).await?;
     let svg = charts::population_by_region(&state.guard.counts(counts))?;
-    Ok(([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], svg))
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        svg,
+    ))
 }
 
 pub async fn not_found(uri: Uri) -> ApiError {

@@ -1,7 +1,7 @@
 //! Survivors of the DV support service and their incidents: metadata only, with hidden trajectories.
 
 use super::regions::{self, REGIONS};
-use super::{Batch, Params, columns, epoch_days, observation_date, pick};
+use super::{Batch, Params, epoch_days, observation_date, pick};
 use crate::catalog::Table;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -15,7 +15,14 @@ const IMMIGRATION: [&str; 4] = ["citizen", "resident", "undocumented", "unknown"
 const IMMIGRATION_CUMULATIVE: [f64; 4] = [0.80, 0.90, 0.96, 1.0];
 const RESTRAINING: [&str; 3] = ["none", "active", "expired"];
 const RESTRAINING_CUMULATIVE: [f64; 3] = [0.72, 0.90, 1.0];
-const RELATIONSHIPS: [&str; 6] = ["current_partner", "former_partner", "spouse", "ex_spouse", "dating", "family"];
+const RELATIONSHIPS: [&str; 6] = [
+    "current_partner",
+    "former_partner",
+    "spouse",
+    "ex_spouse",
+    "dating",
+    "family",
+];
 const RELATIONSHIP_CUMULATIVE: [f64; 6] = [0.40, 0.65, 0.80, 0.92, 0.97, 1.0];
 
 /// Hidden trajectory of a case.
@@ -65,14 +72,22 @@ pub fn generate(params: &Params, index: u64, range: Range<u64>) -> Vec<Batch> {
     for position in range {
         survivor(&mut rng, position as i64 + 1, &mut out);
     }
-    vec![out.survivors.into_batch(), out.incidents.into_batch(), out.truth.into_batch()]
+    vec![
+        out.survivors.into_batch(),
+        out.incidents.into_batch(),
+        out.truth.into_batch(),
+    ]
 }
 
 /// Incident days, as offsets back from the observation date, oldest first.
 fn incident_days(rng: &mut ChaCha8Rng, trajectory: Trajectory) -> Vec<u64> {
     match trajectory {
         Trajectory::Stable | Trajectory::Moderate => {
-            let n = if trajectory == Trajectory::Stable { rng.random_range(1..=3) } else { rng.random_range(3..=6) };
+            let n = if trajectory == Trajectory::Stable {
+                rng.random_range(1..=3)
+            } else {
+                rng.random_range(3..=6)
+            };
             let mut days: Vec<u64> = (0..n).map(|_| rng.random_range(0..730)).collect();
             days.sort_unstable_by(|a, b| b.cmp(a));
             days
@@ -120,7 +135,11 @@ fn survivor(rng: &mut ChaCha8Rng, key: i64, out: &mut Out) {
     let weapons = rng.random_bool(if escalating { 0.50 } else { 0.22 });
     let restraining = RESTRAINING[pick(&RESTRAINING_CUMULATIVE, rng.random())];
     let relationship = if recent_separation {
-        if rng.random_bool(0.6) { "former_partner" } else { "ex_spouse" }
+        if rng.random_bool(0.6) {
+            "former_partner"
+        } else {
+            "ex_spouse"
+        }
     } else {
         RELATIONSHIPS[pick(&RELATIONSHIP_CUMULATIVE, rng.random())]
     };
@@ -130,11 +149,19 @@ fn survivor(rng: &mut ChaCha8Rng, key: i64, out: &mut Out) {
     let n = days.len();
     let observed = observation_date();
     for (k, &back) in days.iter().enumerate() {
-        let t = if n > 1 { k as f64 / (n - 1) as f64 } else { 0.0 };
+        let t = if n > 1 {
+            k as f64 / (n - 1) as f64
+        } else {
+            0.0
+        };
         let (physical_p, sexual_p, stalking_p) = match trajectory {
             Trajectory::Stable => (0.15, 0.03, 0.05),
             Trajectory::Moderate => (0.45, 0.08, 0.15),
-            Trajectory::Escalating => (0.3 + 0.6 * t, 0.08 + 0.2 * t, (0.1 + 0.4 * t) * if recent_separation { 1.5 } else { 1.0 }),
+            Trajectory::Escalating => (
+                0.3 + 0.6 * t,
+                0.08 + 0.2 * t,
+                (0.1 + 0.4 * t) * if recent_separation { 1.5 } else { 1.0 },
+            ),
         };
         let physical = rng.random_bool(physical_p);
         let mut verbal = rng.random_bool(0.8);
@@ -202,7 +229,9 @@ fn survivor(rng: &mut ChaCha8Rng, key: i64, out: &mut Out) {
         let incidents = &mut out.incidents;
         incidents.incident_id.push(key * 32 + k as i64);
         incidents.survivor_key.push(key);
-        incidents.incident_date.push(epoch_days(observed - chrono::Days::new(back)));
+        incidents
+            .incident_date
+            .push(epoch_days(observed - chrono::Days::new(back)));
         incidents.physical.push(physical);
         incidents.verbal.push(verbal);
         incidents.sexual.push(sexual);
@@ -261,14 +290,20 @@ mod tests {
 
     #[test]
     fn a_minority_escalates_and_escalation_raises_severity() {
-        let params = Params { customers: 40_000, seed: 42 };
+        let params = Params {
+            customers: 40_000,
+            seed: 42,
+        };
         let batches = generate(&params, 0, 0..2000);
         let trajectories = match &batches[2].columns[1].1 {
             Column::Str(t) => t.clone(),
             other => panic!("{other:?}"),
         };
         let escalating = trajectories.iter().filter(|t| **t == "escalating").count();
-        assert!((200..400).contains(&escalating), "{escalating} escalating of 2000");
+        assert!(
+            (200..400).contains(&escalating),
+            "{escalating} escalating of 2000"
+        );
         let incidents = &batches[1];
         assert!(incidents.rows() > 2000);
         let severity = match &incidents.columns[8].1 {
@@ -276,6 +311,6 @@ mod tests {
             other => panic!("{other:?}"),
         };
         assert!(severity.iter().all(|s| (1..=5).contains(s)));
-        assert!(severity.iter().any(|&s| s == 5));
+        assert!(severity.contains(&5));
     }
 }

@@ -7,7 +7,8 @@ use super::{Error, Result, SCHEMA_VERSION, config, path_in, sql};
 use crate::catalog::Table;
 use crate::synth::{self, Batch, Column, Params};
 use duckdb::arrow::array::{
-    ArrayRef, BooleanArray, Date32Array, Float64Array, Int16Array, Int32Array, Int64Array, StringArray,
+    ArrayRef, BooleanArray, Date32Array, Float64Array, Int16Array, Int32Array, Int64Array,
+    StringArray,
 };
 use duckdb::arrow::datatypes::{DataType, Field, Schema};
 use duckdb::arrow::record_batch::RecordBatch;
@@ -55,15 +56,27 @@ pub fn seed(data_dir: &Path, options: &SeedOptions) -> Result<SeedReport> {
     let started = Instant::now();
     let customers = options.params.customers;
     if !(1..=MAX_CUSTOMERS).contains(&customers) {
-        return Err(Error::OutOfRange { what: "--customers", min: 1, max: MAX_CUSTOMERS, got: customers });
+        return Err(Error::OutOfRange {
+            what: "--customers",
+            min: 1,
+            max: MAX_CUSTOMERS,
+            got: customers,
+        });
     }
     let path = path_in(data_dir);
     if path.exists() && !options.force {
         return Err(Error::Exists { path });
     }
-    fs::create_dir_all(data_dir).map_err(|source| Error::Unwritable { path: data_dir.to_owned(), source })?;
+    fs::create_dir_all(data_dir).map_err(|source| Error::Unwritable {
+        path: data_dir.to_owned(),
+        source,
+    })?;
     remove_stale_temporaries(data_dir);
-    let tmp = data_dir.join(format!(".{}.seeding-{}", super::FILE_NAME, std::process::id()));
+    let tmp = data_dir.join(format!(
+        ".{}.seeding-{}",
+        super::FILE_NAME,
+        std::process::id()
+    ));
     let result = build(&tmp, options);
     let tables = match result {
         Ok(tables) => tables,
@@ -74,22 +87,36 @@ pub fn seed(data_dir: &Path, options: &SeedOptions) -> Result<SeedReport> {
     };
     fs::rename(&tmp, &path).map_err(|source| {
         remove_database_files(&tmp);
-        Error::Unwritable { path: path.clone(), source }
+        Error::Unwritable {
+            path: path.clone(),
+            source,
+        }
     })?;
     if let Ok(dir) = fs::File::open(data_dir) {
         let _ = dir.sync_all();
     }
-    Ok(SeedReport { path, tables, elapsed: started.elapsed() })
+    Ok(SeedReport {
+        path,
+        tables,
+        elapsed: started.elapsed(),
+    })
 }
 
 fn build(tmp: &Path, options: &SeedOptions) -> Result<Vec<(Table, u64)>> {
     remove_database_files(tmp);
     // Probe writability with a plain file first: DuckDB's own message for this is obscure.
-    fs::write(tmp, b"").map_err(|source| Error::Unwritable { path: tmp.to_owned(), source })?;
-    fs::remove_file(tmp).map_err(|source| Error::Unwritable { path: tmp.to_owned(), source })?;
+    fs::write(tmp, b"").map_err(|source| Error::Unwritable {
+        path: tmp.to_owned(),
+        source,
+    })?;
+    fs::remove_file(tmp).map_err(|source| Error::Unwritable {
+        path: tmp.to_owned(),
+        source,
+    })?;
 
     let threads = options.threads.max(1);
-    let conn = Connection::open_with_flags(tmp, config(AccessMode::ReadWrite)?.threads(threads as i64)?)?;
+    let conn =
+        Connection::open_with_flags(tmp, config(AccessMode::ReadWrite)?.threads(threads as i64)?)?;
     conn.execute_batch(sql::SCHEMA)?;
     let counts = load(&conn, options, threads)?;
     let p = options.params;
@@ -107,8 +134,14 @@ fn build(tmp: &Path, options: &SeedOptions) -> Result<Vec<(Table, u64)>> {
     conn.execute_batch(sql::CHECKPOINT)?;
     conn.close().map_err(|(_, e)| Error::Db(e))?;
     let sync = || fs::File::open(tmp)?.sync_all();
-    sync().map_err(|source| Error::Unwritable { path: tmp.to_owned(), source })?;
-    Ok(Table::ALL.into_iter().map(|t| (t, counts.get(&t).copied().unwrap_or(0))).collect())
+    sync().map_err(|source| Error::Unwritable {
+        path: tmp.to_owned(),
+        source,
+    })?;
+    Ok(Table::ALL
+        .into_iter()
+        .map(|t| (t, counts.get(&t).copied().unwrap_or(0)))
+        .collect())
 }
 
 /// Generates chunks on a pool of `threads` workers, a window at a time, and appends them in chunk order.
@@ -120,10 +153,16 @@ fn load(conn: &Connection, options: &SeedOptions, threads: usize) -> Result<BTre
         .thread_name(|i| format!("synth-{i}"))
         .build()
         .map_err(|e| Error::Seed(format!("cannot start generator threads: {e}")))?;
-    let bar = if options.progress { ProgressBar::new(total) } else { ProgressBar::hidden() };
+    let bar = if options.progress {
+        ProgressBar::new(total)
+    } else {
+        ProgressBar::hidden()
+    };
     bar.set_style(
-        ProgressStyle::with_template("{spinner} seeding {bar:30} {pos}/{len} chunks, {elapsed} (eta {eta})")
-            .expect("valid template"),
+        ProgressStyle::with_template(
+            "{spinner} seeding {bar:30} {pos}/{len} chunks, {elapsed} (eta {eta})",
+        )
+        .expect("valid template"),
     );
 
     let mut appenders: BTreeMap<Table, Appender<'_>> = BTreeMap::new();
@@ -139,8 +178,12 @@ fn load(conn: &Connection, options: &SeedOptions, threads: usize) -> Result<BTre
             let mut start = 0;
             while start < total {
                 let end = (start + window).min(total);
-                let chunks: Vec<Vec<Batch>> =
-                    pool.install(|| (start as usize..end as usize).into_par_iter().map(|i| synth::chunk(&params, i as u64)).collect());
+                let chunks: Vec<Vec<Batch>> = pool.install(|| {
+                    (start as usize..end as usize)
+                        .into_par_iter()
+                        .map(|i| synth::chunk(&params, i as u64))
+                        .collect()
+                });
                 if sender.send(chunks).is_err() {
                     return;
                 }
@@ -201,12 +244,18 @@ fn remove_database_files(path: &Path) {
 /// Removes temporary files of seeds that were killed (their process no longer runs).
 fn remove_stale_temporaries(data_dir: &Path) {
     let prefix = format!(".{}.seeding-", super::FILE_NAME);
-    let Ok(entries) = fs::read_dir(data_dir) else { return };
+    let Ok(entries) = fs::read_dir(data_dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(rest) = name.strip_prefix(&prefix) else { continue };
+        let Some(rest) = name.strip_prefix(&prefix) else {
+            continue;
+        };
         let pid = rest.trim_end_matches(".wal");
-        let alive = pid.parse::<u32>().is_ok_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
+        let alive = pid
+            .parse::<u32>()
+            .is_ok_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
         if !alive {
             let _ = fs::remove_file(entry.path());
         }

@@ -13,8 +13,15 @@ pub const SEED: u64 = 42;
 
 /// Seeds a warehouse into `dir` and returns its path.
 pub fn seed_into(dir: &Path, customers: u64, seed: u64, threads: usize) -> PathBuf {
-    let options = SeedOptions { params: Params { customers, seed }, threads, force: false, progress: false };
-    warehouse::seed(dir, &options).expect("seeding succeeds").path
+    let options = SeedOptions {
+        params: Params { customers, seed },
+        threads,
+        force: false,
+        progress: false,
+    };
+    warehouse::seed(dir, &options)
+        .expect("seeding succeeds")
+        .path
 }
 
 /// A warehouse seeded once per test run and shared read-only by every test that only reads.
@@ -29,11 +36,16 @@ pub fn shared_data_dir() -> &'static Path {
 }
 
 pub fn open_shared() -> Warehouse {
-    Warehouse::open_read_only(&warehouse::path_in(shared_data_dir())).expect("shared warehouse opens")
+    Warehouse::open_read_only(&warehouse::path_in(shared_data_dir()))
+        .expect("shared warehouse opens")
 }
 
 pub fn fingerprint(data_dir: &Path) -> String {
-    Warehouse::open_read_only(&warehouse::path_in(data_dir)).expect("opens").info().expect("info").fingerprint
+    Warehouse::open_read_only(&warehouse::path_in(data_dir))
+        .expect("opens")
+        .info()
+        .expect("info")
+        .fingerprint
 }
 
 /// Runs the `safehaven` binary with `args`.
