@@ -54,10 +54,12 @@ pub fn population_by_region(guarded: &Guarded<String>) -> Result<String, ChartEr
                     .to_owned(),
                 SegmentValue::Last => String::new(),
             })
-            .x_label_style(("sans-serif", 11))
+            .x_label_style(("sans-serif", 12))
+            .y_label_style(("sans-serif", 12))
             .y_desc("people")
             .y_label_formatter(&|v| thousands(*v))
-            .light_line_style(RGBColor(0xdd, 0xdd, 0xdd))
+            .bold_line_style(GREY.mix(0.35))
+            .light_line_style(TRANSPARENT)
             .draw()
             .map_err(draw_err)?;
         let stub = (max / 60).max(1);
