@@ -1,4 +1,4 @@
 SELECT region, count(*) AS people
-FROM bank.customers
+FROM cleanroom.people
 GROUP BY region
 ORDER BY region

@@ -1,8 +1,11 @@
 //! `safehaven bench`: measurements printed for people (or as JSON), never asserted in tests.
 
 use crate::charts::thousands;
+use crate::privacy::masked::{Domain, Masker};
+use crate::privacy::vault::Sealer;
+use crate::privacy::{keys, reveal};
 use crate::synth::Params;
-use crate::warehouse::{self, SeedOptions};
+use crate::warehouse::{self, SeedOptions, SeedPrivacy, Warehouse};
 use serde::Serialize;
 use std::io::Write;
 
@@ -16,21 +19,40 @@ pub struct SeedBench {
     pub wall_seconds: f64,
     pub rows_per_second: f64,
     pub peak_rss_mib: Option<f64>,
+    /// Sealed vault bytes per PII record (age header, JSON and all).
+    pub vault_bytes_per_record: f64,
+    /// Reveal of one record (lookup, decrypt its chunk, parse), over random masked IDs.
+    pub reveal_mean_ms: f64,
+    pub reveal_p95_ms: f64,
 }
 
 /// Seeds a throw-away warehouse in a temporary directory and measures it.
 pub fn seed(params: Params, threads: usize) -> Result<SeedBench, warehouse::Error> {
     let dir = std::env::temp_dir().join(format!("safehaven-bench-{}", std::process::id()));
-    let options = SeedOptions {
-        params,
-        threads,
-        force: true,
-        progress: false,
+    let options = SeedOptions { params, threads, force: true, progress: false };
+    // A throw-away identity and installation key: the timings include masking and sealing.
+    let identity = keys::NewIdentity::generate();
+    let started = std::time::Instant::now();
+    let masker = Masker::from_key(rand_key());
+    let privacy = SeedPrivacy {
+        recipient: identity.recipient().to_string(),
+        sealer: &Sealer::new(identity.recipient()),
+        person_ids: masker.mask_keys(Domain::Person, params.universe()).into_iter().map(|m| m.to_string()).collect(),
+        survivor_ids: masker
+            .mask_keys(Domain::Survivor, params.survivors())
+            .into_iter()
+            .map(|m| m.to_string())
+            .collect(),
     };
-    let report = warehouse::seed(&dir, &options);
+    let report = warehouse::seed(&dir, &options, &privacy);
+    let wall = started.elapsed().as_secs_f64();
+    let measured = report.and_then(|report| {
+        let warehouse = Warehouse::open_read_only(&report.path)?;
+        let stats = warehouse.vault_stats()?;
+        Ok((report, stats, time_reveals(&warehouse, &identity, &privacy.person_ids)))
+    });
     let _ = std::fs::remove_dir_all(&dir);
-    let report = report?;
-    let wall = report.elapsed.as_secs_f64();
+    let (report, stats, (reveal_mean_ms, reveal_p95_ms)) = measured?;
     Ok(SeedBench {
         customers: params.customers,
         threads,
@@ -38,7 +60,37 @@ pub fn seed(params: Params, threads: usize) -> Result<SeedBench, warehouse::Erro
         wall_seconds: wall,
         rows_per_second: report.rows() as f64 / wall.max(1e-9),
         peak_rss_mib: peak_rss_mib(),
+        vault_bytes_per_record: stats.bytes as f64 / stats.records.max(1) as f64,
+        reveal_mean_ms,
+        reveal_p95_ms,
     })
+}
+
+fn rand_key() -> [u8; 32] {
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).expect("the OS provides randomness");
+    key
+}
+
+/// Reveals 50 people spread over the population; returns mean and 95th-percentile milliseconds.
+fn time_reveals(warehouse: &Warehouse, identity: &keys::NewIdentity, ids: &[String]) -> (f64, f64) {
+    let identity = identity.secret();
+    let step = (ids.len() / 50).max(1);
+    let mut times: Vec<f64> = ids
+        .iter()
+        .step_by(step)
+        .filter_map(|id| id.parse().ok())
+        .map(|id| {
+            let started = std::time::Instant::now();
+            let revealed = reveal::reveal(warehouse, identity, &id);
+            let ms = started.elapsed().as_secs_f64() * 1e3;
+            revealed.map(|_| ms).unwrap_or(f64::NAN)
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    let mean = times.iter().sum::<f64>() / times.len().max(1) as f64;
+    let p95 = times.get(times.len() * 95 / 100).copied().unwrap_or(f64::NAN);
+    (mean, p95)
 }
 
 impl SeedBench {
@@ -47,15 +99,13 @@ impl SeedBench {
         writeln!(out, "threads       {}", self.threads)?;
         writeln!(out, "rows          {}", thousands(self.rows))?;
         writeln!(out, "wall time     {:.2} s", self.wall_seconds)?;
-        writeln!(
-            out,
-            "throughput    {} rows/s",
-            thousands(self.rows_per_second.round() as u64)
-        )?;
+        writeln!(out, "throughput    {} rows/s", thousands(self.rows_per_second.round() as u64))?;
         match self.peak_rss_mib {
             Some(mib) => writeln!(out, "peak RSS      {mib:.0} MiB"),
             None => writeln!(out, "peak RSS      unavailable on this platform"),
-        }
+        }?;
+        writeln!(out, "vault         {:.0} bytes per PII record", self.vault_bytes_per_record)?;
+        writeln!(out, "reveal        {:.2} ms mean, {:.2} ms p95", self.reveal_mean_ms, self.reveal_p95_ms)
     }
 }
 

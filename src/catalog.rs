@@ -53,10 +53,7 @@ impl Table {
     /// The column that identifies a row; rows are exported in its order.
     pub fn key(self) -> &'static str {
         match self {
-            Table::BankCustomers
-            | Table::BankOutcomes
-            | Table::InsurerMembers
-            | Table::TruthCustomers => "person_key",
+            Table::BankCustomers | Table::BankOutcomes | Table::InsurerMembers | Table::TruthCustomers => "person_key",
             Table::BankEvents => "event_id",
             Table::InsurerConditions => "condition_id",
             Table::InsurerClaims => "claim_id",
@@ -70,10 +67,7 @@ impl Table {
     /// The DV service's tables stay inside: even without names, region, age, children and immigration status
     /// together can point at a person. `truth` is the evaluation ground truth and never leaves either.
     pub fn exportable(self) -> bool {
-        !matches!(
-            self,
-            Table::DvSurvivors | Table::DvIncidents | Table::TruthCustomers | Table::TruthSurvivors
-        )
+        !matches!(self, Table::DvSurvivors | Table::DvIncidents | Table::TruthCustomers | Table::TruthSurvivors)
     }
 
     /// The tables `export` accepts.
@@ -83,9 +77,7 @@ impl Table {
 
     /// Parses a qualified table name, case-insensitively.
     pub fn parse(name: &str) -> Option<Table> {
-        Table::ALL
-            .into_iter()
-            .find(|t| t.name().eq_ignore_ascii_case(name.trim()))
+        Table::ALL.into_iter().find(|t| t.name().eq_ignore_ascii_case(name.trim()))
     }
 }
 
@@ -112,10 +104,6 @@ mod tests {
     fn sensitive_tables_are_not_exportable() {
         let exportable: Vec<_> = Table::exportable_tables().map(Table::name).collect();
         assert!(exportable.contains(&"bank.customers"));
-        assert!(
-            !exportable
-                .iter()
-                .any(|name| name.starts_with("truth.") || name.starts_with("dv."))
-        );
+        assert!(!exportable.iter().any(|name| name.starts_with("truth.") || name.starts_with("dv.")));
     }
 }

@@ -23,11 +23,7 @@ fn draw_err<E: std::fmt::Debug>(e: E) -> ChartError {
 /// A vertical bar chart of people per region, largest first. Suppressed regions get a grey stub and are named in
 /// the description.
 pub fn population_by_region(guarded: &Guarded<String>) -> Result<String, ChartError> {
-    let mut bars: Vec<(&str, Option<u64>)> = guarded
-        .cells
-        .iter()
-        .map(|c| (c.label.as_str(), c.count))
-        .collect();
+    let mut bars: Vec<(&str, Option<u64>)> = guarded.cells.iter().map(|c| (c.label.as_str(), c.count)).collect();
     bars.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     let max = bars.iter().filter_map(|b| b.1).max().unwrap_or(1).max(1);
     let (width, height) = (960u32, 420u32);
@@ -47,11 +43,9 @@ pub fn population_by_region(guarded: &Guarded<String>) -> Result<String, ChartEr
             .disable_x_mesh()
             .x_labels(bars.len().max(1))
             .x_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => labels
-                    .get(*i as usize)
-                    .copied()
-                    .unwrap_or_default()
-                    .to_owned(),
+                SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => {
+                    labels.get(*i as usize).copied().unwrap_or_default().to_owned()
+                }
                 SegmentValue::Last => String::new(),
             })
             .x_label_style(("sans-serif", 12))
@@ -70,13 +64,7 @@ pub fn population_by_region(guarded: &Guarded<String>) -> Result<String, ChartEr
                     Some(c) => (*c, BLUE.filled()),
                     None => (stub, GREY.filled()),
                 };
-                let mut bar = Rectangle::new(
-                    [
-                        (SegmentValue::Exact(i), 0),
-                        (SegmentValue::Exact(i + 1), value),
-                    ],
-                    color,
-                );
+                let mut bar = Rectangle::new([(SegmentValue::Exact(i), 0), (SegmentValue::Exact(i + 1), value)], color);
                 bar.set_margin(0, 0, 2, 2);
                 bar
             }))
@@ -84,10 +72,8 @@ pub fn population_by_region(guarded: &Guarded<String>) -> Result<String, ChartEr
         root.present().map_err(draw_err)?;
     }
     let suppressed: Vec<&str> = bars.iter().filter(|b| b.1.is_none()).map(|b| b.0).collect();
-    let mut description = format!(
-        "Bank customers per region, largest first; the largest region has {} people.",
-        thousands(max)
-    );
+    let mut description =
+        format!("Bank customers per region, largest first; the largest region has {} people.", thousands(max));
     if !suppressed.is_empty() {
         description.push_str(&format!(
             " Suppressed (fewer than {} people, or needed to protect such a group): {}.",
@@ -103,10 +89,7 @@ fn accessible(svg: String, title: &str, description: &str) -> String {
     let svg = svg
         .replace("fill=\"#000000\"", "fill=\"currentColor\"")
         .replace("stroke=\"#000000\"", "stroke=\"currentColor\"");
-    let Some(open_end) = svg
-        .find("<svg")
-        .and_then(|start| svg[start..].find('>').map(|end| start + end))
-    else {
+    let Some(open_end) = svg.find("<svg").and_then(|start| svg[start..].find('>').map(|end| start + end)) else {
         return svg;
     };
     let (head, rest) = svg.split_at(open_end);
@@ -119,10 +102,7 @@ fn accessible(svg: String, title: &str, description: &str) -> String {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// 1234567 → "1,234,567".
@@ -130,7 +110,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -153,11 +133,8 @@ mod tests {
 
     #[test]
     fn population_chart_is_accessible_svg_and_names_suppressed_regions() {
-        let guarded = KGuard::default().counts(vec![
-            ("OH".to_owned(), 500),
-            ("TX".to_owned(), 900),
-            ("WY".to_owned(), 3),
-        ]);
+        let guarded =
+            KGuard::default().counts(vec![("OH".to_owned(), 500), ("TX".to_owned(), 900), ("WY".to_owned(), 3)]);
         let svg = population_by_region(&guarded).unwrap();
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains("<title id=\"chart-title\">Population by region</title>"));

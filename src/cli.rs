@@ -1,5 +1,7 @@
 //! The command line, declared with clap derive. `--help` on every command says what it does and what to do next.
 
+use crate::privacy::masked::MaskedId;
+use crate::privacy::roles::Role;
 use crate::warehouse::ExportFormat;
 use clap::{Args, Parser, Subcommand};
 use std::net::IpAddr;
@@ -39,13 +41,115 @@ pub enum Command {
     /// Serve the dashboard and API on an existing warehouse.
     Serve(ServeArgs),
     /// Write a non-sensitive table to a CSV or Parquet file.
-    #[command(
-        after_help = "Example:\n  safehaven export bank.customers --format parquet --out customers.parquet"
-    )]
+    #[command(after_help = "Example:\n  safehaven export bank.customers --format parquet --out customers.parquet")]
     Export(ExportArgs),
+    /// Generate an age identity (secret key, file mode 0600) and print its recipient (public key).
+    #[command(
+        after_help = "Example:\n  safehaven keygen --out ~/safehaven.identity.txt\n  safehaven seed --recipient age1…   # PII is sealed to this key"
+    )]
+    Keygen(KeygenArgs),
+    /// Manage dashboard and API users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// List masked IDs with non-identifying attributes.
+    People(PeopleArgs),
+    /// Show one person's PII: needs the identity file and a reason, and writes an audit entry.
+    #[command(
+        after_help = "Example:\n  safehaven reveal SH-7K2Q-9XPM --identity ./safehaven-data.identity.txt --reason \"case 1142: outreach approved\""
+    )]
+    Reveal(RevealArgs),
+    /// Inspect the hash-chained audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Measure performance.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Where to write the identity; an existing file is never overwritten.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; prints their bearer token once, alone on stdout (only its hash is stored).
+    Add(UserAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    /// User name: letters, digits, dots, dashes, underscores.
+    pub name: String,
+    /// What the user may see and do.
+    #[arg(long, value_enum)]
+    pub role: Role,
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+}
+
+#[derive(Debug, Args)]
+pub struct PeopleArgs {
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    /// How many to list.
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub limit: u64,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RevealArgs {
+    /// The masked ID, as listed by `safehaven people` (SH-XXXX-XXXX).
+    #[arg(value_name = "MASKED_ID")]
+    pub masked_id: MaskedId,
+    /// The age identity file the warehouse's PII was sealed to.
+    #[arg(long, value_name = "FILE")]
+    pub identity: PathBuf,
+    /// Why you need to see this person; written to the audit log.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    /// Print JSON (name, email, phone, address).
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain; exit 1 and name the first broken entry if any was edited, removed or reordered.
+    Verify(DataDirArg),
+    /// List audit entries.
+    Show(AuditShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditShowArgs {
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    /// Print JSON lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RecipientArg {
+    /// age recipient (public key, age1…) to seal PII to [env: SAFEHAVEN_RECIPIENT]. Without one, the
+    /// installation's recipient is reused, or a new identity is written next to the data dir.
+    #[arg(long, value_name = "AGE1…")]
+    pub recipient: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GuardArgs {
+    /// Minimum group size for aggregates (k-anonymity), at least 2 [default: appliance.toml's k, else 11].
+    #[arg(long, value_name = "K")]
+    pub k: Option<u64>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -89,6 +193,10 @@ pub struct DemoArgs {
     pub population: PopulationArgs,
     #[command(flatten)]
     pub listen: ListenArgs,
+    #[command(flatten)]
+    pub recipient: RecipientArg,
+    #[command(flatten)]
+    pub guard: GuardArgs,
 }
 
 #[derive(Debug, Args)]
@@ -100,6 +208,8 @@ pub struct SeedArgs {
     /// Replace an existing warehouse (the old one stays in place until the new one is complete).
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub recipient: RecipientArg,
 }
 
 #[derive(Debug, Args)]
@@ -117,6 +227,8 @@ pub struct ServeArgs {
     pub data_dir: DataDirArg,
     #[command(flatten)]
     pub listen: ListenArgs,
+    #[command(flatten)]
+    pub guard: GuardArgs,
 }
 
 #[derive(Debug, Args)]

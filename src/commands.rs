@@ -1,21 +1,33 @@
 //! What each command does: thin glue between the CLI and the modules.
 
 use crate::charts::thousands;
-use crate::cli::{BenchCommand, Cli, Command, ListenArgs, PopulationArgs};
+use crate::cli::{
+    AuditCommand, BenchCommand, Cli, Command, GuardArgs, ListenArgs, PopulationArgs, RecipientArg, UserCommand,
+};
+use crate::config::{self, Appliance};
 use crate::error::Error;
-use crate::privacy::KGuard;
+use crate::privacy::audit::{AuditLog, Event};
+use crate::privacy::keys::{self, NewIdentity};
+use crate::privacy::masked::{Domain, Masker};
+use crate::privacy::roles::{Role, Users};
+use crate::privacy::vault::Sealer;
+use crate::privacy::{KGuard, kanon, reveal};
 use crate::synth::Params;
-use crate::warehouse::{self, SeedOptions, Warehouse};
-use crate::{bench, config, server};
+use crate::warehouse::{self, SeedOptions, SeedPrivacy, SeedReport, Warehouse};
+use crate::{bench, server};
+use age::x25519::Recipient;
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// File in the data dir where `demo` writes the demo users' tokens (mode 0600).
+pub const DEMO_TOKENS_FILE: &str = "demo-tokens.txt";
 
 /// Runs a parsed command, writing results to `out`.
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
     match cli.command {
         Command::Seed(args) => {
-            let options = seed_options(&args.population, args.force);
-            let report = warehouse::seed(&args.data_dir.data_dir, &options)?;
+            let data_dir = &args.data_dir.data_dir;
+            let report = seed(data_dir, &args.population, &args.recipient, args.force)?;
             writeln!(
                 out,
                 "seeded {} ({} rows) in {:.1} s",
@@ -26,8 +38,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             Ok(())
         }
         Command::Info(args) => {
-            let warehouse =
-                Warehouse::open_read_only(&warehouse::path_in(&args.data_dir.data_dir))?;
+            let warehouse = open(&args.data_dir.data_dir)?;
             let info = warehouse.info()?;
             if args.json {
                 serde_json::to_writer_pretty(&mut *out, &info).map_err(std::io::Error::from)?;
@@ -38,9 +49,10 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             Ok(())
         }
         Command::Serve(args) => {
-            let warehouse =
-                Warehouse::open_read_only(&warehouse::path_in(&args.data_dir.data_dir))?;
-            serve(warehouse, &args.listen, out)
+            let data_dir = &args.data_dir.data_dir;
+            let warehouse = open(data_dir)?;
+            let guard = guard(data_dir, &args.guard)?;
+            serve(data_dir, warehouse, guard, &args.listen, out)
         }
         Command::Demo(args) => {
             let data_dir = &args.data_dir.data_dir;
@@ -52,18 +64,12 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
                     thousands(args.population.customers),
                     args.population.seed
                 );
-                let report = warehouse::seed(data_dir, &seed_options(&args.population, false))?;
-                eprintln!(
-                    "Seeded {} rows in {:.1} s.",
-                    thousands(report.rows()),
-                    report.elapsed.as_secs_f64()
-                );
+                let report = seed(data_dir, &args.population, &args.recipient, false)?;
+                eprintln!("Seeded {} rows in {:.1} s.", thousands(report.rows()), report.elapsed.as_secs_f64());
             }
             let warehouse = Warehouse::open_read_only(&path)?;
             let generation = warehouse.generation()?;
-            if generation.seed != args.population.seed
-                || generation.customers != args.population.customers
-            {
+            if generation.seed != args.population.seed || generation.customers != args.population.customers {
                 eprintln!(
                     "Using the existing warehouse in {} (seed {}, {} customers); run `safehaven seed --force` to regenerate it.",
                     data_dir.display(),
@@ -71,20 +77,119 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
                     thousands(generation.customers)
                 );
             }
-            serve(warehouse, &args.listen, out)
+            let guard = guard(data_dir, &args.guard)?;
+            let tokens = demo_users(data_dir)?;
+            writeln!(out, "Sign in with a token from {} (one user per role).", tokens.display())?;
+            serve(data_dir, warehouse, guard, &args.listen, out)
         }
         Command::Export(args) => {
             let table = warehouse::export::exportable_table(&args.table)?;
-            let warehouse =
-                Warehouse::open_read_only(&warehouse::path_in(&args.data_dir.data_dir))?;
+            let warehouse = open(&args.data_dir.data_dir)?;
             let rows = warehouse::export(&warehouse, table, args.format, &args.out)?;
-            writeln!(
-                out,
-                "wrote {} rows of {} to {}",
-                thousands(rows),
-                table,
+            writeln!(out, "wrote {} rows of {} to {}", thousands(rows), table, args.out.display())?;
+            Ok(())
+        }
+        Command::Keygen(args) => {
+            let identity = NewIdentity::generate();
+            identity.write(&args.out, &now())?;
+            writeln!(out, "{}", identity.recipient())?;
+            eprintln!(
+                "Wrote the identity to {} (mode 0600). Keep it off the data dir and back it up.",
                 args.out.display()
-            )?;
+            );
+            Ok(())
+        }
+        Command::User(UserCommand::Add(args)) => {
+            let data_dir = &args.data_dir.data_dir;
+            open(data_dir)?;
+            let token = add_user(data_dir, &args.name, args.role)?;
+            writeln!(out, "{token}")?;
+            eprintln!("Added {} as {}. The token above is shown once; only its hash is stored.", args.name, args.role);
+            Ok(())
+        }
+        Command::People(args) => {
+            let people = open(&args.data_dir.data_dir)?.people(args.limit)?;
+            if args.json {
+                serde_json::to_writer_pretty(&mut *out, &people).map_err(std::io::Error::from)?;
+                writeln!(out)?;
+            } else {
+                writeln!(out, "masked id     region  age     employment     credit         insurer")?;
+                for p in &people {
+                    writeln!(
+                        out,
+                        "{:<14}{:<8}{:<8}{:<15}{:<15}{}",
+                        p.masked_id,
+                        p.region,
+                        p.age_band,
+                        p.employment,
+                        p.credit_group,
+                        if p.insurer_member { "member" } else { "-" }
+                    )?;
+                }
+            }
+            Ok(())
+        }
+        Command::Reveal(args) => {
+            let reason = args.reason.trim();
+            if reason.is_empty() {
+                return Err(Error::Usage(
+                    "a reason is required: say why you need to see this person (it is written to the audit log)".into(),
+                ));
+            }
+            let data_dir = &args.data_dir.data_dir;
+            let identity = keys::read_identity(&args.identity)?;
+            let warehouse = open(data_dir)?;
+            let revealed = reveal::reveal(&warehouse, &identity, &args.masked_id)?;
+            // The act is recorded before anything is shown; no PII goes into the log.
+            let event = Event {
+                actor: config::operator(),
+                action: "reveal".into(),
+                subject: revealed.masked_id.clone(),
+                reason: reason.to_owned(),
+            };
+            AuditLog::new(data_dir).append(event, now())?;
+            if args.json {
+                serde_json::to_writer_pretty(&mut *out, &revealed).map_err(std::io::Error::from)?;
+                writeln!(out)?;
+            } else {
+                writeln!(out, "masked id  {}", revealed.masked_id)?;
+                writeln!(out, "name       {}", revealed.name)?;
+                writeln!(out, "email      {}", revealed.email)?;
+                writeln!(out, "phone      {}", revealed.phone)?;
+                writeln!(out, "address    {}", revealed.address)?;
+                for n in revealed.narratives.iter().flatten() {
+                    writeln!(out, "incident {}: {}", n.incident_id, n.text)?;
+                }
+            }
+            Ok(())
+        }
+        Command::Audit(AuditCommand::Verify(args)) => {
+            let log = AuditLog::new(&args.data_dir);
+            match log.verify()? {
+                Ok(n) => {
+                    writeln!(out, "audit log intact: {n} entries ({})", log.path().display())?;
+                    Ok(())
+                }
+                Err(broken) => Err(Error::CheckFailed(format!(
+                    "audit log {} is broken at line {}: {}",
+                    log.path().display(),
+                    broken.line,
+                    broken.problem
+                ))),
+            }
+        }
+        Command::Audit(AuditCommand::Show(args)) => {
+            for entry in AuditLog::new(&args.data_dir.data_dir).entries()? {
+                if args.json {
+                    writeln!(out, "{}", serde_json::to_string(&entry).map_err(std::io::Error::from)?)?;
+                } else {
+                    writeln!(
+                        out,
+                        "{:>5}  {}  {:<12} {:<10} {:<14} {}",
+                        entry.seq, entry.time, entry.actor, entry.action, entry.subject, entry.reason
+                    )?;
+                }
+            }
             Ok(())
         }
         Command::Bench(BenchCommand::Seed(args)) => {
@@ -101,35 +206,152 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
     }
 }
 
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn open(data_dir: &Path) -> Result<Warehouse, Error> {
+    Ok(Warehouse::open_read_only(&warehouse::path_in(data_dir))?)
+}
+
 fn seed_options(population: &PopulationArgs, force: bool) -> SeedOptions {
     SeedOptions {
-        params: Params {
-            customers: population.customers,
-            seed: population.seed,
-        },
-        threads: population
-            .threads
-            .map_or_else(config::default_threads, |t| t as usize),
+        params: Params { customers: population.customers, seed: population.seed },
+        threads: population.threads.map_or_else(config::default_threads, |t| t as usize),
         force,
         progress: std::io::stderr().is_terminal(),
     }
 }
 
-fn serve(warehouse: Warehouse, listen: &ListenArgs, out: &mut dyn Write) -> Result<(), Error> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+/// The identity file `seed` creates when no recipient is given: next to the data dir, never inside it.
+pub fn default_identity_path(data_dir: &Path) -> PathBuf {
+    let name = data_dir.file_name().map_or_else(|| "safehaven-data".into(), |n| n.to_string_lossy().into_owned());
+    let parent = data_dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    parent.join(format!("{name}.identity.txt"))
+}
+
+/// Seeds with PII sealed to the chosen recipient: `--recipient`, else `SAFEHAVEN_RECIPIENT`, else the
+/// installation's, else a new identity written next to the data dir.
+fn seed(
+    data_dir: &Path,
+    population: &PopulationArgs,
+    recipient: &RecipientArg,
+    force: bool,
+) -> Result<SeedReport, Error> {
+    let options = seed_options(population, force);
+    let path = warehouse::path_in(data_dir);
+    if path.exists() && !force {
+        return Err(warehouse::Error::Exists { path }.into());
+    }
+    let explicit = recipient.recipient.clone().or_else(config::recipient_from_env);
+    let explicit = explicit.as_deref().map(keys::parse_recipient).transpose()?;
+    std::fs::create_dir_all(data_dir).map_err(|source| Error::DataDir { path: data_dir.to_owned(), source })?;
+    let mut appliance = Appliance::load(data_dir)?;
+    let chosen = match explicit {
+        Some(r) => Some(r),
+        None => appliance.recipient.as_deref().map(keys::parse_recipient).transpose()?,
+    };
+    let recipient = match chosen {
+        Some(r) => r,
+        None => {
+            let identity_path = default_identity_path(data_dir);
+            if identity_path.exists() {
+                let identity = keys::read_identity(&identity_path)?;
+                eprintln!("Sealing PII to the identity in {}.", identity_path.display());
+                identity.to_public()
+            } else {
+                let identity = NewIdentity::generate();
+                identity.write(&identity_path, &now())?;
+                eprintln!(
+                    "Generated an age identity at {} (mode 0600): it is the only key that can reveal PII. Keep it safe, away from the data dir.",
+                    identity_path.display()
+                );
+                identity.recipient()
+            }
+        }
+    };
+    let report = seed_sealed(data_dir, &options, &recipient)?;
+    appliance.recipient = Some(recipient.to_string());
+    appliance.save(data_dir)?;
+    Ok(report)
+}
+
+/// Seeds `data_dir` with PII sealed to `recipient` and person IDs masked with the installation's key
+/// (created on first use).
+pub fn seed_sealed(data_dir: &Path, options: &SeedOptions, recipient: &Recipient) -> Result<SeedReport, Error> {
+    let path = warehouse::path_in(data_dir);
+    if path.exists() && !options.force {
+        return Err(warehouse::Error::Exists { path }.into());
+    }
+    std::fs::create_dir_all(data_dir).map_err(|source| Error::DataDir { path: data_dir.to_owned(), source })?;
+    let masker = Masker::load_or_create(data_dir)?;
+    let params = options.params;
+    let masked = |domain, n| masker.mask_keys(domain, n).into_iter().map(|m| m.to_string()).collect();
+    let privacy = SeedPrivacy {
+        recipient: recipient.to_string(),
+        sealer: &Sealer::new(recipient.clone()),
+        person_ids: masked(Domain::Person, params.universe()),
+        survivor_ids: masked(Domain::Survivor, params.survivors()),
+    };
+    Ok(warehouse::seed(data_dir, options, &privacy)?)
+}
+
+/// The guard for serving: `--k`, else the config's k, else 11.
+fn guard(data_dir: &Path, args: &GuardArgs) -> Result<KGuard, Error> {
+    let k = args.k.or(Appliance::load(data_dir)?.k).unwrap_or(kanon::DEFAULT_K);
+    Ok(KGuard::new(k)?)
+}
+
+fn add_user(data_dir: &Path, name: &str, role: Role) -> Result<String, Error> {
+    let token = Users::new(data_dir).add(name, role, now())?;
+    let event = Event {
+        actor: config::operator(),
+        action: "user.add".into(),
+        subject: name.into(),
+        reason: format!("role {role}"),
+    };
+    AuditLog::new(data_dir).append(event, now())?;
+    Ok(token)
+}
+
+/// Creates one user per role on the first demo and writes their tokens to a 0600 file; returns its path.
+fn demo_users(data_dir: &Path) -> Result<PathBuf, Error> {
+    let path = data_dir.join(DEMO_TOKENS_FILE);
+    let existing = Users::new(data_dir).list()?;
+    if path.exists() && !existing.is_empty() {
+        return Ok(path);
+    }
+    let mut text =
+        String::from("# Demo users: role, user name, bearer token. Paste a token into the dashboard's sign-in.\n");
+    for role in Role::ALL {
+        let name = format!("demo-{role}");
+        if existing.iter().any(|u| u.name == name) {
+            continue;
+        }
+        let token = add_user(data_dir, &name, role)?;
+        text.push_str(&format!("{role}\t{name}\t{token}\n"));
+    }
+    crate::privacy::write_private(&path, text.as_bytes())
+        .map_err(|source| Error::DataDir { path: path.clone(), source })?;
+    Ok(path)
+}
+
+fn serve(
+    data_dir: &Path,
+    warehouse: Warehouse,
+    guard: KGuard,
+    listen: &ListenArgs,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let listener = server::bind(listen.bind, listen.port, listen.allow_remote).await?;
         let addr = listener.local_addr()?;
         writeln!(out, "SafeHaven is serving http://{addr}/ (Ctrl-C to stop)")?;
         out.flush()?;
-        tracing::info!(%addr, warehouse = %warehouse.path().display(), "listening");
-        server::serve(
-            listener,
-            server::AppState::new(warehouse, KGuard::default()),
-        )
-        .await?;
+        tracing::info!(%addr, k = guard.k(), "listening");
+        let state = server::AppState::new(warehouse, guard, Users::new(data_dir));
+        server::serve(listener, state).await?;
         Ok::<(), Error>(())
     })
 }

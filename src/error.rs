@@ -1,6 +1,8 @@
 //! The top-level error of a command, and its exit code.
 
-use crate::{privacy, server, warehouse};
+use crate::privacy::{audit, keys, masked, reveal, roles, vault};
+use crate::{config, privacy, server, warehouse};
+use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -10,18 +12,44 @@ pub enum Error {
     Server(#[from] server::Error),
     #[error(transparent)]
     InvalidK(#[from] privacy::kanon::InvalidK),
+    #[error(transparent)]
+    Config(#[from] config::Error),
+    #[error(transparent)]
+    Keys(#[from] keys::Error),
+    #[error(transparent)]
+    Vault(#[from] vault::Error),
+    #[error(transparent)]
+    Masked(#[from] masked::Error),
+    #[error(transparent)]
+    Roles(#[from] roles::Error),
+    #[error(transparent)]
+    Audit(#[from] audit::Error),
+    #[error(transparent)]
+    Reveal(#[from] reveal::Error),
+    #[error("cannot write to {path}: {source}: choose another --data-dir or fix its permissions")]
+    DataDir { path: PathBuf, source: std::io::Error },
+    /// The input was wrong; the message says how.
+    #[error("{0}")]
+    Usage(String),
+    /// A check failed (for example, the audit chain is broken).
+    #[error("{0}")]
+    CheckFailed(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
 
 impl Error {
-    /// 2 when the user can fix it by changing their input, 1 otherwise.
+    /// 2 when the user can fix it by changing their input, 1 when a check failed, nothing was found, or an
+    /// operation failed.
     pub fn exit_code(&self) -> u8 {
         let input = match self {
             Error::Warehouse(e) => e.is_input_error(),
             Error::Server(e) => !matches!(e, server::Error::Serve(_)),
-            Error::InvalidK(_) => true,
-            Error::Io(_) => false,
+            Error::Reveal(reveal::Error::UnknownId(_) | reveal::Error::Missing(_)) => false,
+            Error::Reveal(reveal::Error::Warehouse(e)) => e.is_input_error(),
+            Error::Vault(vault::Error::Encrypt(_)) => false,
+            Error::Audit(_) | Error::CheckFailed(_) | Error::Io(_) => false,
+            _ => true,
         };
         if input { 2 } else { 1 }
     }

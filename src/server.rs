@@ -5,14 +5,19 @@
 
 mod api;
 mod assets;
+mod auth;
 mod error;
 
+pub use auth::Caller;
 pub use error::ApiError;
 
 use crate::privacy::KGuard;
+use crate::privacy::roles::{Permission, Users};
 use crate::warehouse::{self, Info, Warehouse};
 use axum::Router;
+use axum::extract::Request;
 use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
 use axum::routing::get;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -25,15 +30,12 @@ pub struct AppState {
     warehouse: Mutex<Warehouse>,
     info: tokio::sync::OnceCell<Info>,
     guard: KGuard,
+    users: Users,
 }
 
 impl AppState {
-    pub fn new(warehouse: Warehouse, guard: KGuard) -> Arc<Self> {
-        Arc::new(AppState {
-            warehouse: Mutex::new(warehouse),
-            info: tokio::sync::OnceCell::new(),
-            guard,
-        })
+    pub fn new(warehouse: Warehouse, guard: KGuard, users: Users) -> Arc<Self> {
+        Arc::new(AppState { warehouse: Mutex::new(warehouse), info: tokio::sync::OnceCell::new(), guard, users })
     }
 
     /// Runs `work` on a blocking thread with its own handle on the warehouse.
@@ -42,11 +44,7 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&Warehouse) -> warehouse::Result<T> + Send + 'static,
     {
-        let handle = self
-            .warehouse
-            .lock()
-            .map_err(|_| ApiError::internal("warehouse lock poisoned"))?
-            .handle()?;
+        let handle = self.warehouse.lock().map_err(|_| ApiError::internal("warehouse lock poisoned"))?.handle()?;
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || span.in_scope(|| work(&handle)))
             .await
@@ -56,25 +54,17 @@ impl AppState {
 
     /// The warehouse summary, computed once: the server opens the warehouse read-only, so it cannot change.
     async fn info(&self) -> Result<Info, ApiError> {
-        self.info
-            .get_or_try_init(|| self.with_warehouse(|w| w.info()))
-            .await
-            .cloned()
+        self.info.get_or_try_init(|| self.with_warehouse(|w| w.info())).await.cloned()
     }
 }
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error(
-        "port {port} on {ip} is already in use: stop the other process or choose another --port"
-    )]
+    #[error("port {port} on {ip} is already in use: stop the other process or choose another --port")]
     PortInUse { ip: IpAddr, port: u16 },
     #[error("cannot listen on {addr}: {source}: choose another --bind address or --port")]
-    Bind {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
+    Bind { addr: SocketAddr, source: std::io::Error },
     #[error(
         "refusing to listen on {ip}: the dashboard would be reachable from other machines; bind to 127.0.0.1, or pass --allow-remote if that is intended"
     )]
@@ -96,24 +86,39 @@ pub fn router(state: Arc<AppState>) -> Router {
     ];
     let mut app = Router::new()
         .route("/healthz", get(api::healthz))
-        .route("/api/v1/info", get(api::info))
-        .route("/api/v1/population/regions", get(api::population_by_region))
-        .route(
-            "/api/v1/charts/population-by-region.svg",
-            get(api::population_chart),
-        )
         .route("/", get(assets::index))
         .route("/assets/{*path}", get(assets::asset))
+        .merge(api_routes(state.clone()))
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .with_state(state);
     for (name, value) in headers {
-        app = app.layer(SetResponseHeaderLayer::if_not_present(
-            name,
-            HeaderValue::from_static(value),
-        ));
+        app = app.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
     }
     app.layer(TraceLayer::new_for_http())
+}
+
+/// Every API route with the permission it needs: the server's half of the role matrix.
+pub const API_ROUTES: &[(&str, Option<Permission>)] = &[
+    ("/api/v1/me", None),
+    ("/api/v1/info", Some(Permission::Aggregates)),
+    ("/api/v1/population/regions", Some(Permission::Aggregates)),
+    ("/api/v1/charts/population-by-region.svg", Some(Permission::Aggregates)),
+];
+
+/// The authenticated API: every route needs a bearer token, and most a permission from the role matrix.
+fn api_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
+    let aggregates = Router::new()
+        .route("/api/v1/info", get(api::info))
+        .route("/api/v1/population/regions", get(api::population_by_region))
+        .route("/api/v1/charts/population-by-region.svg", get(api::population_chart))
+        .route_layer(middleware::from_fn(|request: Request, next: Next| {
+            auth::require(Permission::Aggregates, request, next)
+        }));
+    Router::new()
+        .route("/api/v1/me", get(api::me))
+        .merge(aggregates)
+        .route_layer(middleware::from_fn_with_state(state, auth::authenticate))
 }
 
 /// Binds the listener, refusing non-loopback addresses unless `allow_remote`.
@@ -122,20 +127,15 @@ pub async fn bind(ip: IpAddr, port: u16, allow_remote: bool) -> Result<TcpListen
         return Err(Error::Remote { ip });
     }
     let addr = SocketAddr::new(ip, port);
-    TcpListener::bind(addr)
-        .await
-        .map_err(|source| match source.kind() {
-            std::io::ErrorKind::AddrInUse => Error::PortInUse { ip, port },
-            _ => Error::Bind { addr, source },
-        })
+    TcpListener::bind(addr).await.map_err(|source| match source.kind() {
+        std::io::ErrorKind::AddrInUse => Error::PortInUse { ip, port },
+        _ => Error::Bind { addr, source },
+    })
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
 pub async fn serve(listener: TcpListener, state: Arc<AppState>) -> Result<(), Error> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(Error::Serve)
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await.map_err(Error::Serve)
 }
 
 async fn shutdown_signal() {

@@ -75,12 +75,14 @@ macro_rules! columns {
 }
 
 mod dv;
+mod identity;
 mod people;
 pub mod regions;
 mod rng;
 
 use crate::catalog::Table;
 use chrono::NaiveDate;
+pub use identity::{Identity, Narrative, Pii, SurvivorRecord};
 
 /// Version of the generating process; part of the warehouse metadata.
 pub const GENERATOR_VERSION: u32 = 1;
@@ -183,8 +185,15 @@ impl Batch {
     }
 }
 
-/// Generates chunk `index` (see [`Params::chunk_count`]): a batch per table it fills.
-pub fn chunk(params: &Params, index: u64) -> Vec<Batch> {
+/// One generated chunk: its table rows, and the PII of the same people, which only ever leaves sealed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chunk {
+    pub batches: Vec<Batch>,
+    pub pii: Pii,
+}
+
+/// Generates chunk `index` (see [`Params::chunk_count`]).
+pub fn chunk(params: &Params, index: u64) -> Chunk {
     let people_chunks = params.people_chunks();
     if index < people_chunks {
         let start = index * CHUNK;
@@ -214,9 +223,7 @@ fn sigmoid(z: f64) -> f64 {
 
 /// Index drawn from cumulative weights with one uniform draw.
 fn pick(cumulative: &[f64], u: f64) -> usize {
-    cumulative
-        .partition_point(|&c| c < u)
-        .min(cumulative.len() - 1)
+    cumulative.partition_point(|&c| c < u).min(cumulative.len() - 1)
 }
 
 #[cfg(test)]
@@ -232,10 +239,7 @@ mod tests {
 
     #[test]
     fn sizes_follow_customers() {
-        let p = Params {
-            customers: 10_000,
-            seed: 1,
-        };
+        let p = Params { customers: 10_000, seed: 1 };
         assert_eq!(p.survivors(), 500);
         assert_eq!(p.universe(), 11_500);
         assert_eq!(p.chunk_count(), 11_500u64.div_ceil(CHUNK) + 1);
@@ -251,34 +255,21 @@ mod tests {
 
     #[test]
     fn chunks_are_deterministic_and_seed_dependent() {
-        let a = Params {
-            customers: 300,
-            seed: 7,
-        };
-        let b = Params {
-            customers: 300,
-            seed: 8,
-        };
+        let a = Params { customers: 300, seed: 7 };
+        let b = Params { customers: 300, seed: 8 };
         for index in 0..a.chunk_count() {
             assert_eq!(chunk(&a, index), chunk(&a, index));
         }
-        assert_ne!(chunk(&a, 0), chunk(&b, 0));
+        assert_ne!(chunk(&a, 0).batches, chunk(&b, 0).batches);
     }
 
     #[test]
     fn every_column_of_a_batch_has_the_same_length() {
-        let p = Params {
-            customers: 500,
-            seed: 3,
-        };
+        let p = Params { customers: 500, seed: 3 };
         for index in 0..p.chunk_count() {
-            for batch in chunk(&p, index) {
+            for batch in chunk(&p, index).batches {
                 let rows = batch.rows();
-                assert!(
-                    batch.columns.iter().all(|(_, c)| c.len() == rows),
-                    "{}",
-                    batch.table
-                );
+                assert!(batch.columns.iter().all(|(_, c)| c.len() == rows), "{}", batch.table);
             }
         }
     }

@@ -5,9 +5,8 @@ use tracing_subscriber::EnvFilter;
 
 /// Installs the subscriber with `default` as the filter unless the environment sets one.
 pub fn init(default: &str) {
-    let filter = crate::config::log_filter()
-        .and_then(|f| EnvFilter::try_new(f).ok())
-        .unwrap_or_else(|| EnvFilter::new(default));
+    let filter =
+        crate::config::log_filter().and_then(|f| EnvFilter::try_new(f).ok()).unwrap_or_else(|| EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -10,7 +10,7 @@ mod fingerprint;
 mod load;
 
 pub use export::{ExportFormat, export};
-pub use load::{SeedOptions, SeedReport, seed};
+pub use load::{Seal, SeedOptions, SeedPrivacy, SeedReport, seed};
 
 use crate::catalog::Table;
 use duckdb::{AccessMode, Config, Connection};
@@ -18,7 +18,7 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 /// Version of `sql/schema.sql`; a warehouse with another version must be reseeded.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 /// File name of the warehouse inside the data dir.
 pub const FILE_NAME: &str = "warehouse.duckdb";
 
@@ -32,6 +32,16 @@ mod sql {
     pub const TABLE_COLUMNS: &str = include_str!("../sql/table_columns.sql");
     pub const TABLE_COUNT: &str = include_str!("../sql/table_count.sql");
     pub const CHECKPOINT: &str = include_str!("../sql/checkpoint.sql");
+    pub const PRIVACY_SCHEMA: &str = include_str!("../sql/privacy_schema.sql");
+    pub const PRIVACY_INDEX: &str = include_str!("../sql/privacy_index.sql");
+    pub const CLEANROOM: &str = include_str!("../sql/cleanroom.sql");
+    pub const RECIPIENT_INSERT: &str = include_str!("../sql/recipient_insert.sql");
+    pub const RECIPIENT_SELECT: &str = include_str!("../sql/recipient_select.sql");
+    pub const VAULT_INSERT: &str = include_str!("../sql/vault_insert.sql");
+    pub const VAULT_SELECT: &str = include_str!("../sql/vault_select.sql");
+    pub const VAULT_STATS: &str = include_str!("../sql/vault_stats.sql");
+    pub const RESOLVE_MASKED: &str = include_str!("../sql/resolve_masked.sql");
+    pub const PEOPLE_LIST: &str = include_str!("../sql/people_list.sql");
 }
 
 /// What can go wrong with a warehouse; each message says what to do.
@@ -47,33 +57,18 @@ pub enum Error {
         "{path} is a DuckDB database but not a SafeHaven warehouse of schema version {SCHEMA_VERSION} ({detail}): reseed with `safehaven seed --force`"
     )]
     NotSafeHaven { path: PathBuf, detail: String },
-    #[error(
-        "a warehouse already exists at {path}: pass --force to replace it, or choose another --data-dir"
-    )]
+    #[error("a warehouse already exists at {path}: pass --force to replace it, or choose another --data-dir")]
     Exists { path: PathBuf },
     #[error("cannot write to {path}: {source}: choose another --data-dir or fix its permissions")]
-    Unwritable {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Unwritable { path: PathBuf, source: std::io::Error },
     #[error("{what} must be between {min} and {max}, got {got}")]
-    OutOfRange {
-        what: &'static str,
-        min: u64,
-        max: u64,
-        got: u64,
-    },
+    OutOfRange { what: &'static str, min: u64, max: u64, got: u64 },
     #[error("unknown table `{name}`; tables that can be exported: {valid}")]
     UnknownTable { name: String, valid: String },
-    #[error(
-        "`{name}` stays inside the appliance (sensitive or ground truth); tables that can be exported: {valid}"
-    )]
+    #[error("`{name}` stays inside the appliance (sensitive or ground truth); tables that can be exported: {valid}")]
     NotExportable { name: String, valid: String },
     #[error("cannot write {path}: {source}")]
-    Output {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Output { path: PathBuf, source: std::io::Error },
     #[error("warehouse query failed: {0}")]
     Db(#[from] duckdb::Error),
     #[error("seeding failed: {0}")]
@@ -88,8 +83,7 @@ impl Error {
 }
 
 fn parent(path: &Path) -> String {
-    path.parent()
-        .map_or_else(|| ".".into(), |p| p.display().to_string())
+    path.parent().map_or_else(|| ".".into(), |p| p.display().to_string())
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -145,25 +139,14 @@ impl Warehouse {
     /// Opens an existing warehouse read-only and checks that it is a SafeHaven warehouse of this version.
     pub fn open_read_only(path: &Path) -> Result<Self> {
         if !path.is_file() {
-            return Err(Error::NotFound {
-                path: path.to_owned(),
-            });
+            return Err(Error::NotFound { path: path.to_owned() });
         }
-        let conn =
-            Connection::open_with_flags(path, config(AccessMode::ReadOnly)?).map_err(|e| {
-                Error::Corrupt {
-                    path: path.to_owned(),
-                    detail: first_line(&e.to_string()),
-                }
-            })?;
-        let warehouse = Warehouse {
-            conn,
-            path: path.to_owned(),
-        };
-        let generation = warehouse.generation().map_err(|e| Error::NotSafeHaven {
-            path: path.to_owned(),
-            detail: first_line(&e.to_string()),
-        })?;
+        let conn = Connection::open_with_flags(path, config(AccessMode::ReadOnly)?)
+            .map_err(|e| Error::Corrupt { path: path.to_owned(), detail: first_line(&e.to_string()) })?;
+        let warehouse = Warehouse { conn, path: path.to_owned() };
+        let generation = warehouse
+            .generation()
+            .map_err(|e| Error::NotSafeHaven { path: path.to_owned(), detail: first_line(&e.to_string()) })?;
         if generation.schema_version != SCHEMA_VERSION {
             return Err(Error::NotSafeHaven {
                 path: path.to_owned(),
@@ -180,10 +163,7 @@ impl Warehouse {
 
     /// Another handle on the same database, for use on another thread.
     pub fn handle(&self) -> Result<Self> {
-        Ok(Warehouse {
-            conn: self.conn.try_clone()?,
-            path: self.path.clone(),
-        })
+        Ok(Warehouse { conn: self.conn.try_clone()?, path: self.path.clone() })
     }
 
     /// How the warehouse was generated.
@@ -205,13 +185,7 @@ impl Warehouse {
         let digests = fingerprint::table_digests(&self.conn)?;
         Ok(Info {
             generation: self.generation()?,
-            tables: digests
-                .iter()
-                .map(|d| TableRows {
-                    name: d.table.name(),
-                    rows: d.rows,
-                })
-                .collect(),
+            tables: digests.iter().map(|d| TableRows { name: d.table.name(), rows: d.rows }).collect(),
             fingerprint: fingerprint::combine(&digests),
         })
     }
@@ -220,27 +194,112 @@ impl Warehouse {
     /// before showing them.
     pub fn population_by_region(&self) -> Result<Vec<(String, u64)>> {
         let mut stmt = self.conn.prepare(sql::POPULATION_BY_REGION)?;
-        let rows = stmt.query_map([], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)? as u64))
-        })?;
+        let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)? as u64)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Every (table, column) of the data schemas, in column order.
     pub fn columns(&self) -> Result<Vec<(String, String)>> {
         let mut stmt = self.conn.prepare(sql::TABLE_COLUMNS)?;
-        let rows = stmt.query_map([], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-        })?;
+        let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Rows in one table.
     pub fn table_rows(&self, table: Table) -> Result<u64> {
         let query = sql::TABLE_COUNT.replace("{table}", table.name());
-        Ok(self
-            .conn
-            .query_row(&query, [], |row| row.get::<_, i64>(0))? as u64)
+        Ok(self.conn.query_row(&query, [], |row| row.get::<_, i64>(0))? as u64)
+    }
+}
+
+/// Which vault a record lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordKind {
+    People,
+    Survivors,
+}
+
+impl RecordKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            RecordKind::People => "people",
+            RecordKind::Survivors => "survivors",
+        }
+    }
+}
+
+/// A person as `safehaven people` lists them: masked ID and non-identifying attributes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonSummary {
+    pub masked_id: String,
+    pub region: String,
+    pub age_band: String,
+    pub employment: String,
+    pub credit_group: String,
+    pub insurer_member: bool,
+}
+
+/// Size of the sealed vault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VaultStats {
+    pub chunks: u64,
+    pub records: u64,
+    pub bytes: u64,
+}
+
+impl Warehouse {
+    /// The age recipient this warehouse's PII is sealed to.
+    pub fn recipient(&self) -> Result<String> {
+        Ok(self.conn.query_row(sql::RECIPIENT_SELECT, [], |row| row.get(0))?)
+    }
+
+    /// The record a masked ID names, if any.
+    pub fn resolve(&self, masked_id: &str) -> Result<Option<(RecordKind, i64)>> {
+        let mut stmt = self.conn.prepare(sql::RESOLVE_MASKED)?;
+        let mut rows = stmt.query(duckdb::params![masked_id, masked_id])?;
+        let Some(row) = rows.next()? else { return Ok(None) };
+        let kind: String = row.get(0)?;
+        let kind = if kind == "people" { RecordKind::People } else { RecordKind::Survivors };
+        Ok(Some((kind, row.get(1)?)))
+    }
+
+    /// The sealed chunk that holds record `key` of `kind`.
+    pub fn sealed_chunk(&self, kind: RecordKind, key: i64) -> Result<Option<Vec<u8>>> {
+        let mut stmt = self.conn.prepare(sql::VAULT_SELECT)?;
+        let mut rows = stmt.query(duckdb::params![kind.name(), key])?;
+        match rows.next()? {
+            Some(row) => Ok(Some(row.get(0)?)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn vault_stats(&self) -> Result<VaultStats> {
+        Ok(self.conn.query_row(sql::VAULT_STATS, [], |row| {
+            Ok(VaultStats {
+                chunks: row.get::<_, i64>(0)? as u64,
+                records: row.get::<_, i64>(1)? as u64,
+                bytes: row.get::<_, i64>(2)? as u64,
+            })
+        })?)
+    }
+
+    /// The first `limit` people by masked ID, from the clean room.
+    pub fn people(&self, limit: u64) -> Result<Vec<PersonSummary>> {
+        let mut stmt = self.conn.prepare(sql::PEOPLE_LIST)?;
+        let rows = stmt.query_map([limit as i64], |row| {
+            Ok(PersonSummary {
+                masked_id: row.get(0)?,
+                region: row.get(1)?,
+                age_band: row.get(2)?,
+                employment: row.get(3)?,
+                credit_group: row.get(4)?,
+                insurer_member: row.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 }
 

@@ -50,11 +50,7 @@ pub struct Guarded<L> {
 
 impl KGuard {
     pub fn new(k: u64) -> Result<Self, InvalidK> {
-        if k < 2 {
-            Err(InvalidK(k))
-        } else {
-            Ok(KGuard { k })
-        }
+        if k < 2 { Err(InvalidK(k)) } else { Ok(KGuard { k }) }
     }
 
     pub fn k(&self) -> u64 {
@@ -64,19 +60,13 @@ impl KGuard {
     /// Guards a one-way breakdown of counts that is shown together with its total.
     pub fn counts<L>(&self, cells: Vec<(L, u64)>) -> Guarded<L> {
         let total: u64 = cells.iter().map(|(_, c)| c).sum();
-        let mut suppressed: Vec<bool> =
-            cells.iter().map(|(_, c)| (1..self.k).contains(c)).collect();
+        let mut suppressed: Vec<bool> = cells.iter().map(|(_, c)| (1..self.k).contains(c)).collect();
         if (1..self.k).contains(&total) {
             suppressed.iter_mut().for_each(|s| *s = true);
         }
         loop {
             let count = suppressed.iter().filter(|&&s| s).count();
-            let sum: u64 = cells
-                .iter()
-                .zip(&suppressed)
-                .filter(|(_, s)| **s)
-                .map(|((_, c), _)| c)
-                .sum();
+            let sum: u64 = cells.iter().zip(&suppressed).filter(|(_, s)| **s).map(|((_, c), _)| c).sum();
             if count == 0 || (count >= 2 && sum >= self.k) {
                 break;
             }
@@ -98,11 +88,7 @@ impl KGuard {
             cells: cells
                 .into_iter()
                 .zip(suppressed)
-                .map(|((label, count), s)| GuardedCell {
-                    label,
-                    count: (!s).then_some(count),
-                    suppressed: s,
-                })
+                .map(|((label, count), s)| GuardedCell { label, count: (!s).then_some(count), suppressed: s })
                 .collect(),
             total: total_visible.then_some(total),
         }
@@ -115,13 +101,7 @@ mod tests {
 
     fn guard(k: u64, counts: &[u64]) -> Vec<Option<u64>> {
         let cells = counts.iter().enumerate().map(|(i, &c)| (i, c)).collect();
-        KGuard::new(k)
-            .unwrap()
-            .counts(cells)
-            .cells
-            .into_iter()
-            .map(|c| c.count)
-            .collect()
+        KGuard::new(k).unwrap().counts(cells).cells.into_iter().map(|c| c.count).collect()
     }
 
     #[test]
@@ -131,10 +111,7 @@ mod tests {
 
     #[test]
     fn a_lone_small_cell_takes_the_smallest_other_with_it() {
-        assert_eq!(
-            guard(11, &[5, 40, 12, 100]),
-            vec![None, Some(40), None, Some(100)]
-        );
+        assert_eq!(guard(11, &[5, 40, 12, 100]), vec![None, Some(40), None, Some(100)]);
     }
 
     #[test]
@@ -146,12 +123,7 @@ mod tests {
     fn a_small_total_hides_everything() {
         let guarded = KGuard::new(11).unwrap().counts(vec![("a", 3), ("b", 4)]);
         assert_eq!(guarded.total, None);
-        assert!(
-            guarded
-                .cells
-                .iter()
-                .all(|c| c.suppressed && c.count.is_none())
-        );
+        assert!(guarded.cells.iter().all(|c| c.suppressed && c.count.is_none()));
     }
 
     #[test]
@@ -170,38 +142,22 @@ mod tests {
             let k = rng.random_range(2..20u64);
             let n = rng.random_range(1..12usize);
             let counts: Vec<u64> = (0..n)
-                .map(|_| {
-                    if rng.random_bool(0.4) {
-                        rng.random_range(0..k)
-                    } else {
-                        rng.random_range(0..200)
-                    }
-                })
+                .map(|_| if rng.random_bool(0.4) { rng.random_range(0..k) } else { rng.random_range(0..200) })
                 .collect();
-            let guarded = KGuard::new(k)
-                .unwrap()
-                .counts(counts.iter().copied().enumerate().collect());
+            let guarded = KGuard::new(k).unwrap().counts(counts.iter().copied().enumerate().collect());
             for cell in &guarded.cells {
                 if let Some(c) = cell.count {
                     assert!(c == 0 || c >= k, "visible {c} < k={k} in {counts:?}");
                 }
             }
-            let hidden: Vec<u64> = guarded
-                .cells
-                .iter()
-                .filter(|c| c.suppressed)
-                .map(|c| counts[c.label])
-                .collect();
+            let hidden: Vec<u64> = guarded.cells.iter().filter(|c| c.suppressed).map(|c| counts[c.label]).collect();
             if let Some(total) = guarded.total {
                 let visible: u64 = guarded.cells.iter().filter_map(|c| c.count).sum();
                 let residual = total - visible;
                 match hidden.len() {
                     0 => {}
                     1 => panic!("a single suppressed cell is derivable: {counts:?} k={k}"),
-                    _ => assert!(
-                        residual == 0 || residual >= k,
-                        "suppressed sum {residual} < k in {counts:?}"
-                    ),
+                    _ => assert!(residual == 0 || residual >= k, "suppressed sum {residual} < k in {counts:?}"),
                 }
             }
         }

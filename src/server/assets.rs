@@ -29,12 +29,5 @@ fn serve(path: &str) -> Result<Response, ApiError> {
         Some("json") => "application/json",
         _ => "application/octet-stream",
     };
-    Ok((
-        [
-            (header::CONTENT_TYPE, mime),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        file.data,
-    )
-        .into_response())
+    Ok(([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "no-cache")], file.data).into_response())
 }

@@ -1,6 +1,7 @@
 //! `ApiError`: the one error type at the HTTP boundary. Client mistakes get a 4xx with a message; failures get a
 //! 500 that says only "internal error" while the cause goes to the log.
 
+use crate::privacy::roles::{Permission, Role};
 use crate::warehouse;
 use axum::Json;
 use axum::http::StatusCode;
@@ -9,6 +10,8 @@ use serde_json::json;
 
 #[derive(Debug)]
 pub enum ApiError {
+    Unauthenticated,
+    Forbidden { role: Role, permission: Permission },
     NotFound(String),
     MethodNotAllowed,
     Internal(String),
@@ -35,25 +38,25 @@ impl From<crate::charts::ChartError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, message) = match self {
-            ApiError::NotFound(what) => (StatusCode::NOT_FOUND, "not_found", what),
-            ApiError::MethodNotAllowed => (
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "this route does not accept that method".into(),
+            ApiError::Unauthenticated => (
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "sign in: send `Authorization: Bearer <token>` (tokens come from `safehaven user add`)".into(),
             ),
+            ApiError::Forbidden { role, permission } => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!("the {role} role may not use {}: ask an admin for a role that may", permission.describe()),
+            ),
+            ApiError::NotFound(what) => (StatusCode::NOT_FOUND, "not_found", what),
+            ApiError::MethodNotAllowed => {
+                (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not accept that method".into())
+            }
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "internal error".into(),
-                )
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error".into())
             }
         };
-        (
-            status,
-            Json(json!({ "error": { "code": code, "message": message } })),
-        )
-            .into_response()
+        (status, Json(json!({ "error": { "code": code, "message": message } }))).into_response()
     }
 }

@@ -1,7 +1,8 @@
 //! Survivors of the DV support service and their incidents: metadata only, with hidden trajectories.
 
+use super::identity::{self, IncidentFacts, Narrative, Pii, SurvivorRecord};
 use super::regions::{self, REGIONS};
-use super::{Batch, Params, epoch_days, observation_date, pick};
+use super::{Chunk, Params, epoch_days, observation_date, pick};
 use crate::catalog::Table;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -15,14 +16,7 @@ const IMMIGRATION: [&str; 4] = ["citizen", "resident", "undocumented", "unknown"
 const IMMIGRATION_CUMULATIVE: [f64; 4] = [0.80, 0.90, 0.96, 1.0];
 const RESTRAINING: [&str; 3] = ["none", "active", "expired"];
 const RESTRAINING_CUMULATIVE: [f64; 3] = [0.72, 0.90, 1.0];
-const RELATIONSHIPS: [&str; 6] = [
-    "current_partner",
-    "former_partner",
-    "spouse",
-    "ex_spouse",
-    "dating",
-    "family",
-];
+const RELATIONSHIPS: [&str; 6] = ["current_partner", "former_partner", "spouse", "ex_spouse", "dating", "family"];
 const RELATIONSHIP_CUMULATIVE: [f64; 6] = [0.40, 0.65, 0.80, 0.92, 0.97, 1.0];
 
 /// Hidden trajectory of a case.
@@ -63,31 +57,27 @@ struct Out {
     survivors: Survivors,
     incidents: Incidents,
     truth: Truth,
+    records: Vec<SurvivorRecord>,
 }
 
 /// Generates survivors `range` (0-based positions; survivor key = position + 1) from chunk stream `index`.
-pub fn generate(params: &Params, index: u64, range: Range<u64>) -> Vec<Batch> {
+pub fn generate(params: &Params, index: u64, range: Range<u64>) -> Chunk {
     let mut rng = super::rng::stream(params.seed, "dv", index);
+    // Identities and narratives draw from their own stream, so the tables do not depend on them.
+    let mut identity_rng = super::rng::stream(params.seed, "dv-identity", index);
     let mut out = Out::default();
     for position in range {
-        survivor(&mut rng, position as i64 + 1, &mut out);
+        survivor(&mut rng, &mut identity_rng, position as i64 + 1, &mut out);
     }
-    vec![
-        out.survivors.into_batch(),
-        out.incidents.into_batch(),
-        out.truth.into_batch(),
-    ]
+    let batches = vec![out.survivors.into_batch(), out.incidents.into_batch(), out.truth.into_batch()];
+    Chunk { batches, pii: Pii::Survivors(out.records) }
 }
 
 /// Incident days, as offsets back from the observation date, oldest first.
 fn incident_days(rng: &mut ChaCha8Rng, trajectory: Trajectory) -> Vec<u64> {
     match trajectory {
         Trajectory::Stable | Trajectory::Moderate => {
-            let n = if trajectory == Trajectory::Stable {
-                rng.random_range(1..=3)
-            } else {
-                rng.random_range(3..=6)
-            };
+            let n = if trajectory == Trajectory::Stable { rng.random_range(1..=3) } else { rng.random_range(3..=6) };
             let mut days: Vec<u64> = (0..n).map(|_| rng.random_range(0..730)).collect();
             days.sort_unstable_by(|a, b| b.cmp(a));
             days
@@ -112,7 +102,7 @@ fn incident_days(rng: &mut ChaCha8Rng, trajectory: Trajectory) -> Vec<u64> {
     }
 }
 
-fn survivor(rng: &mut ChaCha8Rng, key: i64, out: &mut Out) {
+fn survivor(rng: &mut ChaCha8Rng, identity_rng: &mut ChaCha8Rng, key: i64, out: &mut Out) {
     let trajectory = match rng.random::<f64>() {
         u if u < 0.55 => Trajectory::Stable,
         u if u < 0.85 => Trajectory::Moderate,
@@ -135,33 +125,25 @@ fn survivor(rng: &mut ChaCha8Rng, key: i64, out: &mut Out) {
     let weapons = rng.random_bool(if escalating { 0.50 } else { 0.22 });
     let restraining = RESTRAINING[pick(&RESTRAINING_CUMULATIVE, rng.random())];
     let relationship = if recent_separation {
-        if rng.random_bool(0.6) {
-            "former_partner"
-        } else {
-            "ex_spouse"
-        }
+        if rng.random_bool(0.6) { "former_partner" } else { "ex_spouse" }
     } else {
         RELATIONSHIPS[pick(&RELATIONSHIP_CUMULATIVE, rng.random())]
     };
     let substance_prone = rng.random_bool(0.3);
+    let pronoun = if identity_rng.random_bool(0.78) { ("He", "him") } else { ("She", "her") };
+    let mut narratives = Vec::new();
 
     let days = incident_days(rng, trajectory);
     let n = days.len();
     let observed = observation_date();
     for (k, &back) in days.iter().enumerate() {
-        let t = if n > 1 {
-            k as f64 / (n - 1) as f64
-        } else {
-            0.0
-        };
+        let t = if n > 1 { k as f64 / (n - 1) as f64 } else { 0.0 };
         let (physical_p, sexual_p, stalking_p) = match trajectory {
             Trajectory::Stable => (0.15, 0.03, 0.05),
             Trajectory::Moderate => (0.45, 0.08, 0.15),
-            Trajectory::Escalating => (
-                0.3 + 0.6 * t,
-                0.08 + 0.2 * t,
-                (0.1 + 0.4 * t) * if recent_separation { 1.5 } else { 1.0 },
-            ),
+            Trajectory::Escalating => {
+                (0.3 + 0.6 * t, 0.08 + 0.2 * t, (0.1 + 0.4 * t) * if recent_separation { 1.5 } else { 1.0 })
+            }
         };
         let physical = rng.random_bool(physical_p);
         let mut verbal = rng.random_bool(0.8);
@@ -226,12 +208,24 @@ fn survivor(rng: &mut ChaCha8Rng, key: i64, out: &mut Out) {
         });
         let substance = rng.random_bool(if substance_prone { 0.6 } else { 0.05 });
 
+        let incident_id = key * 32 + k as i64;
+        let facts = IncidentFacts {
+            physical,
+            verbal,
+            sexual,
+            financial,
+            stalking,
+            strangulation,
+            threats_to_kill: threats,
+            weapon: weapon_used.then_some(weapon_type),
+            police,
+            medical,
+        };
+        narratives.push(Narrative { incident_id, text: identity::narrative(identity_rng, &facts, pronoun) });
         let incidents = &mut out.incidents;
-        incidents.incident_id.push(key * 32 + k as i64);
+        incidents.incident_id.push(incident_id);
         incidents.survivor_key.push(key);
-        incidents
-            .incident_date
-            .push(epoch_days(observed - chrono::Days::new(back)));
+        incidents.incident_date.push(epoch_days(observed - chrono::Days::new(back)));
         incidents.physical.push(physical);
         incidents.verbal.push(verbal);
         incidents.sexual.push(sexual);
@@ -267,6 +261,7 @@ fn survivor(rng: &mut ChaCha8Rng, key: i64, out: &mut Out) {
     s.registered_on.push(epoch_days(registered));
     out.truth.survivor_key.push(key);
     out.truth.trajectory.push(trajectory.name());
+    out.records.push(SurvivorRecord { identity: identity::identity(identity_rng, key, region.code), narratives });
 }
 
 #[cfg(test)]
@@ -290,20 +285,14 @@ mod tests {
 
     #[test]
     fn a_minority_escalates_and_escalation_raises_severity() {
-        let params = Params {
-            customers: 40_000,
-            seed: 42,
-        };
-        let batches = generate(&params, 0, 0..2000);
+        let params = Params { customers: 40_000, seed: 42 };
+        let batches = generate(&params, 0, 0..2000).batches;
         let trajectories = match &batches[2].columns[1].1 {
             Column::Str(t) => t.clone(),
             other => panic!("{other:?}"),
         };
         let escalating = trajectories.iter().filter(|t| **t == "escalating").count();
-        assert!(
-            (200..400).contains(&escalating),
-            "{escalating} escalating of 2000"
-        );
+        assert!((200..400).contains(&escalating), "{escalating} escalating of 2000");
         let incidents = &batches[1];
         assert!(incidents.rows() > 2000);
         let severity = match &incidents.columns[8].1 {

@@ -1,9 +1,8 @@
 //! Bank customers, insurer members and their medical and payment history, and the true distress probability.
 
+use super::identity::{self, Identity, Pii};
 use super::regions::{self, REGIONS};
-use super::{
-    Batch, HISTORY_MONTHS, INSURER_OVERLAP, Params, cents, epoch_days, micro, pick, sigmoid,
-};
+use super::{Chunk, HISTORY_MONTHS, INSURER_OVERLAP, Params, cents, epoch_days, micro, pick, sigmoid};
 use crate::catalog::Table;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -42,13 +41,8 @@ const CATEGORIES: [(&str, f64, f64); 6] = [
 ];
 
 /// Credit groups by score band, lowest first: (name, lowest score in band).
-pub const CREDIT_GROUPS: [(&str, i16); 5] = [
-    ("deep_subprime", 300),
-    ("subprime", 580),
-    ("near_prime", 620),
-    ("prime", 660),
-    ("super_prime", 720),
-];
+pub const CREDIT_GROUPS: [(&str, i16); 5] =
+    [("deep_subprime", 300), ("subprime", 580), ("near_prime", 620), ("prime", 660), ("super_prime", 720)];
 
 static REGION_CUMULATIVE: LazyLock<[f64; 51]> = LazyLock::new(regions::cumulative_weights);
 static CATEGORY_CUMULATIVE: LazyLock<Vec<f64>> = LazyLock::new(|| {
@@ -94,21 +88,22 @@ struct Out {
     conditions: Conditions,
     claims: Claims,
     truth: Truth,
+    identities: Vec<Identity>,
+    last_region: &'static str,
 }
 
 /// Generates people `range` (0-based positions; person key = position + 1) from chunk stream `index`.
-pub fn generate(params: &Params, index: u64, range: Range<u64>) -> Vec<Batch> {
+pub fn generate(params: &Params, index: u64, range: Range<u64>) -> Chunk {
     let mut rng = super::rng::stream(params.seed, "people", index);
+    // Identities draw from their own stream, so the tables do not depend on them.
+    let mut identity_rng = super::rng::stream(params.seed, "identity", index);
     let mut out = Out::default();
     for position in range {
-        person(
-            &mut rng,
-            position + 1,
-            position < params.customers,
-            &mut out,
-        );
+        person(&mut rng, position + 1, position < params.customers, &mut out);
+        let region = out.last_region;
+        out.identities.push(identity::identity(&mut identity_rng, position as i64 + 1, region));
     }
-    vec![
+    let batches = vec![
         out.customers.into_batch(),
         out.events.into_batch(),
         out.outcomes.into_batch(),
@@ -116,7 +111,8 @@ pub fn generate(params: &Params, index: u64, range: Range<u64>) -> Vec<Batch> {
         out.conditions.into_batch(),
         out.claims.into_batch(),
         out.truth.into_batch(),
-    ]
+    ];
+    Chunk { batches, pii: Pii::People(out.identities) }
 }
 
 fn normal(rng: &mut ChaCha8Rng) -> f64 {
@@ -125,11 +121,7 @@ fn normal(rng: &mut ChaCha8Rng) -> f64 {
 
 /// The credit group a score falls in.
 pub fn credit_group(score: i16) -> &'static str {
-    CREDIT_GROUPS
-        .iter()
-        .rev()
-        .find(|(_, low)| score >= *low)
-        .map_or("deep_subprime", |(name, _)| name)
+    CREDIT_GROUPS.iter().rev().find(|(_, low)| score >= *low).map_or("deep_subprime", |(name, _)| name)
 }
 
 fn employment(rng: &mut ChaCha8Rng, age: usize) -> &'static str {
@@ -157,6 +149,7 @@ fn employment(rng: &mut ChaCha8Rng, age: usize) -> &'static str {
 fn person(rng: &mut ChaCha8Rng, key: u64, is_customer: bool, out: &mut Out) {
     let key = key as i64;
     let region = &REGIONS[pick(&*REGION_CUMULATIVE, rng.random())];
+    out.last_region = region.code;
     let age = pick(&AGE_CUMULATIVE, rng.random());
     let employment = employment(rng, age);
     let unemployed = f64::from(u8::from(employment == "unemployed"));
@@ -171,26 +164,18 @@ fn person(rng: &mut ChaCha8Rng, key: u64, is_customer: bool, out: &mut Out) {
         "self_employed" => 1.05,
         _ => 1.0,
     };
-    let income = (56_000.0
-        * region.income
-        * AGE_INCOME[age]
-        * employment_income
-        * (0.5 * normal(rng) - 0.2 * fragility).exp()
-        / 10.0)
-        .round()
-        .max(600.0)
-        * 10.0;
+    let income =
+        (56_000.0 * region.income * AGE_INCOME[age] * employment_income * (0.5 * normal(rng) - 0.2 * fragility).exp()
+            / 10.0)
+            .round()
+            .max(600.0)
+            * 10.0;
     let dti = (0.28 * (0.45 * fragility + 0.35 * normal(rng)).exp()).clamp(0.0, 3.0);
     let debt = cents(income * dti);
-    let score = (705.0 - 55.0 * fragility - 25.0 * (dti / 0.28).ln() + 30.0 * normal(rng))
-        .round()
-        .clamp(300.0, 850.0) as i16;
+    let score =
+        (705.0 - 55.0 * fragility - 25.0 * (dti / 0.28).ln() + 30.0 * normal(rng)).round().clamp(300.0, 850.0) as i16;
     let has_loan = rng.random_bool(0.85);
-    let loan_amount = if has_loan {
-        (debt * rng.random_range(0.4..1.0) / 100.0).round() * 100.0
-    } else {
-        0.0
-    };
+    let loan_amount = if has_loan { (debt * rng.random_range(0.4..1.0) / 100.0).round() * 100.0 } else { 0.0 };
 
     let is_member = !is_customer || rng.random_bool(INSURER_OVERLAP);
     let plan_index = pick(&PLAN_CUMULATIVE, rng.random());
@@ -221,8 +206,7 @@ fn person(rng: &mut ChaCha8Rng, key: u64, is_customer: bool, out: &mut Out) {
     }
 
     // Month by month: medical costs for everyone, recorded claims for members, payment events for customers.
-    let claim_probability =
-        (0.07 * (0.4 * f64::from(condition_count) + 0.35 * health).exp()).min(0.85);
+    let claim_probability = (0.07 * (0.4 * f64::from(condition_count) + 0.35 * health).exp()).min(0.85);
     let monthly_income = income / 12.0;
     let installment = cents(loan_amount / 60.0);
     let mut out_of_pocket_by_month = [0.0f64; HISTORY_MONTHS as usize];
@@ -230,9 +214,7 @@ fn person(rng: &mut ChaCha8Rng, key: u64, is_customer: bool, out: &mut Out) {
     let mut event_seq = 0i64;
     for m in 0..HISTORY_MONTHS {
         let month = super::month_start(m);
-        let days_in_month = super::month_start(m + 1)
-            .signed_duration_since(month)
-            .num_days() as u64;
+        let days_in_month = super::month_start(m + 1).signed_duration_since(month).num_days() as u64;
         while rng.random_bool(claim_probability) {
             let (category, _, median) = CATEGORIES[pick(&CATEGORY_CUMULATIVE, rng.random())];
             let inflation = (1.0 + region.medical_trend).powf(f64::from(m) / 12.0);
@@ -245,11 +227,7 @@ fn person(rng: &mut ChaCha8Rng, key: u64, is_customer: bool, out: &mut Out) {
             );
             let denial = 0.07
                 + if plan == "hdhp" { 0.03 } else { 0.0 }
-                + if matches!(category, "emergency" | "inpatient") {
-                    0.02
-                } else {
-                    0.0
-                };
+                + if matches!(category, "emergency" | "inpatient") { 0.02 } else { 0.0 };
             let denied = rng.random_bool(denial);
             let paid_by_patient = if denied { cost } else { cents(cost * share) };
             let billed = cents(cost * rng.random_range(1.4..2.6));
@@ -258,9 +236,7 @@ fn person(rng: &mut ChaCha8Rng, key: u64, is_customer: bool, out: &mut Out) {
             if is_member {
                 out.claims.claim_id.push(key * 1024 + claim_seq);
                 out.claims.person_key.push(key);
-                out.claims
-                    .service_date
-                    .push(epoch_days(month + chrono::Days::new(day)));
+                out.claims.service_date.push(epoch_days(month + chrono::Days::new(day)));
                 out.claims.region.push(region.code);
                 out.claims.category.push(category);
                 out.claims.billed_amount.push(billed);
@@ -276,45 +252,27 @@ fn person(rng: &mut ChaCha8Rng, key: u64, is_customer: bool, out: &mut Out) {
         if !is_customer {
             continue;
         }
-        let recent: f64 = out_of_pocket_by_month[(m.saturating_sub(2) as usize)..(m as usize)]
-            .iter()
-            .sum();
+        let recent: f64 = out_of_pocket_by_month[(m.saturating_sub(2) as usize)..(m as usize)].iter().sum();
         let shock = (recent / monthly_income.max(1.0)).min(2.0);
-        let trend = if deteriorating {
-            0.15 * f64::from(m.saturating_sub(12))
-        } else {
-            0.0
-        };
-        let missed = -5.0
-            + 1.1 * fragility
-            + 1.0 * unemployed
-            + 0.6 * (dti / 0.28).ln()
-            + 1.2 * shock
-            + trend;
+        let trend = if deteriorating { 0.15 * f64::from(m.saturating_sub(12)) } else { 0.0 };
+        let missed = -5.0 + 1.1 * fragility + 1.0 * unemployed + 0.6 * (dti / 0.28).ln() + 1.2 * shock + trend;
         if has_loan && rng.random_bool(sigmoid(missed)) {
             let day = rng.random_range(0..days_in_month);
             out.events.event_id.push(key * 64 + event_seq);
             out.events.person_key.push(key);
-            out.events
-                .event_date
-                .push(epoch_days(month + chrono::Days::new(day)));
+            out.events.event_date.push(epoch_days(month + chrono::Days::new(day)));
             out.events.kind.push("missed_payment");
             out.events.amount.push(installment);
             event_seq += 1;
         }
-        let overdraft =
-            -3.6 + 0.8 * fragility - 0.5 * (income / 56_000.0).ln() + 0.8 * shock + 0.5 * trend;
+        let overdraft = -3.6 + 0.8 * fragility - 0.5 * (income / 56_000.0).ln() + 0.8 * shock + 0.5 * trend;
         if rng.random_bool(sigmoid(overdraft)) {
             let day = rng.random_range(0..days_in_month);
             out.events.event_id.push(key * 64 + event_seq);
             out.events.person_key.push(key);
-            out.events
-                .event_date
-                .push(epoch_days(month + chrono::Days::new(day)));
+            out.events.event_date.push(epoch_days(month + chrono::Days::new(day)));
             out.events.kind.push("overdraft");
-            out.events
-                .amount
-                .push(cents(150.0 * (0.6 * normal(rng)).exp()));
+            out.events.amount.push(cents(150.0 * (0.6 * normal(rng)).exp()));
             event_seq += 1;
         }
     }
@@ -364,19 +322,11 @@ fn person(rng: &mut ChaCha8Rng, key: u64, is_customer: bool, out: &mut Out) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synth::Column;
+    use crate::synth::{Batch, Column};
 
     fn column<'a>(batches: &'a [Batch], table: Table, name: &str) -> &'a Column {
-        let batch = batches
-            .iter()
-            .find(|b| b.table == table)
-            .expect("table present");
-        &batch
-            .columns
-            .iter()
-            .find(|(n, _)| *n == name)
-            .expect("column present")
-            .1
+        let batch = batches.iter().find(|b| b.table == table).expect("table present");
+        &batch.columns.iter().find(|(n, _)| *n == name).expect("column present").1
     }
 
     #[test]
@@ -391,55 +341,27 @@ mod tests {
 
     #[test]
     fn population_is_plausible() {
-        let params = Params {
-            customers: 4000,
-            seed: 42,
-        };
-        let batches = generate(&params, 0, 0..4000);
-        let Column::F64(p) = column(&batches, Table::TruthCustomers, "p_distress_12m") else {
-            panic!()
-        };
-        let Column::Bool(outcome) = column(&batches, Table::BankOutcomes, "distress_12m") else {
-            panic!()
-        };
-        let Column::I64(members) = column(&batches, Table::InsurerMembers, "person_key") else {
-            panic!()
-        };
+        let params = Params { customers: 4000, seed: 42 };
+        let batches = generate(&params, 0, 0..4000).batches;
+        let Column::F64(p) = column(&batches, Table::TruthCustomers, "p_distress_12m") else { panic!() };
+        let Column::Bool(outcome) = column(&batches, Table::BankOutcomes, "distress_12m") else { panic!() };
+        let Column::I64(members) = column(&batches, Table::InsurerMembers, "person_key") else { panic!() };
         let mean_p = p.iter().sum::<f64>() / p.len() as f64;
         let rate = outcome.iter().filter(|&&o| o).count() as f64 / outcome.len() as f64;
-        assert!(
-            (0.04..0.16).contains(&mean_p),
-            "mean true probability {mean_p}"
-        );
-        assert!(
-            (rate - mean_p).abs() < 0.03,
-            "outcome rate {rate} vs mean p {mean_p}"
-        );
+        assert!((0.04..0.16).contains(&mean_p), "mean true probability {mean_p}");
+        assert!((rate - mean_p).abs() < 0.03, "outcome rate {rate} vs mean p {mean_p}");
         let overlap = members.len() as f64 / 4000.0;
         assert!((0.65..0.75).contains(&overlap), "insurer overlap {overlap}");
     }
 
     #[test]
     fn medical_burden_raises_true_risk() {
-        let params = Params {
-            customers: 4000,
-            seed: 42,
-        };
-        let batches = generate(&params, 0, 0..4000);
-        let Column::F64(burden) = column(&batches, Table::TruthCustomers, "medical_burden_12m")
-        else {
-            panic!()
-        };
-        let Column::F64(p) = column(&batches, Table::TruthCustomers, "p_distress_12m") else {
-            panic!()
-        };
+        let params = Params { customers: 4000, seed: 42 };
+        let batches = generate(&params, 0, 0..4000).batches;
+        let Column::F64(burden) = column(&batches, Table::TruthCustomers, "medical_burden_12m") else { panic!() };
+        let Column::F64(p) = column(&batches, Table::TruthCustomers, "p_distress_12m") else { panic!() };
         let mean = |pred: &dyn Fn(f64) -> bool| {
-            let values: Vec<f64> = burden
-                .iter()
-                .zip(p)
-                .filter(|(b, _)| pred(**b))
-                .map(|(_, p)| *p)
-                .collect();
+            let values: Vec<f64> = burden.iter().zip(p).filter(|(b, _)| pred(**b)).map(|(_, p)| *p).collect();
             values.iter().sum::<f64>() / values.len() as f64
         };
         assert!(mean(&|b| b > 0.1) > 1.5 * mean(&|b| b < 0.01));

@@ -29,15 +29,7 @@ const fn r(
     medical_trend: f64,
     tile: (u8, u8),
 ) -> Region {
-    Region {
-        code,
-        name,
-        population_k,
-        income,
-        medical,
-        medical_trend,
-        tile,
-    }
+    Region { code, name, population_k, income, medical, medical_trend, tile }
 }
 
 /// All regions, in alphabetical order of their postal code.
@@ -97,9 +89,7 @@ pub const REGIONS: [Region; 51] = [
 
 /// The region with this postal code, if any.
 pub fn by_code(code: &str) -> Option<&'static Region> {
-    REGIONS
-        .iter()
-        .find(|region| region.code.eq_ignore_ascii_case(code))
+    REGIONS.iter().find(|region| region.code.eq_ignore_ascii_case(code))
 }
 
 /// Cumulative population weights, for sampling a region from one uniform draw.

@@ -23,30 +23,16 @@ impl ExportFormat {
 
 /// Parses an exportable table name, or explains which names are valid.
 pub fn exportable_table(name: &str) -> Result<Table> {
-    let valid = Table::exportable_tables()
-        .map(Table::name)
-        .collect::<Vec<_>>()
-        .join(", ");
+    let valid = Table::exportable_tables().map(Table::name).collect::<Vec<_>>().join(", ");
     match Table::parse(name) {
         Some(table) if table.exportable() => Ok(table),
-        Some(table) => Err(Error::NotExportable {
-            name: table.name().to_owned(),
-            valid,
-        }),
-        None => Err(Error::UnknownTable {
-            name: name.chars().take(80).collect(),
-            valid,
-        }),
+        Some(table) => Err(Error::NotExportable { name: table.name().to_owned(), valid }),
+        None => Err(Error::UnknownTable { name: name.chars().take(80).collect(), valid }),
     }
 }
 
 /// Writes `table` to `out`, replacing it only once the new file is complete. Returns the rows written.
-pub fn export(
-    warehouse: &Warehouse,
-    table: Table,
-    format: ExportFormat,
-    out: &Path,
-) -> Result<u64> {
+pub fn export(warehouse: &Warehouse, table: Table, format: ExportFormat, out: &Path) -> Result<u64> {
     if !table.exportable() {
         return Err(exportable_table(table.name()).unwrap_err());
     }
@@ -67,11 +53,7 @@ pub fn export(
             ),
         });
     }
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        file_name.to_string_lossy(),
-        std::process::id()
-    ));
+    let tmp = dir.join(format!(".{}.tmp-{}", file_name.to_string_lossy(), std::process::id()));
     let literal = format!("'{}'", tmp.to_string_lossy().replace('\'', "''"));
     let statement = sql::EXPORT
         .replace("{table}", table.name())
@@ -83,18 +65,12 @@ pub fn export(
         Ok(_) => warehouse.table_rows(table)?,
         Err(e) => {
             let _ = fs::remove_file(&tmp);
-            return Err(Error::Output {
-                path: out.to_owned(),
-                source: std::io::Error::other(e.to_string()),
-            });
+            return Err(Error::Output { path: out.to_owned(), source: std::io::Error::other(e.to_string()) });
         }
     };
     fs::rename(&tmp, out).map_err(|source| {
         let _ = fs::remove_file(&tmp);
-        Error::Output {
-            path: out.to_owned(),
-            source,
-        }
+        Error::Output { path: out.to_owned(), source }
     })?;
     Ok(rows)
 }

@@ -19,21 +19,13 @@ pub struct TableDigest {
 
 pub fn digest(conn: &Connection, table: Table) -> Result<TableDigest> {
     let query = sql::TABLE_DIGEST.replace("{table}", table.name());
-    let (rows, xor_md5) = conn.query_row(&query, [], |row| {
-        Ok((row.get::<_, i64>(0)? as u64, row.get::<_, String>(1)?))
-    })?;
-    Ok(TableDigest {
-        table,
-        rows,
-        xor_md5,
-    })
+    let (rows, xor_md5) =
+        conn.query_row(&query, [], |row| Ok((row.get::<_, i64>(0)? as u64, row.get::<_, String>(1)?)))?;
+    Ok(TableDigest { table, rows, xor_md5 })
 }
 
 pub fn table_digests(conn: &Connection) -> Result<Vec<TableDigest>> {
-    Table::ALL
-        .into_iter()
-        .map(|table| digest(conn, table))
-        .collect()
+    Table::ALL.into_iter().map(|table| digest(conn, table)).collect()
 }
 
 pub fn combine(digests: &[TableDigest]) -> String {

@@ -7,8 +7,7 @@ use super::{Error, Result, SCHEMA_VERSION, config, path_in, sql};
 use crate::catalog::Table;
 use crate::synth::{self, Batch, Column, Params};
 use duckdb::arrow::array::{
-    ArrayRef, BooleanArray, Date32Array, Float64Array, Int16Array, Int32Array, Int64Array,
-    StringArray,
+    ArrayRef, BooleanArray, Date32Array, Float64Array, Int16Array, Int32Array, Int64Array, StringArray,
 };
 use duckdb::arrow::datatypes::{DataType, Field, Schema};
 use duckdb::arrow::record_batch::RecordBatch;
@@ -51,33 +50,63 @@ impl SeedReport {
     }
 }
 
+/// Encrypts a chunk's serialised PII (implemented by the privacy vault's sealer, which zeroes the plaintext).
+pub trait Seal: Sync {
+    fn seal(&self, plaintext: Vec<u8>) -> std::result::Result<Vec<u8>, String>;
+}
+
+/// What seeding needs from privacy: where PII is sealed to, and the masked IDs.
+pub struct SeedPrivacy<'a> {
+    /// The age recipient, recorded in the warehouse.
+    pub recipient: String,
+    pub sealer: &'a dyn Seal,
+    /// The masked ID of person key `i + 1`, for every person (customers and insurer-only members).
+    pub person_ids: Vec<String>,
+    /// The masked ID of survivor key `i + 1`.
+    pub survivor_ids: Vec<String>,
+}
+
+/// One chunk's PII, sealed.
+struct Sealed {
+    kind: &'static str,
+    first_key: i64,
+    last_key: i64,
+    records: usize,
+    ciphertext: Vec<u8>,
+}
+
+fn seal_pii(pii: synth::Pii, sealer: &dyn Seal) -> std::result::Result<Option<Sealed>, String> {
+    let Some((first_key, last_key)) = pii.key_range() else { return Ok(None) };
+    let records = match &pii {
+        synth::Pii::People(v) => v.len(),
+        synth::Pii::Survivors(v) => v.len(),
+    };
+    let kind = pii.kind();
+    let plaintext = serde_json::to_vec(&pii).map_err(|e| e.to_string())?;
+    drop(pii);
+    let ciphertext = sealer.seal(plaintext)?;
+    Ok(Some(Sealed { kind, first_key, last_key, records, ciphertext }))
+}
+
 /// Builds a new warehouse in `data_dir` and returns what was loaded.
-pub fn seed(data_dir: &Path, options: &SeedOptions) -> Result<SeedReport> {
+pub fn seed(data_dir: &Path, options: &SeedOptions, privacy: &SeedPrivacy<'_>) -> Result<SeedReport> {
     let started = Instant::now();
     let customers = options.params.customers;
     if !(1..=MAX_CUSTOMERS).contains(&customers) {
-        return Err(Error::OutOfRange {
-            what: "--customers",
-            min: 1,
-            max: MAX_CUSTOMERS,
-            got: customers,
-        });
+        return Err(Error::OutOfRange { what: "--customers", min: 1, max: MAX_CUSTOMERS, got: customers });
     }
     let path = path_in(data_dir);
     if path.exists() && !options.force {
         return Err(Error::Exists { path });
     }
-    fs::create_dir_all(data_dir).map_err(|source| Error::Unwritable {
-        path: data_dir.to_owned(),
-        source,
-    })?;
+    let params = options.params;
+    if privacy.person_ids.len() as u64 != params.universe() || privacy.survivor_ids.len() as u64 != params.survivors() {
+        return Err(Error::Seed("masked IDs do not match the population size".into()));
+    }
+    fs::create_dir_all(data_dir).map_err(|source| Error::Unwritable { path: data_dir.to_owned(), source })?;
     remove_stale_temporaries(data_dir);
-    let tmp = data_dir.join(format!(
-        ".{}.seeding-{}",
-        super::FILE_NAME,
-        std::process::id()
-    ));
-    let result = build(&tmp, options);
+    let tmp = data_dir.join(format!(".{}.seeding-{}", super::FILE_NAME, std::process::id()));
+    let result = build(&tmp, options, privacy);
     let tables = match result {
         Ok(tables) => tables,
         Err(e) => {
@@ -87,38 +116,30 @@ pub fn seed(data_dir: &Path, options: &SeedOptions) -> Result<SeedReport> {
     };
     fs::rename(&tmp, &path).map_err(|source| {
         remove_database_files(&tmp);
-        Error::Unwritable {
-            path: path.clone(),
-            source,
-        }
+        Error::Unwritable { path: path.clone(), source }
     })?;
     if let Ok(dir) = fs::File::open(data_dir) {
         let _ = dir.sync_all();
     }
-    Ok(SeedReport {
-        path,
-        tables,
-        elapsed: started.elapsed(),
-    })
+    Ok(SeedReport { path, tables, elapsed: started.elapsed() })
 }
 
-fn build(tmp: &Path, options: &SeedOptions) -> Result<Vec<(Table, u64)>> {
+fn build(tmp: &Path, options: &SeedOptions, privacy: &SeedPrivacy<'_>) -> Result<Vec<(Table, u64)>> {
     remove_database_files(tmp);
     // Probe writability with a plain file first: DuckDB's own message for this is obscure.
-    fs::write(tmp, b"").map_err(|source| Error::Unwritable {
-        path: tmp.to_owned(),
-        source,
-    })?;
-    fs::remove_file(tmp).map_err(|source| Error::Unwritable {
-        path: tmp.to_owned(),
-        source,
-    })?;
+    fs::write(tmp, b"").map_err(|source| Error::Unwritable { path: tmp.to_owned(), source })?;
+    fs::remove_file(tmp).map_err(|source| Error::Unwritable { path: tmp.to_owned(), source })?;
 
     let threads = options.threads.max(1);
-    let conn =
-        Connection::open_with_flags(tmp, config(AccessMode::ReadWrite)?.threads(threads as i64)?)?;
+    let conn = Connection::open_with_flags(tmp, config(AccessMode::ReadWrite)?.threads(threads as i64)?)?;
     conn.execute_batch(sql::SCHEMA)?;
-    let counts = load(&conn, options, threads)?;
+    conn.execute_batch(sql::PRIVACY_SCHEMA)?;
+    let counts = load(&conn, options, threads, privacy.sealer)?;
+    conn.execute(sql::RECIPIENT_INSERT, [&privacy.recipient])?;
+    append_ids(&conn, "person_ids", &privacy.person_ids)?;
+    append_ids(&conn, "survivor_ids", &privacy.survivor_ids)?;
+    conn.execute_batch(sql::PRIVACY_INDEX)?;
+    conn.execute_batch(sql::CLEANROOM)?;
     let p = options.params;
     conn.execute(
         sql::META_INSERT,
@@ -134,18 +155,34 @@ fn build(tmp: &Path, options: &SeedOptions) -> Result<Vec<(Table, u64)>> {
     conn.execute_batch(sql::CHECKPOINT)?;
     conn.close().map_err(|(_, e)| Error::Db(e))?;
     let sync = || fs::File::open(tmp)?.sync_all();
-    sync().map_err(|source| Error::Unwritable {
-        path: tmp.to_owned(),
-        source,
-    })?;
-    Ok(Table::ALL
-        .into_iter()
-        .map(|t| (t, counts.get(&t).copied().unwrap_or(0)))
-        .collect())
+    sync().map_err(|source| Error::Unwritable { path: tmp.to_owned(), source })?;
+    Ok(Table::ALL.into_iter().map(|t| (t, counts.get(&t).copied().unwrap_or(0))).collect())
 }
 
 /// Generates chunks on a pool of `threads` workers, a window at a time, and appends them in chunk order.
-fn load(conn: &Connection, options: &SeedOptions, threads: usize) -> Result<BTreeMap<Table, u64>> {
+/// Appends masked IDs for keys `1..=ids.len()` to `privacy.<table>`.
+fn append_ids(conn: &Connection, table: &str, ids: &[String]) -> Result<()> {
+    let mut appender = conn.appender_to_db(table, "privacy")?;
+    for (n, slice) in ids.chunks(1 << 16).enumerate() {
+        let first = (n << 16) as i64 + 1;
+        let keys: Vec<i64> = (first..first + slice.len() as i64).collect();
+        let batch = RecordBatch::try_new(
+            Arc::new(Schema::new(vec![
+                Field::new("key", DataType::Int64, false),
+                Field::new("masked_id", DataType::Utf8, false),
+            ])),
+            vec![Arc::new(Int64Array::from(keys)), Arc::new(StringArray::from_iter_values(slice))],
+        )
+        .map_err(|e| Error::Seed(format!("privacy.{table}: {e}")))?;
+        appender.append_record_batch(batch)?;
+    }
+    appender.flush()?;
+    Ok(())
+}
+
+type Generated = (Vec<Batch>, std::result::Result<Option<Sealed>, String>);
+
+fn load(conn: &Connection, options: &SeedOptions, threads: usize, sealer: &dyn Seal) -> Result<BTreeMap<Table, u64>> {
     let params = options.params;
     let total = params.chunk_count();
     let pool = rayon::ThreadPoolBuilder::new()
@@ -153,16 +190,10 @@ fn load(conn: &Connection, options: &SeedOptions, threads: usize) -> Result<BTre
         .thread_name(|i| format!("synth-{i}"))
         .build()
         .map_err(|e| Error::Seed(format!("cannot start generator threads: {e}")))?;
-    let bar = if options.progress {
-        ProgressBar::new(total)
-    } else {
-        ProgressBar::hidden()
-    };
+    let bar = if options.progress { ProgressBar::new(total) } else { ProgressBar::hidden() };
     bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} seeding {bar:30} {pos}/{len} chunks, {elapsed} (eta {eta})",
-        )
-        .expect("valid template"),
+        ProgressStyle::with_template("{spinner} seeding {bar:30} {pos}/{len} chunks, {elapsed} (eta {eta})")
+            .expect("valid template"),
     );
 
     let mut appenders: BTreeMap<Table, Appender<'_>> = BTreeMap::new();
@@ -172,16 +203,21 @@ fn load(conn: &Connection, options: &SeedOptions, threads: usize) -> Result<BTre
     }
     let mut counts = BTreeMap::new();
     let window = (threads as u64 * 2).max(2);
-    let (sender, receiver) = mpsc::sync_channel::<Vec<Vec<Batch>>>(1);
+    let mut vault = conn.prepare(sql::VAULT_INSERT)?;
+    let (sender, receiver) = mpsc::sync_channel::<Vec<Generated>>(1);
     std::thread::scope(|scope| -> Result<()> {
         scope.spawn(move || {
             let mut start = 0;
             while start < total {
                 let end = (start + window).min(total);
-                let chunks: Vec<Vec<Batch>> = pool.install(|| {
+                // Each worker generates a chunk and seals its PII at once: plaintext never leaves the worker.
+                let chunks: Vec<Generated> = pool.install(|| {
                     (start as usize..end as usize)
                         .into_par_iter()
-                        .map(|i| synth::chunk(&params, i as u64))
+                        .map(|i| {
+                            let chunk = synth::chunk(&params, i as u64);
+                            (chunk.batches, seal_pii(chunk.pii, sealer))
+                        })
                         .collect()
                 });
                 if sender.send(chunks).is_err() {
@@ -192,15 +228,20 @@ fn load(conn: &Connection, options: &SeedOptions, threads: usize) -> Result<BTre
         });
         for chunks in receiver {
             let generated = chunks.len() as u64;
-            for batch in chunks.into_iter().flatten() {
-                let rows = batch.rows() as u64;
-                if rows == 0 {
-                    continue;
+            for (batches, sealed) in chunks {
+                if let Some(s) = sealed.map_err(|e| Error::Seed(format!("sealing PII failed: {e}")))? {
+                    vault.execute(params![s.kind, s.first_key, s.last_key, s.records as i64, s.ciphertext])?;
                 }
-                let table = batch.table;
-                let appender = appenders.get_mut(&table).expect("an appender per table");
-                appender.append_record_batch(record_batch(batch)?)?;
-                *counts.entry(table).or_insert(0) += rows;
+                for batch in batches {
+                    let rows = batch.rows() as u64;
+                    if rows == 0 {
+                        continue;
+                    }
+                    let table = batch.table;
+                    let appender = appenders.get_mut(&table).expect("an appender per table");
+                    appender.append_record_batch(record_batch(batch)?)?;
+                    *counts.entry(table).or_insert(0) += rows;
+                }
             }
             bar.inc(generated);
         }
@@ -209,6 +250,7 @@ fn load(conn: &Connection, options: &SeedOptions, threads: usize) -> Result<BTre
     for (_, mut appender) in appenders {
         appender.flush()?;
     }
+    drop(vault);
     bar.finish_and_clear();
     Ok(counts)
 }
@@ -253,9 +295,7 @@ fn remove_stale_temporaries(data_dir: &Path) {
             continue;
         };
         let pid = rest.trim_end_matches(".wal");
-        let alive = pid
-            .parse::<u32>()
-            .is_ok_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
+        let alive = pid.parse::<u32>().is_ok_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
         if !alive {
             let _ = fs::remove_file(entry.path());
         }

@@ -12,15 +12,7 @@ fn help_teaches_commands_and_exit_codes() {
     let output = safehaven(&["--help"]);
     assert_exit(&output, 0);
     let help = stdout(&output);
-    for word in [
-        "demo",
-        "seed",
-        "info",
-        "serve",
-        "export",
-        "bench",
-        "Exit codes",
-    ] {
+    for word in ["demo", "seed", "info", "serve", "export", "bench", "Exit codes"] {
         assert!(help.contains(word), "--help lacks {word}:\n{help}");
     }
 }
@@ -30,23 +22,10 @@ fn customers_must_be_a_positive_number() {
     for bad in ["0", "-5", "abc", "1.5"] {
         let dir = tempfile::tempdir().unwrap();
         let data_dir = dir.path().join("data");
-        let output = safehaven(&[
-            "seed",
-            "--customers",
-            bad,
-            "--data-dir",
-            data_dir.to_str().unwrap(),
-        ]);
+        let output = safehaven(&["seed", "--customers", bad, "--data-dir", data_dir.to_str().unwrap()]);
         assert_exit(&output, 2);
-        assert!(
-            stderr(&output).contains("--customers") || stderr(&output).contains(bad),
-            "{}",
-            stderr(&output)
-        );
-        assert!(
-            !data_dir.exists(),
-            "nothing may be written for --customers {bad}"
-        );
+        assert!(stderr(&output).contains("--customers") || stderr(&output).contains(bad), "{}", stderr(&output));
+        assert!(!data_dir.exists(), "nothing may be written for --customers {bad}");
     }
 }
 
@@ -55,10 +34,7 @@ fn seed_refuses_to_overwrite_and_names_the_file() {
     let output = safehaven(&["seed", "--customers", "100", "--data-dir", shared()]);
     assert_exit(&output, 2);
     let message = stderr(&output);
-    assert!(
-        message.contains("warehouse.duckdb") && message.contains("--force"),
-        "{message}"
-    );
+    assert!(message.contains("warehouse.duckdb") && message.contains("--force"), "{message}");
 }
 
 #[test]
@@ -67,19 +43,9 @@ fn unwritable_data_dir_is_a_clear_error() {
     let file = dir.path().join("a-file");
     std::fs::write(&file, "not a directory").unwrap();
     let data_dir = file.join("data");
-    let output = safehaven(&[
-        "seed",
-        "--customers",
-        "100",
-        "--data-dir",
-        data_dir.to_str().unwrap(),
-    ]);
+    let output = safehaven(&["seed", "--customers", "100", "--data-dir", data_dir.to_str().unwrap()]);
     assert_exit(&output, 2);
-    assert!(
-        stderr(&output).contains("cannot write to"),
-        "{}",
-        stderr(&output)
-    );
+    assert!(stderr(&output).contains("cannot write to"), "{}", stderr(&output));
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a directory");
 }
 
@@ -97,38 +63,14 @@ fn corrupt_warehouse_is_named_and_never_overwritten() {
     for args in [
         vec!["info", "--data-dir", data_dir],
         vec!["serve", "--data-dir", data_dir, "--port", "0"],
-        vec![
-            "demo",
-            "--data-dir",
-            data_dir,
-            "--port",
-            "0",
-            "--customers",
-            "100",
-        ],
-        vec![
-            "export",
-            "bank.customers",
-            "--format",
-            "csv",
-            "--out",
-            "/dev/null",
-            "--data-dir",
-            data_dir,
-        ],
+        vec!["demo", "--data-dir", data_dir, "--port", "0", "--customers", "100"],
+        vec!["export", "bank.customers", "--format", "csv", "--out", "/dev/null", "--data-dir", data_dir],
     ] {
         let output = safehaven(&args);
         assert_exit(&output, 2);
         let message = stderr(&output);
-        assert!(
-            message.contains("warehouse.duckdb") && message.contains("not a readable DuckDB"),
-            "{message}"
-        );
-        assert_eq!(
-            std::fs::read(dir.path().join("warehouse.duckdb")).unwrap(),
-            bytes,
-            "{args:?} touched the file"
-        );
+        assert!(message.contains("warehouse.duckdb") && message.contains("not a readable DuckDB"), "{message}");
+        assert_eq!(std::fs::read(dir.path().join("warehouse.duckdb")).unwrap(), bytes, "{args:?} touched the file");
     }
 }
 
@@ -137,11 +79,7 @@ fn missing_warehouse_says_how_to_create_one() {
     let dir = tempfile::tempdir().unwrap();
     let output = safehaven(&["info", "--data-dir", dir.path().to_str().unwrap()]);
     assert_exit(&output, 2);
-    assert!(
-        stderr(&output).contains("safehaven seed"),
-        "{}",
-        stderr(&output)
-    );
+    assert!(stderr(&output).contains("safehaven seed"), "{}", stderr(&output));
 }
 
 #[test]
@@ -176,12 +114,7 @@ fn export_writes_csv_and_parquet() {
     assert_exit(&output, 0);
     let content = std::fs::read_to_string(&csv).unwrap();
     let mut lines = content.lines();
-    assert!(
-        lines
-            .next()
-            .unwrap()
-            .starts_with("person_key,region,age_band")
-    );
+    assert!(lines.next().unwrap().starts_with("person_key,region,age_band"));
     assert_eq!(lines.count(), 2000);
 
     let parquet = dir.path().join("claims.parquet");
@@ -198,11 +131,7 @@ fn export_writes_csv_and_parquet() {
     assert_exit(&output, 0);
     let bytes = std::fs::read(&parquet).unwrap();
     assert_eq!(&bytes[..4], b"PAR1");
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name())
-        .collect();
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
     assert_eq!(leftovers.len(), 2, "temporary files left: {leftovers:?}");
 }
 
@@ -211,22 +140,11 @@ fn export_refuses_unknown_and_sensitive_tables_listing_the_valid_ones() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x.csv");
     for table in ["bank.nope", "dv.survivors", "truth.customers"] {
-        let output = safehaven(&[
-            "export",
-            table,
-            "--format",
-            "csv",
-            "--out",
-            out.to_str().unwrap(),
-            "--data-dir",
-            shared(),
-        ]);
+        let output =
+            safehaven(&["export", table, "--format", "csv", "--out", out.to_str().unwrap(), "--data-dir", shared()]);
         assert_exit(&output, 2);
         let message = stderr(&output);
-        assert!(
-            message.contains(table) && message.contains("bank.customers, "),
-            "{message}"
-        );
+        assert!(message.contains(table) && message.contains("bank.customers, "), "{message}");
         assert!(!message.contains("truth.customers,"), "{message}");
         assert!(!out.exists());
     }
@@ -245,11 +163,7 @@ fn export_into_a_missing_directory_is_a_clear_error() {
         shared(),
     ]);
     assert_exit(&output, 2);
-    assert!(
-        stderr(&output).contains("does not exist"),
-        "{}",
-        stderr(&output)
-    );
+    assert!(stderr(&output).contains("does not exist"), "{}", stderr(&output));
 }
 
 #[test]
@@ -258,30 +172,14 @@ fn port_in_use_is_a_clear_error() {
     let port = taken.local_addr().unwrap().port().to_string();
     let output = safehaven(&["serve", "--data-dir", shared(), "--port", &port]);
     assert_exit(&output, 2);
-    assert!(
-        stderr(&output).contains("already in use"),
-        "{}",
-        stderr(&output)
-    );
+    assert!(stderr(&output).contains("already in use"), "{}", stderr(&output));
 }
 
 #[test]
 fn remote_bind_needs_allow_remote() {
-    let output = safehaven(&[
-        "serve",
-        "--data-dir",
-        shared(),
-        "--bind",
-        "0.0.0.0",
-        "--port",
-        "0",
-    ]);
+    let output = safehaven(&["serve", "--data-dir", shared(), "--bind", "0.0.0.0", "--port", "0"]);
     assert_exit(&output, 2);
-    assert!(
-        stderr(&output).contains("--allow-remote"),
-        "{}",
-        stderr(&output)
-    );
+    assert!(stderr(&output).contains("--allow-remote"), "{}", stderr(&output));
 }
 
 #[test]
@@ -299,15 +197,7 @@ fn bench_seed_reports_throughput_and_memory() {
 fn seed_then_info_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("fresh");
-    let output = safehaven(&[
-        "seed",
-        "--customers",
-        "300",
-        "--seed",
-        "3",
-        "--data-dir",
-        data_dir.to_str().unwrap(),
-    ]);
+    let output = safehaven(&["seed", "--customers", "300", "--seed", "3", "--data-dir", data_dir.to_str().unwrap()]);
     assert_exit(&output, 0);
     assert!(stdout(&output).contains("seeded"));
     assert!(Path::new(&data_dir).join("warehouse.duckdb").is_file());

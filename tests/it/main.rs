@@ -1,6 +1,7 @@
 //! The one integration-test binary: each module is a group of tests.
 
 mod cli;
+mod privacy;
 mod seeding;
 mod server;
 mod support;

@@ -37,10 +37,7 @@ fn fingerprint_is_pinned_across_machines() {
 fn row_counts_follow_the_population_size() {
     let dir = tempfile::tempdir().unwrap();
     seed_into(dir.path(), 2_000, 5, 2);
-    let info = Warehouse::open_read_only(&warehouse::path_in(dir.path()))
-        .unwrap()
-        .info()
-        .unwrap();
+    let info = Warehouse::open_read_only(&warehouse::path_in(dir.path())).unwrap().info().unwrap();
     let rows = |name: &str| info.tables.iter().find(|t| t.name == name).unwrap().rows;
     assert_eq!(rows("bank.customers"), 2_000);
     assert_eq!(rows("bank.outcomes"), 2_000);
@@ -50,10 +47,7 @@ fn row_counts_follow_the_population_size() {
     // 70 % of customers plus insurer-only members (15 % of customers).
     let members = rows("insurer.members");
     assert!((1_600..2_100).contains(&members), "{members} members");
-    assert!(
-        rows("insurer.claims") > members,
-        "claims over 24 months outnumber members"
-    );
+    assert!(rows("insurer.claims") > members, "claims over 24 months outnumber members");
     assert!(rows("bank.events") > 1_000);
     assert!(rows("dv.incidents") > 200);
     assert_eq!(info.generation.customers, 2_000);
@@ -65,12 +59,7 @@ fn regions_cover_the_states_with_realistic_weights() {
     let warehouse = crate::support::open_shared();
     let counts = warehouse.population_by_region().unwrap();
     assert!(counts.len() >= 45, "{} regions present", counts.len());
-    let get = |code: &str| {
-        counts
-            .iter()
-            .find(|(c, _)| c == code)
-            .map_or(0, |(_, n)| *n)
-    };
+    let get = |code: &str| counts.iter().find(|(c, _)| c == code).map_or(0, |(_, n)| *n);
     assert!(get("CA") > get("TX") && get("TX") > get("OH") && get("OH") > get("WY"));
 }
 
@@ -78,17 +67,11 @@ fn regions_cover_the_states_with_realistic_weights() {
 fn warehouse_columns_match_the_generator() {
     let warehouse = crate::support::open_shared();
     let columns = warehouse.columns().unwrap();
-    let params = Params {
-        customers: 300,
-        seed: 1,
-    };
+    let params = Params { customers: 300, seed: 1 };
     for index in 0..params.chunk_count() {
-        for batch in safehaven::synth::chunk(&params, index) {
-            let in_db: Vec<&str> = columns
-                .iter()
-                .filter(|(t, _)| t == batch.table.name())
-                .map(|(_, c)| c.as_str())
-                .collect();
+        for batch in safehaven::synth::chunk(&params, index).batches {
+            let in_db: Vec<&str> =
+                columns.iter().filter(|(t, _)| t == batch.table.name()).map(|(_, c)| c.as_str()).collect();
             let generated: Vec<&str> = batch.columns.iter().map(|(name, _)| *name).collect();
             assert_eq!(in_db, generated, "{}", batch.table);
         }
@@ -100,24 +83,14 @@ fn existing_warehouse_is_not_replaced_without_force() {
     let dir = tempfile::tempdir().unwrap();
     seed_into(dir.path(), 300, 1, 2);
     let before = fingerprint(dir.path());
-    let options = SeedOptions {
-        params: Params {
-            customers: 400,
-            seed: 2,
-        },
-        threads: 2,
-        force: false,
-        progress: false,
-    };
-    let err = warehouse::seed(dir.path(), &options).unwrap_err();
+    let options = SeedOptions { params: Params { customers: 400, seed: 2 }, threads: 2, force: false, progress: false };
+    let recipient = crate::support::test_identity().identity.recipient();
+    let err = safehaven::commands::seed_sealed(dir.path(), &options, &recipient).unwrap_err();
     assert!(err.to_string().contains("warehouse.duckdb"), "{err}");
     assert!(err.to_string().contains("--force"), "{err}");
     assert_eq!(fingerprint(dir.path()), before);
-    let forced = SeedOptions {
-        force: true,
-        ..options
-    };
-    warehouse::seed(dir.path(), &forced).unwrap();
+    let forced = SeedOptions { force: true, ..options };
+    safehaven::commands::seed_sealed(dir.path(), &forced, &recipient).unwrap();
     assert_ne!(fingerprint(dir.path()), before);
 }
 
@@ -129,6 +102,7 @@ fn killed_seed_leaves_previous_warehouse_intact() {
     seed_into(dir.path(), 300, 1, 2);
     let before = fingerprint(dir.path());
     let data_dir = dir.path().to_str().unwrap();
+    let recipient = crate::support::test_identity().identity.recipient().to_string();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_safehaven"))
         .args([
             "seed",
@@ -139,6 +113,8 @@ fn killed_seed_leaves_previous_warehouse_intact() {
             "9",
             "--data-dir",
             data_dir,
+            "--recipient",
+            &recipient,
         ])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -160,27 +136,17 @@ fn killed_seed_leaves_previous_warehouse_intact() {
     let after = fingerprint(dir.path());
     if after != before {
         // The seed won the race and completed: the warehouse must then be the whole new one.
-        let info = Warehouse::open_read_only(&warehouse::path_in(dir.path()))
-            .unwrap()
-            .info()
-            .unwrap();
+        let info = Warehouse::open_read_only(&warehouse::path_in(dir.path())).unwrap().info().unwrap();
         assert_eq!(info.generation.customers, 300_000);
     }
-    let options = SeedOptions {
-        params: Params {
-            customers: 300,
-            seed: 1,
-        },
-        threads: 2,
-        force: true,
-        progress: false,
-    };
-    warehouse::seed(dir.path(), &options).unwrap();
+    let options = SeedOptions { params: Params { customers: 300, seed: 1 }, threads: 2, force: true, progress: false };
+    let recipient = crate::support::test_identity().identity.recipient();
+    safehaven::commands::seed_sealed(dir.path(), &options, &recipient).unwrap();
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|name| name != "warehouse.duckdb")
+        .filter(|name| !["warehouse.duckdb", "installation.key", "appliance.toml"].contains(&name.as_str()))
         .collect();
     assert!(leftovers.is_empty(), "left behind: {leftovers:?}");
     assert_eq!(fingerprint(dir.path()), before);

@@ -1,39 +1,31 @@
 //! The HTTP application: routes through `oneshot`, and the real binary on a real socket.
 
-use crate::support::{open_shared, shared_data_dir};
+use crate::support::{open_shared, shared_data_dir, token};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use safehaven::privacy::KGuard;
+use safehaven::privacy::roles::{Role, Users};
 use safehaven::server::{AppState, router};
 use std::io::{BufRead, BufReader, Read, Write};
 use tower::ServiceExt;
 
+/// Calls the application as an admin.
 async fn call(method: Method, uri: &str) -> (StatusCode, String, String) {
-    let app = router(AppState::new(open_shared(), KGuard::default()));
-    let response = app
-        .oneshot(
-            Request::builder()
-                .method(method)
-                .uri(uri)
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    call_as(Some(token(Role::Admin)), method, uri).await
+}
+
+pub async fn call_as(bearer: Option<&str>, method: Method, uri: &str) -> (StatusCode, String, String) {
+    let app = router(AppState::new(open_shared(), KGuard::default(), Users::new(shared_data_dir())));
+    let mut request = Request::builder().method(method).uri(uri);
+    if let Some(token) = bearer {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let response = app.oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
     let status = response.status();
-    let content_type = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    let body = axum::body::to_bytes(response.into_body(), 16 << 20)
-        .await
-        .unwrap();
-    (
-        status,
-        content_type,
-        String::from_utf8(body.to_vec()).unwrap(),
-    )
+    let content_type =
+        response.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    let body = axum::body::to_bytes(response.into_body(), 16 << 20).await.unwrap();
+    (status, content_type, String::from_utf8(body.to_vec()).unwrap())
 }
 
 #[tokio::test]
@@ -91,8 +83,7 @@ async fn population_is_guarded() {
 
 #[tokio::test]
 async fn population_chart_is_svg() {
-    let (status, content_type, body) =
-        call(Method::GET, "/api/v1/charts/population-by-region.svg").await;
+    let (status, content_type, body) = call(Method::GET, "/api/v1/charts/population-by-region.svg").await;
     assert_eq!(status, StatusCode::OK);
     assert!(content_type.starts_with("image/svg+xml"));
     assert!(body.starts_with("<svg") && body.contains("<title"));
@@ -101,50 +92,18 @@ async fn population_chart_is_svg() {
 #[tokio::test]
 async fn unknown_routes_and_methods_get_json_errors() {
     for (method, uri, status, code) in [
-        (
-            Method::GET,
-            "/api/v1/nope",
-            StatusCode::NOT_FOUND,
-            "not_found",
-        ),
-        (
-            Method::GET,
-            "/assets/../Cargo.toml",
-            StatusCode::NOT_FOUND,
-            "not_found",
-        ),
-        (
-            Method::GET,
-            "/assets/missing.js",
-            StatusCode::NOT_FOUND,
-            "not_found",
-        ),
-        (
-            Method::POST,
-            "/healthz",
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-        ),
-        (
-            Method::DELETE,
-            "/api/v1/info",
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-        ),
+        (Method::GET, "/api/v1/nope", StatusCode::NOT_FOUND, "not_found"),
+        (Method::GET, "/assets/../Cargo.toml", StatusCode::NOT_FOUND, "not_found"),
+        (Method::GET, "/assets/missing.js", StatusCode::NOT_FOUND, "not_found"),
+        (Method::POST, "/healthz", StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+        (Method::DELETE, "/api/v1/info", StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
     ] {
         let (got, content_type, body) = call(method.clone(), uri).await;
         assert_eq!(got, status, "{method} {uri}");
-        assert!(
-            content_type.starts_with("application/json"),
-            "{method} {uri}"
-        );
+        assert!(content_type.starts_with("application/json"), "{method} {uri}");
         let error: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(error["error"]["code"], code, "{method} {uri}");
-        assert!(
-            error["error"]["message"]
-                .as_str()
-                .is_some_and(|m| !m.is_empty())
-        );
+        assert!(error["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
     }
 }
 
@@ -152,46 +111,23 @@ async fn unknown_routes_and_methods_get_json_errors() {
 #[test]
 fn serve_on_a_real_socket_prints_its_url_and_answers() {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_safehaven"))
-        .args([
-            "serve",
-            "--port",
-            "0",
-            "--data-dir",
-            shared_data_dir().to_str().unwrap(),
-        ])
+        .args(["serve", "--port", "0", "--data-dir", shared_data_dir().to_str().unwrap()])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .expect("a URL on stdout")
-        .to_owned();
-    let authority = url
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_owned();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.split_whitespace().find(|w| w.starts_with("http://")).expect("a URL on stdout").to_owned();
+    let authority = url.trim_start_matches("http://").trim_end_matches('/').to_owned();
 
     let mut stream = std::net::TcpStream::connect(&authority).unwrap();
-    write!(
-        stream,
-        "GET /healthz HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+    write!(stream, "GET /healthz HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n").unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains(r#"{"status":"ok"}"#));
-    assert!(
-        response
-            .to_ascii_lowercase()
-            .contains("x-content-type-options: nosniff")
-    );
+    assert!(response.to_ascii_lowercase().contains("x-content-type-options: nosniff"));
 }

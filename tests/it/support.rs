@@ -1,7 +1,11 @@
-//! Shared fixtures: small seeded warehouses and a way to run the real binary.
+//! Shared fixtures: a test identity, small seeded warehouses, users with tokens, and the real binary.
 
+use safehaven::commands;
+use safehaven::privacy::keys::NewIdentity;
+use safehaven::privacy::roles::{Role, Users};
 use safehaven::synth::Params;
 use safehaven::warehouse::{self, SeedOptions, Warehouse};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -11,41 +15,64 @@ use tempfile::TempDir;
 pub const CUSTOMERS: u64 = 2_000;
 pub const SEED: u64 = 42;
 
-/// Seeds a warehouse into `dir` and returns its path.
-pub fn seed_into(dir: &Path, customers: u64, seed: u64, threads: usize) -> PathBuf {
-    let options = SeedOptions {
-        params: Params { customers, seed },
-        threads,
-        force: false,
-        progress: false,
-    };
-    warehouse::seed(dir, &options)
-        .expect("seeding succeeds")
-        .path
+/// The identity every test warehouse's PII is sealed to, written to a file for `reveal`.
+pub struct TestIdentity {
+    pub identity: NewIdentity,
+    pub path: PathBuf,
+    _dir: TempDir,
 }
 
-/// A warehouse seeded once per test run and shared read-only by every test that only reads.
-pub fn shared_data_dir() -> &'static Path {
-    static DIR: OnceLock<TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
+pub fn test_identity() -> &'static TestIdentity {
+    static IDENTITY: OnceLock<TestIdentity> = OnceLock::new();
+    IDENTITY.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("test.identity.txt");
+        let identity = NewIdentity::generate();
+        identity.write(&path, "test").expect("identity written");
+        TestIdentity { identity, path, _dir: dir }
+    })
+}
+
+/// Seeds a warehouse into `dir` and returns its path.
+pub fn seed_into(dir: &Path, customers: u64, seed: u64, threads: usize) -> PathBuf {
+    let options = SeedOptions { params: Params { customers, seed }, threads, force: false, progress: false };
+    commands::seed_sealed(dir, &options, &test_identity().identity.recipient()).expect("seeding succeeds").path
+}
+
+/// A warehouse seeded once per test run, with one user per role, shared read-only by the tests that only read.
+pub struct Shared {
+    pub dir: TempDir,
+    pub tokens: BTreeMap<Role, String>,
+}
+
+pub fn shared() -> &'static Shared {
+    static SHARED: OnceLock<Shared> = OnceLock::new();
+    SHARED.get_or_init(|| {
         let dir = tempfile::tempdir().expect("temp dir");
         seed_into(dir.path(), CUSTOMERS, SEED, 2);
-        dir
+        let users = Users::new(dir.path());
+        let tokens = Role::ALL
+            .into_iter()
+            .map(|role| (role, users.add(&format!("test-{role}"), role, "test".into()).expect("user added")))
+            .collect();
+        Shared { dir, tokens }
     })
-    .path()
+}
+
+pub fn shared_data_dir() -> &'static Path {
+    shared().dir.path()
+}
+
+pub fn token(role: Role) -> &'static str {
+    &shared().tokens[&role]
 }
 
 pub fn open_shared() -> Warehouse {
-    Warehouse::open_read_only(&warehouse::path_in(shared_data_dir()))
-        .expect("shared warehouse opens")
+    Warehouse::open_read_only(&warehouse::path_in(shared_data_dir())).expect("shared warehouse opens")
 }
 
 pub fn fingerprint(data_dir: &Path) -> String {
-    Warehouse::open_read_only(&warehouse::path_in(data_dir))
-        .expect("opens")
-        .info()
-        .expect("info")
-        .fingerprint
+    Warehouse::open_read_only(&warehouse::path_in(data_dir)).expect("opens").info().expect("info").fingerprint
 }
 
 /// Runs the `safehaven` binary with `args`.
@@ -54,6 +81,7 @@ pub fn safehaven(args: &[&str]) -> Output {
         .args(args)
         .env_remove("SAFEHAVEN_LOG")
         .env_remove("RUST_LOG")
+        .env_remove("SAFEHAVEN_RECIPIENT")
         .output()
         .expect("binary runs")
 }

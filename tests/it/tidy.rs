@@ -25,11 +25,7 @@ fn src_files() -> Vec<(String, String)> {
     rust_files(&root().join("src"))
         .into_iter()
         .map(|p| {
-            let rel = p
-                .strip_prefix(root())
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
+            let rel = p.strip_prefix(root()).unwrap().to_string_lossy().into_owned();
             (rel, fs::read_to_string(&p).unwrap())
         })
         .collect()
@@ -44,10 +40,7 @@ fn module_of(rel: &str) -> &str {
 
 /// Lines of code, without comments, so that docs may name what code must not use.
 fn code_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim_start().starts_with("//"))
-        .map(|(i, l)| (i + 1, l))
+    text.lines().enumerate().filter(|(_, l)| !l.trim_start().starts_with("//")).map(|(i, l)| (i + 1, l))
 }
 
 fn offenders(allowed: &[&str], needles: &[&str]) -> Vec<String> {
@@ -68,45 +61,23 @@ fn offenders(allowed: &[&str], needles: &[&str]) -> Vec<String> {
 #[test]
 fn only_warehouse_imports_duckdb() {
     let found = offenders(&["warehouse"], &["duckdb::", "use duckdb"]);
-    assert!(
-        found.is_empty(),
-        "duckdb outside warehouse:\n{}",
-        found.join("\n")
-    );
+    assert!(found.is_empty(), "duckdb outside warehouse:\n{}", found.join("\n"));
 }
 
 #[test]
 fn only_server_imports_axum() {
     let found = offenders(&["server"], &["axum::", "use axum"]);
-    assert!(
-        found.is_empty(),
-        "axum outside server:\n{}",
-        found.join("\n")
-    );
+    assert!(found.is_empty(), "axum outside server:\n{}", found.join("\n"));
 }
 
 #[test]
 fn sql_lives_in_the_sql_folder() {
-    let keywords = [
-        "SELECT ",
-        "INSERT ",
-        "UPDATE ",
-        "DELETE ",
-        "CREATE ",
-        "DROP ",
-        "ALTER ",
-        "COPY ",
-        "CHECKPOINT",
-        "PRAGMA ",
-    ];
+    let keywords =
+        ["SELECT ", "INSERT ", "UPDATE ", "DELETE ", "CREATE ", "DROP ", "ALTER ", "COPY ", "CHECKPOINT", "PRAGMA "];
     let needles: Vec<String> = keywords.iter().map(|k| format!("\"{k}")).collect();
     let needles: Vec<&str> = needles.iter().map(String::as_str).collect();
     let found = offenders(&[], &needles);
-    assert!(
-        found.is_empty(),
-        "SQL strings in src (move them to sql/):\n{}",
-        found.join("\n")
-    );
+    assert!(found.is_empty(), "SQL strings in src (move them to sql/):\n{}", found.join("\n"));
 }
 
 #[test]
@@ -115,24 +86,14 @@ fn every_sql_file_is_used() {
     for entry in fs::read_dir(root().join("sql")).unwrap().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.ends_with(".sql") {
-            assert!(
-                sources.contains(&format!("sql/{name}\")")),
-                "sql/{name} is not include_str!'d anywhere"
-            );
+            assert!(sources.contains(&format!("sql/{name}\")")), "sql/{name} is not include_str!'d anywhere");
         }
     }
 }
 
 #[test]
 fn pure_modules_do_no_io() {
-    let io = [
-        "std::fs",
-        "std::net",
-        "tokio::",
-        "std::process",
-        "File::",
-        "TcpStream",
-    ];
+    let io = ["std::fs", "std::net", "tokio::", "std::process", "File::", "TcpStream"];
     let mut found = Vec::new();
     for (rel, text) in src_files() {
         if !["model", "dv", "chaos"].contains(&module_of(&rel)) {
@@ -144,47 +105,24 @@ fn pure_modules_do_no_io() {
             }
         }
     }
-    assert!(
-        found.is_empty(),
-        "I/O in a pure module:\n{}",
-        found.join("\n")
-    );
+    assert!(found.is_empty(), "I/O in a pure module:\n{}", found.join("\n"));
 }
 
 #[test]
 fn no_outbound_network_calls() {
-    let found = offenders(
-        &[],
-        &[
-            "TcpStream::connect",
-            "UdpSocket",
-            "reqwest",
-            "ureq::",
-            "hyper::client",
-            "ToSocketAddrs",
-        ],
-    );
-    assert!(
-        found.is_empty(),
-        "outbound network code:\n{}",
-        found.join("\n")
-    );
+    let found =
+        offenders(&[], &["TcpStream::connect", "UdpSocket", "reqwest", "ureq::", "hyper::client", "ToSocketAddrs"]);
+    assert!(found.is_empty(), "outbound network code:\n{}", found.join("\n"));
     let manifest = fs::read_to_string(root().join("Cargo.toml")).unwrap();
     for client in ["reqwest", "ureq", "isahc", "surf"] {
-        assert!(
-            !manifest.contains(&format!("\n{client} ")),
-            "{client} in Cargo.toml"
-        );
+        assert!(!manifest.contains(&format!("\n{client} ")), "{client} in Cargo.toml");
     }
 }
 
 #[test]
 fn every_source_file_has_module_docs() {
     for (rel, text) in src_files() {
-        assert!(
-            text.trim_start().starts_with("//!"),
-            "{rel} lacks a //! module doc"
-        );
+        assert!(text.trim_start().starts_with("//!"), "{rel} lacks a //! module doc");
     }
 }
 
@@ -197,16 +135,10 @@ fn no_stubs_left_in_src() {
 #[test]
 fn architecture_map_names_every_module() {
     let architecture = fs::read_to_string(root().join("ARCHITECTURE.md")).unwrap();
-    let mut modules: Vec<String> = src_files()
-        .iter()
-        .map(|(rel, _)| module_of(rel).to_owned())
-        .collect();
+    let mut modules: Vec<String> = src_files().iter().map(|(rel, _)| module_of(rel).to_owned()).collect();
     modules.dedup();
     for module in modules {
-        assert!(
-            architecture.contains(&format!("`src/{module}")),
-            "ARCHITECTURE.md does not map src/{module}"
-        );
+        assert!(architecture.contains(&format!("`src/{module}")), "ARCHITECTURE.md does not map src/{module}");
     }
 }
 
@@ -218,15 +150,9 @@ fn readme_commands_are_current() {
     let test = "cargo test";
     assert!(readme.contains(run), "README lacks `{run}`");
     assert!(readme.contains(test), "README lacks `{test}`");
-    assert!(
-        ci.contains(test),
-        ".ci/run does not run README's test command"
-    );
+    assert!(ci.contains(test), ".ci/run does not run README's test command");
     // One build profile for both: no --release on one and not the other.
-    assert!(
-        !readme.contains("cargo run --release"),
-        "README's run command must share the test profile"
-    );
+    assert!(!readme.contains("cargo run --release"), "README's run command must share the test profile");
 }
 
 #[test]
@@ -244,9 +170,6 @@ fn top_level_layout_is_as_documented() {
         ".ci",
         "ARCHITECTURE.md",
     ] {
-        assert!(
-            root().join(entry).exists(),
-            "{entry} missing at the top level"
-        );
+        assert!(root().join(entry).exists(), "{entry} missing at the top level");
     }
 }

@@ -1,0 +1,1 @@
+INSERT INTO privacy.recipient VALUES (?)

@@ -1,0 +1,1 @@
+SELECT recipient FROM privacy.recipient LIMIT 1

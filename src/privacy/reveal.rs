@@ -1,0 +1,67 @@
+//! Reveal: the one way from a masked ID back to a person, for a human with the identity and a reason.
+
+use super::keys;
+use super::masked::MaskedId;
+use super::vault;
+use crate::synth::{Narrative, Pii};
+use crate::warehouse::{self, RecordKind, Warehouse};
+use age::x25519::Identity;
+use serde::Serialize;
+use zeroize::Zeroize;
+
+/// A revealed person. Printed once, to the person who asked; never logged or stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Revealed {
+    pub masked_id: String,
+    pub kind: RecordKind,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub address: String,
+    /// A survivor's own incident narratives.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub narratives: Option<Vec<Narrative>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("no person or survivor has masked ID {0}: check it with `safehaven people`")]
+    UnknownId(String),
+    #[error(transparent)]
+    Keys(#[from] keys::Error),
+    #[error(transparent)]
+    Vault(#[from] vault::Error),
+    #[error(transparent)]
+    Warehouse(#[from] warehouse::Error),
+    #[error("vault record for {0} is missing: the warehouse is damaged; reseed it")]
+    Missing(String),
+}
+
+/// Decrypts the vault chunk holding `masked_id` and returns that one record.
+pub fn reveal(warehouse: &Warehouse, identity: &Identity, masked_id: &MaskedId) -> Result<Revealed, Error> {
+    let (kind, key) = warehouse.resolve(masked_id.as_str())?.ok_or_else(|| Error::UnknownId(masked_id.to_string()))?;
+    let sealed = warehouse.sealed_chunk(kind, key)?.ok_or_else(|| Error::Missing(masked_id.to_string()))?;
+    let recipient = warehouse.recipient().ok();
+    let mut plaintext = vault::open(identity, &sealed, recipient.as_deref())?;
+    let parsed: Result<Pii, _> = serde_json::from_slice(&plaintext);
+    plaintext.zeroize();
+    let pii = parsed.map_err(|e| vault::Error::Damaged(e.to_string()))?;
+    let masked = masked_id.to_string();
+    let found = match pii {
+        Pii::People(records) => records.into_iter().find(|r| r.key == key).map(|r| (r, None)),
+        Pii::Survivors(records) => {
+            records.into_iter().find(|r| r.identity.key == key).map(|r| (r.identity, Some(r.narratives)))
+        }
+    };
+    let (identity, narratives) = found.ok_or_else(|| Error::Missing(masked.clone()))?;
+    Ok(Revealed {
+        masked_id: masked,
+        kind,
+        name: identity.name,
+        email: identity.email,
+        phone: identity.phone,
+        address: identity.address,
+        narratives,
+    })
+}
