@@ -1,20 +1,27 @@
-// Warehouse summary page: fetches /api/v1/info and the population chart, shows loading and error states.
+// The dashboard: token sign-in, then the warehouse summary. Every API call carries the bearer token; a 401
+// sends the user back to sign-in. The token lives in sessionStorage only (gone when the tab closes).
 "use strict";
 
 const fmt = new Intl.NumberFormat("en-US");
+const TOKEN_KEY = "safehaven.token";
+
+class Unauthenticated extends Error {}
+
+function $(id) {
+  return document.getElementById(id);
+}
 
 function text(id, value) {
-  document.getElementById(id).textContent = value;
+  $(id).textContent = value;
 }
 
-function showError(message) {
-  const status = document.getElementById("status");
-  status.textContent = message;
-  status.classList.add("error");
+function token() {
+  return sessionStorage.getItem(TOKEN_KEY);
 }
 
-async function fetchOk(url) {
-  const response = await fetch(url, { headers: { Accept: "application/json, image/svg+xml" } });
+async function api(url, accept = "application/json") {
+  const response = await fetch(url, { headers: { Accept: accept, Authorization: `Bearer ${token()}` } });
+  if (response.status === 401) throw new Unauthenticated();
   if (!response.ok) {
     let message = `${url} answered ${response.status}`;
     try {
@@ -24,6 +31,18 @@ async function fetchOk(url) {
     throw new Error(message);
   }
   return response;
+}
+
+function showLogin(message) {
+  sessionStorage.removeItem(TOKEN_KEY);
+  $("app").hidden = true;
+  $("who").hidden = true;
+  $("login").hidden = false;
+  const error = $("login-error");
+  error.hidden = !message;
+  error.textContent = message || "";
+  $("token").value = "";
+  $("token").focus();
 }
 
 function rowsOf(info, name) {
@@ -38,8 +57,7 @@ function renderInfo(info) {
   text("kpi-survivors", fmt.format(g.survivors));
   text("kpi-observed", g.observationDate);
 
-  const tbody = document.getElementById("tables");
-  tbody.replaceChildren(...info.tables.map((t) => {
+  $("tables").replaceChildren(...info.tables.map((t) => {
     const tr = document.createElement("tr");
     const name = document.createElement("td");
     const code = document.createElement("code");
@@ -52,7 +70,6 @@ function renderInfo(info) {
     return tr;
   }));
 
-  const dl = document.getElementById("generation");
   const entries = [
     ["Seed", String(g.seed)],
     ["Customers", fmt.format(g.customers)],
@@ -60,7 +77,7 @@ function renderInfo(info) {
     ["Generator", `v${g.generatorVersion} (schema v${g.schemaVersion})`],
     ["Fingerprint", info.fingerprint],
   ];
-  dl.replaceChildren(...entries.flatMap(([k, v]) => {
+  $("generation").replaceChildren(...entries.flatMap(([k, v]) => {
     const dt = document.createElement("dt");
     dt.textContent = k;
     const dd = document.createElement("dd");
@@ -75,25 +92,87 @@ function renderInfo(info) {
   }));
 }
 
-async function load() {
-  const status = document.getElementById("status");
-  const chart = document.getElementById("chart");
+async function downloadChart() {
   try {
-    const [info, svg, regions] = await Promise.all([
-      fetchOk("/api/v1/info").then((r) => r.json()),
-      fetchOk("/api/v1/charts/population-by-region.svg").then((r) => r.text()),
-      fetchOk("/api/v1/population/regions").then((r) => r.json()),
-    ]);
-    renderInfo(info);
-    text("k", String(regions.k));
-    const doc = new DOMParser().parseFromString(svg, "image/svg+xml");
-    chart.replaceChildren(document.importNode(doc.documentElement, true));
-    chart.setAttribute("aria-busy", "false");
-    status.textContent = `Seed ${info.generation.seed} · fingerprint ${info.fingerprint.slice(0, 12)}…`;
+    const svg = await (await api("/api/v1/charts/population-by-region.svg", "image/svg+xml")).blob();
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(svg);
+    link.download = "population-by-region.svg";
+    link.click();
+    URL.revokeObjectURL(link.href);
   } catch (error) {
-    chart.setAttribute("aria-busy", "false");
-    showError(`Could not load the warehouse summary: ${error.message}. Is the server still running?`);
+    handle(error);
   }
 }
 
-document.addEventListener("DOMContentLoaded", load);
+function handle(error) {
+  if (error instanceof Unauthenticated) {
+    showLogin("Your session has ended or the token is no longer valid: sign in again.");
+    return;
+  }
+  const status = $("status");
+  status.textContent = `Could not load the warehouse summary: ${error.message}. Is the server still running?`;
+  status.classList.add("error");
+  $("chart").setAttribute("aria-busy", "false");
+}
+
+async function loadSummary(me) {
+  const status = $("status");
+  const chart = $("chart");
+  status.classList.remove("error");
+  const mayAggregate = me.permissions.includes("aggregates");
+  for (const el of document.querySelectorAll(".cards, .panel, .columns")) el.hidden = !mayAggregate;
+  $("no-views").hidden = mayAggregate;
+  if (!mayAggregate) {
+    status.textContent = "";
+    text("no-views", `Signed in as ${me.role}: this role does not see population figures.`);
+    return;
+  }
+  status.textContent = "Loading the warehouse summary…";
+  const [info, svg, regions] = await Promise.all([
+    api("/api/v1/info").then((r) => r.json()),
+    api("/api/v1/charts/population-by-region.svg", "image/svg+xml").then((r) => r.text()),
+    api("/api/v1/population/regions").then((r) => r.json()),
+  ]);
+  renderInfo(info);
+  text("k", String(regions.k));
+  const doc = new DOMParser().parseFromString(svg, "image/svg+xml");
+  chart.replaceChildren(document.importNode(doc.documentElement, true));
+  chart.setAttribute("aria-busy", "false");
+  status.textContent = `Seed ${info.generation.seed} · fingerprint ${info.fingerprint.slice(0, 12)}…`;
+}
+
+async function start() {
+  if (!token()) {
+    showLogin();
+    return;
+  }
+  try {
+    const me = await (await api("/api/v1/me")).json();
+    text("who-name", `${me.name} (${me.role})`);
+    $("who").hidden = false;
+    $("login").hidden = true;
+    $("app").hidden = false;
+    await loadSummary(me);
+  } catch (error) {
+    handle(error);
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("login-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const value = $("token").value.trim();
+    if (!value) return;
+    sessionStorage.setItem(TOKEN_KEY, value);
+    const response = await fetch("/api/v1/me", { headers: { Authorization: `Bearer ${value}` } });
+    if (!response.ok) {
+      showLogin("That token was not accepted. Check it, or ask an admin for a new one.");
+      return;
+    }
+    start();
+  });
+  $("sign-out").addEventListener("click", () => showLogin());
+  $("download-chart").addEventListener("click", downloadChart);
+  start();
+});

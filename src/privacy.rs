@@ -14,7 +14,7 @@ pub mod reveal;
 pub mod roles;
 pub mod vault;
 
-pub use kanon::{Guarded, GuardedCell, KGuard};
+pub use kanon::{Guarded, GuardedCell, GuardedGroup, KGuard};
 
 use std::io::Write;
 use std::path::Path;

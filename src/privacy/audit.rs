@@ -105,7 +105,11 @@ impl AuditLog {
         let path = self.path();
         let write_err = |source| Error::Write { path: path.clone(), source };
         fs::create_dir_all(&self.dir).map_err(write_err)?;
-        let mut file = OpenOptions::new().create(true).append(true).read(true).open(&path).map_err(write_err)?;
+        let mut options = OpenOptions::new();
+        options.create(true).append(true).read(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&path).map_err(write_err)?;
         file.lock().map_err(write_err)?;
         let last = last_entry(&path).map_err(|source| Error::Read { path: path.clone(), source })?;
         let (seq, prev) = match last {

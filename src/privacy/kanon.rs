@@ -58,31 +58,33 @@ impl KGuard {
     }
 
     /// Guards a one-way breakdown of counts that is shown together with its total.
-    pub fn counts<L>(&self, cells: Vec<(L, u64)>) -> Guarded<L> {
-        let total: u64 = cells.iter().map(|(_, c)| c).sum();
-        let mut suppressed: Vec<bool> = cells.iter().map(|(_, c)| (1..self.k).contains(c)).collect();
-        if (1..self.k).contains(&total) {
+    /// Which cells of a breakdown to suppress (primary, then complementary), and whether the total may show.
+    pub fn suppression(&self, counts: &[u64]) -> (Vec<bool>, bool) {
+        let total: u64 = counts.iter().sum();
+        let small = |c: &u64| (1..self.k).contains(c);
+        let mut suppressed: Vec<bool> = counts.iter().map(small).collect();
+        if small(&total) {
             suppressed.iter_mut().for_each(|s| *s = true);
         }
         loop {
-            let count = suppressed.iter().filter(|&&s| s).count();
-            let sum: u64 = cells.iter().zip(&suppressed).filter(|(_, s)| **s).map(|((_, c), _)| c).sum();
-            if count == 0 || (count >= 2 && sum >= self.k) {
+            let hidden: Vec<u64> = counts.iter().zip(&suppressed).filter(|(_, s)| **s).map(|(c, _)| *c).collect();
+            if hidden.is_empty() || (hidden.len() >= 2 && hidden.iter().sum::<u64>() >= self.k) {
                 break;
             }
             // Next complementary cell: the smallest visible non-zero one.
-            let next = cells
-                .iter()
-                .enumerate()
-                .filter(|(i, (_, c))| !suppressed[*i] && *c > 0)
-                .min_by_key(|(i, (_, c))| (*c, *i))
-                .map(|(i, _)| i);
+            let next = (0..counts.len()).filter(|&i| !suppressed[i] && counts[i] > 0).min_by_key(|&i| (counts[i], i));
             match next {
                 Some(i) => suppressed[i] = true,
                 None => break,
             }
         }
-        let total_visible = !(1..self.k).contains(&total);
+        (suppressed, !small(&total))
+    }
+
+    /// Guards a one-way breakdown of counts that is shown together with its total.
+    pub fn counts<L>(&self, cells: Vec<(L, u64)>) -> Guarded<L> {
+        let counts: Vec<u64> = cells.iter().map(|(_, c)| *c).collect();
+        let (suppressed, total_visible) = self.suppression(&counts);
         Guarded {
             k: self.k,
             cells: cells
@@ -90,9 +92,36 @@ impl KGuard {
                 .zip(suppressed)
                 .map(|((label, count), s)| GuardedCell { label, count: (!s).then_some(count), suppressed: s })
                 .collect(),
-            total: total_visible.then_some(total),
+            total: total_visible.then_some(counts.iter().sum()),
         }
     }
+
+    /// Guards a breakdown whose cells also carry statistics (means, rates, sums): a suppressed cell's
+    /// statistics are suppressed with its count.
+    pub fn groups<L, T>(&self, cells: Vec<(L, u64, T)>) -> Vec<GuardedGroup<L, T>> {
+        let counts: Vec<u64> = cells.iter().map(|(_, c, _)| *c).collect();
+        let (suppressed, _) = self.suppression(&counts);
+        cells
+            .into_iter()
+            .zip(suppressed)
+            .map(|((label, count, stats), s)| GuardedGroup {
+                label,
+                count: (!s).then_some(count),
+                stats: (!s).then_some(stats),
+                suppressed: s,
+            })
+            .collect()
+    }
+}
+
+/// One group of a guarded breakdown with statistics.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GuardedGroup<L, T> {
+    pub label: L,
+    pub count: Option<u64>,
+    /// `None` (JSON `null`) when suppressed: a mean or rate of a small group discloses as much as its count.
+    pub stats: Option<T>,
+    pub suppressed: bool,
 }
 
 #[cfg(test)]
@@ -124,6 +153,14 @@ mod tests {
         let guarded = KGuard::new(11).unwrap().counts(vec![("a", 3), ("b", 4)]);
         assert_eq!(guarded.total, None);
         assert!(guarded.cells.iter().all(|c| c.suppressed && c.count.is_none()));
+    }
+
+    #[test]
+    fn statistics_are_suppressed_with_their_counts() {
+        let groups = KGuard::default().groups(vec![("a", 5, 0.9), ("b", 40, 0.1), ("c", 60, 0.2)]);
+        assert_eq!(groups[0].stats, None);
+        assert_eq!(groups[1].stats, None, "complementary suppression hides the smallest other group too");
+        assert_eq!(groups[2].stats, Some(0.2));
     }
 
     #[test]

@@ -202,3 +202,49 @@ fn seed_then_info_from_the_command_line() {
     assert!(stdout(&output).contains("seeded"));
     assert!(Path::new(&data_dir).join("warehouse.duckdb").is_file());
 }
+
+/// `demo` on a fresh directory: seeds, writes an identity next to the data dir, creates one user per role with
+/// their tokens in a 0600 file, and serves; the printed token signs in.
+#[test]
+fn demo_seeds_creates_users_and_serves() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_safehaven"))
+        .args(["demo", "--customers", "500", "--port", "0", "--data-dir", data_dir.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut url = None;
+    for _ in 0..3 {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        if let Some(u) = line.split_whitespace().find(|w| w.starts_with("http://")) {
+            url = Some(u.trim_end_matches('/').trim_start_matches("http://").to_owned());
+            break;
+        }
+    }
+    let authority = url.expect("demo prints its URL");
+    let tokens_file = data_dir.join("demo-tokens.txt");
+    let tokens = std::fs::read_to_string(&tokens_file).unwrap();
+    let mode = std::fs::metadata(&tokens_file).unwrap().permissions().mode() & 0o777;
+    let executive =
+        tokens.lines().find(|l| l.starts_with("executive\t")).unwrap().split('\t').nth(2).unwrap().to_owned();
+    let mut stream = std::net::TcpStream::connect(&authority).unwrap();
+    write!(
+        stream,
+        "GET /api/v1/me HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {executive}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(mode, 0o600);
+    assert_eq!(tokens.lines().filter(|l| !l.starts_with('#')).count(), 6);
+    assert!(response.starts_with("HTTP/1.1 200") && response.contains("\"role\":\"executive\""), "{response}");
+    assert!(dir.path().join("data.identity.txt").is_file());
+}

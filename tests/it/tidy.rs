@@ -173,3 +173,10 @@ fn top_level_layout_is_as_documented() {
         assert!(root().join(entry).exists(), "{entry} missing at the top level");
     }
 }
+
+#[test]
+fn architecture_shows_the_current_role_matrix() {
+    let architecture = fs::read_to_string(root().join("ARCHITECTURE.md")).unwrap();
+    let matrix = safehaven::privacy::roles::matrix_markdown();
+    assert!(architecture.contains(&matrix), "ARCHITECTURE.md's role matrix is stale; paste:\n{matrix}");
+}
