@@ -12,11 +12,15 @@ CREATE TABLE privacy.recipient (recipient VARCHAR NOT NULL);
 CREATE TABLE privacy.person_ids (person_key BIGINT NOT NULL, masked_id VARCHAR NOT NULL);
 CREATE TABLE privacy.survivor_ids (survivor_key BIGINT NOT NULL, masked_id VARCHAR NOT NULL);
 
--- PII sealed with age, one message per chunk of records (kind: people | survivors).
+-- PII sealed with age, one message per chunk of up to 1,024 records (kind: people | survivors).
+-- The messages live in the vault file named in vault.file, beside the warehouse; this index says where.
+CREATE TABLE vault.file (name VARCHAR NOT NULL);
 CREATE TABLE vault.chunks (
+    chunk_id BIGINT NOT NULL,
     kind VARCHAR NOT NULL,
     first_key BIGINT NOT NULL,
     last_key BIGINT NOT NULL,
     records INTEGER NOT NULL,
-    ciphertext BLOB NOT NULL
+    "offset" BIGINT NOT NULL,
+    length BIGINT NOT NULL
 );

@@ -1,1 +1,1 @@
-INSERT INTO vault.chunks VALUES (?, ?, ?, ?, ?)
+INSERT INTO vault.chunks VALUES (?, ?, ?, ?, ?, ?, ?)

@@ -82,7 +82,7 @@ mod rng;
 
 use crate::catalog::Table;
 use chrono::NaiveDate;
-pub use identity::{Identity, Narrative, Pii, SurvivorRecord};
+pub use identity::{Identity, Narrative, Pii, PiiSlice, SurvivorRecord};
 
 /// Version of the generating process; part of the warehouse metadata.
 pub const GENERATOR_VERSION: u32 = 1;

@@ -38,7 +38,8 @@ mod sql {
     pub const RECIPIENT_INSERT: &str = include_str!("../sql/recipient_insert.sql");
     pub const RECIPIENT_SELECT: &str = include_str!("../sql/recipient_select.sql");
     pub const VAULT_INSERT: &str = include_str!("../sql/vault_insert.sql");
-    pub const VAULT_SELECT: &str = include_str!("../sql/vault_select.sql");
+    pub const VAULT_LOCATE: &str = include_str!("../sql/vault_locate.sql");
+    pub const VAULT_FILE_INSERT: &str = include_str!("../sql/vault_file_insert.sql");
     pub const VAULT_STATS: &str = include_str!("../sql/vault_stats.sql");
     pub const RESOLVE_MASKED: &str = include_str!("../sql/resolve_masked.sql");
     pub const PEOPLE_LIST: &str = include_str!("../sql/people_list.sql");
@@ -258,7 +259,7 @@ impl Warehouse {
 
     /// The record a masked ID names, if any.
     pub fn resolve(&self, masked_id: &str) -> Result<Option<(RecordKind, i64)>> {
-        let mut stmt = self.conn.prepare(sql::RESOLVE_MASKED)?;
+        let mut stmt = self.conn.prepare_cached(sql::RESOLVE_MASKED)?;
         let mut rows = stmt.query(duckdb::params![masked_id, masked_id])?;
         let Some(row) = rows.next()? else { return Ok(None) };
         let kind: String = row.get(0)?;
@@ -266,14 +267,24 @@ impl Warehouse {
         Ok(Some((kind, row.get(1)?)))
     }
 
-    /// The sealed chunk that holds record `key` of `kind`.
+    /// The sealed chunk that holds record `key` of `kind`, read from the vault file beside the warehouse.
     pub fn sealed_chunk(&self, kind: RecordKind, key: i64) -> Result<Option<Vec<u8>>> {
-        let mut stmt = self.conn.prepare(sql::VAULT_SELECT)?;
-        let mut rows = stmt.query(duckdb::params![kind.name(), key])?;
-        match rows.next()? {
-            Some(row) => Ok(Some(row.get(0)?)),
-            None => Ok(None),
-        }
+        let mut locate = self.conn.prepare_cached(sql::VAULT_LOCATE)?;
+        let mut rows = locate.query(duckdb::params![kind.name(), key])?;
+        let Some(row) = rows.next()? else { return Ok(None) };
+        let (name, offset, length): (String, i64, i64) = (row.get(0)?, row.get(1)?, row.get(2)?);
+        let path = self.path.parent().unwrap_or(Path::new(".")).join(name);
+        let read = || -> std::io::Result<Vec<u8>> {
+            use std::io::{Read, Seek, SeekFrom};
+            let mut file = std::fs::File::open(&path)?;
+            file.seek(SeekFrom::Start(offset as u64))?;
+            let mut bytes = vec![0u8; length as usize];
+            file.read_exact(&mut bytes)?;
+            Ok(bytes)
+        };
+        read()
+            .map(Some)
+            .map_err(|e| Error::Corrupt { path: path.clone(), detail: format!("vault file unreadable: {e}") })
     }
 
     pub fn vault_stats(&self) -> Result<VaultStats> {

@@ -42,8 +42,14 @@ pub enum Error {
 pub fn reveal(warehouse: &Warehouse, identity: &Identity, masked_id: &MaskedId) -> Result<Revealed, Error> {
     let (kind, key) = warehouse.resolve(masked_id.as_str())?.ok_or_else(|| Error::UnknownId(masked_id.to_string()))?;
     let sealed = warehouse.sealed_chunk(kind, key)?.ok_or_else(|| Error::Missing(masked_id.to_string()))?;
-    let recipient = warehouse.recipient().ok();
-    let mut plaintext = vault::open(identity, &sealed, recipient.as_deref())?;
+    let mut plaintext = vault::open(identity, &sealed, None).map_err(|e| match e {
+        // Name the recipient the data was sealed to, looked up only when it is needed.
+        vault::Error::WrongIdentity { .. } => {
+            let recipient = warehouse.recipient().ok();
+            vault::open(identity, &sealed, recipient.as_deref()).err().unwrap_or(e)
+        }
+        other => other,
+    })?;
     let parsed: Result<Pii, _> = serde_json::from_slice(&plaintext);
     plaintext.zeroize();
     let pii = parsed.map_err(|e| vault::Error::Damaged(e.to_string()))?;

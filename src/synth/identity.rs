@@ -43,19 +43,48 @@ pub enum Pii {
     Survivors(Vec<SurvivorRecord>),
 }
 
+/// A borrowed slice of one chunk's PII; serialises exactly like [`Pii`], without copying the records.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(tag = "kind", content = "records", rename_all = "lowercase")]
+pub enum PiiSlice<'a> {
+    People(&'a [Identity]),
+    Survivors(&'a [SurvivorRecord]),
+}
+
 impl Pii {
+    /// The records in slices of at most `n`.
+    pub fn slices(&self, n: usize) -> Vec<PiiSlice<'_>> {
+        match self {
+            Pii::People(v) => v.chunks(n).map(PiiSlice::People).collect(),
+            Pii::Survivors(v) => v.chunks(n).map(PiiSlice::Survivors).collect(),
+        }
+    }
+}
+
+impl PiiSlice<'_> {
     pub fn kind(&self) -> &'static str {
         match self {
-            Pii::People(_) => "people",
-            Pii::Survivors(_) => "survivors",
+            PiiSlice::People(_) => "people",
+            PiiSlice::Survivors(_) => "survivors",
         }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            PiiSlice::People(v) => v.len(),
+            PiiSlice::Survivors(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// First and last record key, if any.
     pub fn key_range(&self) -> Option<(i64, i64)> {
         let keys: Vec<i64> = match self {
-            Pii::People(v) => v.iter().map(|i| i.key).collect(),
-            Pii::Survivors(v) => v.iter().map(|s| s.identity.key).collect(),
+            PiiSlice::People(v) => v.iter().map(|i| i.key).collect(),
+            PiiSlice::Survivors(v) => v.iter().map(|s| s.identity.key).collect(),
         };
         Some((*keys.iter().min()?, *keys.iter().max()?))
     }

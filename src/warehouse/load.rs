@@ -42,6 +42,8 @@ pub struct SeedReport {
     pub path: PathBuf,
     pub tables: Vec<(Table, u64)>,
     pub elapsed: Duration,
+    /// Worker time spent serialising and encrypting PII (summed over threads).
+    pub sealing: Duration,
 }
 
 impl SeedReport {
@@ -75,17 +77,20 @@ struct Sealed {
     ciphertext: Vec<u8>,
 }
 
-fn seal_pii(pii: synth::Pii, sealer: &dyn Seal) -> std::result::Result<Option<Sealed>, String> {
-    let Some((first_key, last_key)) = pii.key_range() else { return Ok(None) };
-    let records = match &pii {
-        synth::Pii::People(v) => v.len(),
-        synth::Pii::Survivors(v) => v.len(),
-    };
-    let kind = pii.kind();
-    let plaintext = serde_json::to_vec(&pii).map_err(|e| e.to_string())?;
-    drop(pii);
-    let ciphertext = sealer.seal(plaintext)?;
-    Ok(Some(Sealed { kind, first_key, last_key, records, ciphertext }))
+/// Records per sealed message: small enough that a reveal decrypts little, large enough that the X25519
+/// cost per record is negligible.
+pub const SEAL_RECORDS: usize = 1024;
+
+/// Seals a chunk's PII in messages of up to [`SEAL_RECORDS`] records.
+fn seal_pii(pii: &synth::Pii, sealer: &dyn Seal) -> std::result::Result<Vec<Sealed>, String> {
+    let mut sealed = Vec::new();
+    for part in pii.slices(SEAL_RECORDS) {
+        let Some((first_key, last_key)) = part.key_range() else { continue };
+        let plaintext = serde_json::to_vec(&part).map_err(|e| e.to_string())?;
+        let ciphertext = sealer.seal(plaintext)?;
+        sealed.push(Sealed { kind: part.kind(), first_key, last_key, records: part.len(), ciphertext });
+    }
+    Ok(sealed)
 }
 
 /// Builds a new warehouse in `data_dir` and returns what was loaded.
@@ -105,40 +110,89 @@ pub fn seed(data_dir: &Path, options: &SeedOptions, privacy: &SeedPrivacy<'_>) -
     }
     fs::create_dir_all(data_dir).map_err(|source| Error::Unwritable { path: data_dir.to_owned(), source })?;
     remove_stale_temporaries(data_dir);
-    let tmp = data_dir.join(format!(".{}.seeding-{}", super::FILE_NAME, std::process::id()));
-    let result = build(&tmp, options, privacy);
-    let tables = match result {
-        Ok(tables) => tables,
+    let pid = std::process::id();
+    let tmp = data_dir.join(format!(".{}.seeding-{pid}", super::FILE_NAME));
+    // The vault file gets a fresh name per seed, so the old warehouse keeps its own vault until the new
+    // warehouse replaces it: a kill at any moment leaves a matching pair.
+    let mut nonce = [0u8; 8];
+    getrandom::fill(&mut nonce).map_err(|e| Error::Seed(format!("no randomness for the vault name: {e}")))?;
+    let vault_name = format!("vault-{}.bin", hex::encode(nonce));
+    let vault_tmp = data_dir.join(format!(".{vault_name}.seeding-{pid}"));
+    let result = build(&tmp, &vault_tmp, &vault_name, options, privacy);
+    let (tables, sealing) = match result {
+        Ok(built) => built,
         Err(e) => {
             remove_database_files(&tmp);
+            let _ = fs::remove_file(&vault_tmp);
             return Err(e);
         }
     };
-    fs::rename(&tmp, &path).map_err(|source| {
+    let vault_path = data_dir.join(&vault_name);
+    let installed = fs::rename(&vault_tmp, &vault_path).and_then(|()| fs::rename(&tmp, &path));
+    if let Err(source) = installed {
         remove_database_files(&tmp);
-        Error::Unwritable { path: path.clone(), source }
-    })?;
+        let _ = fs::remove_file(&vault_tmp);
+        let _ = fs::remove_file(&vault_path);
+        return Err(Error::Unwritable { path: path.clone(), source });
+    }
     if let Ok(dir) = fs::File::open(data_dir) {
         let _ = dir.sync_all();
     }
-    Ok(SeedReport { path, tables, elapsed: started.elapsed() })
+    remove_other_vaults(data_dir, &vault_name);
+    Ok(SeedReport { path, tables, elapsed: started.elapsed(), sealing })
 }
 
-fn build(tmp: &Path, options: &SeedOptions, privacy: &SeedPrivacy<'_>) -> Result<Vec<(Table, u64)>> {
+/// Removes vault files that no longer belong to the warehouse.
+fn remove_other_vaults(data_dir: &Path, keep: &str) {
+    let Ok(entries) = fs::read_dir(data_dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("vault-") && name.ends_with(".bin") && name != keep {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Appends sealed chunks to the vault file, tracking offsets.
+struct VaultWriter {
+    file: std::io::BufWriter<fs::File>,
+    offset: u64,
+}
+
+fn build(
+    tmp: &Path,
+    vault_tmp: &Path,
+    vault_name: &str,
+    options: &SeedOptions,
+    privacy: &SeedPrivacy<'_>,
+) -> Result<(Vec<(Table, u64)>, Duration)> {
     remove_database_files(tmp);
+    let vault_file =
+        fs::File::create(vault_tmp).map_err(|source| Error::Unwritable { path: vault_tmp.to_owned(), source })?;
+    let mut vault = VaultWriter { file: std::io::BufWriter::with_capacity(1 << 20, vault_file), offset: 0 };
     // Probe writability with a plain file first: DuckDB's own message for this is obscure.
     fs::write(tmp, b"").map_err(|source| Error::Unwritable { path: tmp.to_owned(), source })?;
     fs::remove_file(tmp).map_err(|source| Error::Unwritable { path: tmp.to_owned(), source })?;
 
     let threads = options.threads.max(1);
     let conn = Connection::open_with_flags(tmp, config(AccessMode::ReadWrite)?.threads(threads as i64)?)?;
+    let phase = Instant::now();
     conn.execute_batch(sql::SCHEMA)?;
     conn.execute_batch(sql::PRIVACY_SCHEMA)?;
-    let counts = load(&conn, options, threads, privacy.sealer)?;
+    let (counts, sealing) = load(&conn, options, threads, privacy.sealer, &mut vault)?;
+    let vault_file = vault
+        .file
+        .into_inner()
+        .map_err(|e| Error::Unwritable { path: vault_tmp.to_owned(), source: e.into_error() })?;
+    vault_file.sync_all().map_err(|source| Error::Unwritable { path: vault_tmp.to_owned(), source })?;
+    conn.execute(sql::VAULT_FILE_INSERT, [vault_name])?;
+    tracing::debug!(elapsed = ?phase.elapsed(), "generated, sealed and loaded");
     conn.execute(sql::RECIPIENT_INSERT, [&privacy.recipient])?;
     append_ids(&conn, "person_ids", &privacy.person_ids)?;
     append_ids(&conn, "survivor_ids", &privacy.survivor_ids)?;
+    tracing::debug!(elapsed = ?phase.elapsed(), "masked IDs loaded");
     conn.execute_batch(sql::PRIVACY_INDEX)?;
+    tracing::debug!(elapsed = ?phase.elapsed(), "masked IDs indexed");
     conn.execute_batch(sql::CLEANROOM)?;
     let p = options.params;
     conn.execute(
@@ -153,10 +207,11 @@ fn build(tmp: &Path, options: &SeedOptions, privacy: &SeedPrivacy<'_>) -> Result
         ],
     )?;
     conn.execute_batch(sql::CHECKPOINT)?;
+    tracing::debug!(elapsed = ?phase.elapsed(), "checkpointed");
     conn.close().map_err(|(_, e)| Error::Db(e))?;
     let sync = || fs::File::open(tmp)?.sync_all();
     sync().map_err(|source| Error::Unwritable { path: tmp.to_owned(), source })?;
-    Ok(Table::ALL.into_iter().map(|t| (t, counts.get(&t).copied().unwrap_or(0))).collect())
+    Ok((Table::ALL.into_iter().map(|t| (t, counts.get(&t).copied().unwrap_or(0))).collect(), sealing))
 }
 
 /// Generates chunks on a pool of `threads` workers, a window at a time, and appends them in chunk order.
@@ -180,9 +235,17 @@ fn append_ids(conn: &Connection, table: &str, ids: &[String]) -> Result<()> {
     Ok(())
 }
 
-type Generated = (Vec<Batch>, std::result::Result<Option<Sealed>, String>);
+type Generated = (Vec<Batch>, std::result::Result<Vec<Sealed>, String>);
 
-fn load(conn: &Connection, options: &SeedOptions, threads: usize, sealer: &dyn Seal) -> Result<BTreeMap<Table, u64>> {
+fn load(
+    conn: &Connection,
+    options: &SeedOptions,
+    threads: usize,
+    sealer: &dyn Seal,
+    vault_file: &mut VaultWriter,
+) -> Result<(BTreeMap<Table, u64>, Duration)> {
+    let sealing_total = std::sync::atomic::AtomicU64::new(0);
+    let sealing_nanos = &sealing_total;
     let params = options.params;
     let total = params.chunk_count();
     let pool = rayon::ThreadPoolBuilder::new()
@@ -204,6 +267,8 @@ fn load(conn: &Connection, options: &SeedOptions, threads: usize, sealer: &dyn S
     let mut counts = BTreeMap::new();
     let window = (threads as u64 * 2).max(2);
     let mut vault = conn.prepare(sql::VAULT_INSERT)?;
+    let vault_file = &mut *vault_file;
+    let mut chunk_id = 0i64;
     let (sender, receiver) = mpsc::sync_channel::<Vec<Generated>>(1);
     std::thread::scope(|scope| -> Result<()> {
         scope.spawn(move || {
@@ -216,7 +281,11 @@ fn load(conn: &Connection, options: &SeedOptions, threads: usize, sealer: &dyn S
                         .into_par_iter()
                         .map(|i| {
                             let chunk = synth::chunk(&params, i as u64);
-                            (chunk.batches, seal_pii(chunk.pii, sealer))
+                            let started = Instant::now();
+                            let sealed = seal_pii(&chunk.pii, sealer);
+                            let nanos = started.elapsed().as_nanos() as u64;
+                            sealing_nanos.fetch_add(nanos, std::sync::atomic::Ordering::Relaxed);
+                            (chunk.batches, sealed)
                         })
                         .collect()
                 });
@@ -229,8 +298,21 @@ fn load(conn: &Connection, options: &SeedOptions, threads: usize, sealer: &dyn S
         for chunks in receiver {
             let generated = chunks.len() as u64;
             for (batches, sealed) in chunks {
-                if let Some(s) = sealed.map_err(|e| Error::Seed(format!("sealing PII failed: {e}")))? {
-                    vault.execute(params![s.kind, s.first_key, s.last_key, s.records as i64, s.ciphertext])?;
+                for s in sealed.map_err(|e| Error::Seed(format!("sealing PII failed: {e}")))? {
+                    let length = s.ciphertext.len() as u64;
+                    std::io::Write::write_all(&mut vault_file.file, &s.ciphertext)
+                        .map_err(|e| Error::Seed(format!("cannot write the vault file: {e}")))?;
+                    vault.execute(params![
+                        chunk_id,
+                        s.kind,
+                        s.first_key,
+                        s.last_key,
+                        s.records as i64,
+                        vault_file.offset as i64,
+                        length as i64
+                    ])?;
+                    vault_file.offset += length;
+                    chunk_id += 1;
                 }
                 for batch in batches {
                     let rows = batch.rows() as u64;
@@ -252,7 +334,7 @@ fn load(conn: &Connection, options: &SeedOptions, threads: usize, sealer: &dyn S
     }
     drop(vault);
     bar.finish_and_clear();
-    Ok(counts)
+    Ok((counts, Duration::from_nanos(sealing_total.into_inner())))
 }
 
 /// Converts a generated batch into an Arrow record batch with the same column order.
@@ -285,13 +367,12 @@ fn remove_database_files(path: &Path) {
 
 /// Removes temporary files of seeds that were killed (their process no longer runs).
 fn remove_stale_temporaries(data_dir: &Path) {
-    let prefix = format!(".{}.seeding-", super::FILE_NAME);
     let Ok(entries) = fs::read_dir(data_dir) else {
         return;
     };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(rest) = name.strip_prefix(&prefix) else {
+        let Some((_, rest)) = name.split_once(".seeding-").filter(|_| name.starts_with('.')) else {
             continue;
         };
         let pid = rest.trim_end_matches(".wal");

@@ -1,0 +1,1 @@
+INSERT INTO vault.file VALUES (?)
