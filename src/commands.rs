@@ -64,8 +64,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
                     thousands(args.population.customers),
                     args.population.seed
                 );
-                let report = seed(data_dir, &args.population, &args.recipient, false)?;
-                eprintln!("Seeded {} rows in {:.1} s.", thousands(report.rows()), report.elapsed.as_secs_f64());
+                seed_in_child(data_dir, &args.population, &args.recipient)?;
             }
             let warehouse = Warehouse::open_read_only(&path)?;
             let generation = warehouse.generation()?;
@@ -294,6 +293,30 @@ pub fn seed_sealed(data_dir: &Path, options: &SeedOptions, recipient: &Recipient
         survivor_ids: masked(Domain::Survivor, params.survivors()),
     };
     Ok(warehouse::seed(data_dir, options, &privacy)?)
+}
+
+/// Seeds in a child process, so that the serving process never holds plaintext PII, even freed.
+fn seed_in_child(data_dir: &Path, population: &PopulationArgs, recipient: &RecipientArg) -> Result<(), Error> {
+    use std::os::fd::AsFd;
+    let mut command = std::process::Command::new(std::env::current_exe()?);
+    command.arg("seed").arg("--data-dir").arg(data_dir).args([
+        "--customers",
+        &population.customers.to_string(),
+        "--seed",
+        &population.seed.to_string(),
+    ]);
+    if let Some(threads) = population.threads {
+        command.args(["--threads", &threads.to_string()]);
+    }
+    if let Some(r) = &recipient.recipient {
+        command.args(["--recipient", r]);
+    }
+    // The child's report goes to our stderr: stdout stays for the URL.
+    let status = command.stdout(std::io::stderr().as_fd().try_clone_to_owned()?).status()?;
+    match status.code() {
+        Some(0) => Ok(()),
+        code => Err(Error::Child { what: "seeding", code: code.unwrap_or(1).clamp(1, 255) as u8 }),
+    }
 }
 
 /// The guard for serving: `--k`, else the config's k, else 11.

@@ -28,6 +28,9 @@ pub enum Error {
     Reveal(#[from] reveal::Error),
     #[error("cannot write to {path}: {source}: choose another --data-dir or fix its permissions")]
     DataDir { path: PathBuf, source: std::io::Error },
+    /// A child process failed; it has said why on stderr.
+    #[error("{what} did not complete (its error is above)")]
+    Child { what: &'static str, code: u8 },
     /// The input was wrong; the message says how.
     #[error("{0}")]
     Usage(String),
@@ -42,6 +45,9 @@ impl Error {
     /// 2 when the user can fix it by changing their input, 1 when a check failed, nothing was found, or an
     /// operation failed.
     pub fn exit_code(&self) -> u8 {
+        if let Error::Child { code, .. } = self {
+            return *code;
+        }
         let input = match self {
             Error::Warehouse(e) => e.is_input_error(),
             Error::Server(e) => !matches!(e, server::Error::Serve(_)),
