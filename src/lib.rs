@@ -14,6 +14,7 @@ pub mod charts;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod dv;
 pub mod error;
 pub mod privacy;
 pub mod server;
