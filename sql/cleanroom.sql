@@ -100,3 +100,29 @@ SELECT
     s.registered_on
 FROM dv.survivors AS s
 JOIN privacy.survivor_ids AS ids ON ids.survivor_key = s.survivor_key;
+
+-- DV incidents by the survivor's masked ID: metadata only (narratives live sealed in the vault).
+-- Incidents are numbered 1, 2, … per survivor in date order; the internal incident key stays behind the view.
+CREATE VIEW cleanroom.incidents AS
+SELECT
+    ids.masked_id,
+    row_number() OVER (PARTITION BY i.survivor_key ORDER BY i.incident_date, i.incident_id) AS incident_no,
+    i.incident_date,
+    i.physical,
+    i.verbal,
+    i.sexual,
+    i.financial,
+    i.stalking,
+    i.severity,
+    i.strangulation,
+    i.weapon_used,
+    i.weapon_type,
+    i.threats_to_kill,
+    i.police_involved,
+    i.medical_attention,
+    i.perpetrator_relationship,
+    i.substance_use,
+    i.extreme_jealousy,
+    i.controlling_behavior
+FROM dv.incidents AS i
+JOIN privacy.survivor_ids AS ids ON ids.survivor_key = i.survivor_key;

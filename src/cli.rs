@@ -58,6 +58,11 @@ pub enum Command {
         after_help = "Example:\n  safehaven reveal SH-7K2Q-9XPM --identity ./safehaven-data.identity.txt --reason \"case 1142: outreach approved\""
     )]
     Reveal(RevealArgs),
+    /// Assess a DV survivor's lethality risk (or every survivor with --all) from incident metadata.
+    #[command(
+        after_help = "Examples:\n  safehaven assess SH-7K2Q-9XPM --as-of 2025-12-31\n  safehaven assess --all --json > assessments.json"
+    )]
+    Assess(AssessArgs),
     /// Inspect the hash-chained audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -114,6 +119,24 @@ pub struct RevealArgs {
     #[arg(long, value_name = "TEXT")]
     pub reason: String,
     /// Print JSON (name, email, phone, address).
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+}
+
+#[derive(Debug, Args)]
+pub struct AssessArgs {
+    /// The survivor's masked ID (SH-XXXX-XXXX); omit with --all.
+    #[arg(value_name = "USER_ID", required_unless_present = "all", conflicts_with = "all")]
+    pub user_id: Option<MaskedId>,
+    /// Assess every survivor.
+    #[arg(long)]
+    pub all: bool,
+    /// Evaluate as of this date (YYYY-MM-DD); incidents after it are ignored [default: the warehouse's observation date].
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Print JSON.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]

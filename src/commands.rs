@@ -14,7 +14,7 @@ use crate::privacy::vault::Sealer;
 use crate::privacy::{KGuard, kanon, reveal};
 use crate::synth::Params;
 use crate::warehouse::{self, SeedOptions, SeedPrivacy, SeedReport, Warehouse};
-use crate::{bench, server};
+use crate::{bench, dv, server};
 use age::x25519::Recipient;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -162,6 +162,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             }
             Ok(())
         }
+        Command::Assess(args) => assess(args, out),
         Command::Audit(AuditCommand::Verify(args)) => {
             let log = AuditLog::new(&args.data_dir);
             match log.verify()? {
@@ -203,6 +204,89 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             Ok(())
         }
     }
+}
+
+fn assess(args: crate::cli::AssessArgs, out: &mut dyn Write) -> Result<(), Error> {
+    use rayon::prelude::*;
+    let warehouse = open(&args.data_dir.data_dir)?;
+    let as_of = match args.as_of {
+        Some(date) => date,
+        None => warehouse
+            .generation()?
+            .observation_date
+            .parse()
+            .map_err(|_| Error::Usage("warehouse has no observation date: pass --as-of".into()))?,
+    };
+    let filter = args.user_id.as_ref().map(|m| m.to_string());
+    let started = std::time::Instant::now();
+    let cases = warehouse.dv_cases(filter.as_deref())?;
+    if let Some(id) = &filter
+        && cases.is_empty()
+    {
+        return Err(Error::NotFound(format!("no survivor has masked ID {id}: survivors' IDs differ from customers'")));
+    }
+    let assessed: Vec<(String, dv::Assessment)> =
+        cases.par_iter().map(|(id, profile, incidents)| (id.clone(), dv::assess(profile, incidents, as_of))).collect();
+    let elapsed = started.elapsed();
+    if args.json {
+        let docs: Vec<serde_json::Value> = assessed
+            .iter()
+            .map(|(id, a)| serde_json::json!({ "maskedId": id, "level": a.level, "assessment": a }))
+            .collect();
+        let doc = if args.all { serde_json::Value::Array(docs) } else { docs.into_iter().next().unwrap_or_default() };
+        serde_json::to_writer_pretty(&mut *out, &doc).map_err(std::io::Error::from)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    if !args.all {
+        let (id, a) = &assessed[0];
+        return print_assessment(out, id, a);
+    }
+    let count = |level| assessed.iter().filter(|(_, a)| a.level == level).count();
+    writeln!(
+        out,
+        "assessed {} survivors as of {as_of} in {} ms: critical {}, high {}, moderate {}, low {}",
+        thousands(assessed.len() as u64),
+        elapsed.as_millis(),
+        count(dv::Level::Critical),
+        count(dv::Level::High),
+        count(dv::Level::Moderate),
+        count(dv::Level::Low)
+    )?;
+    let mut top: Vec<&(String, dv::Assessment)> = assessed.iter().collect();
+    top.sort_by(|a, b| b.1.scores.overall.total_cmp(&a.1.scores.overall).then(a.0.cmp(&b.0)));
+    writeln!(out, "\nhighest scores:")?;
+    for (id, a) in top.into_iter().take(10) {
+        let patterns: Vec<&str> = a.patterns.iter().map(|p| p.pattern.name()).collect();
+        writeln!(out, "  {id}  {:>6.2}  {:<9} {}", a.scores.overall, a.level.name(), patterns.join(", "))?;
+    }
+    Ok(())
+}
+
+fn print_assessment(out: &mut dyn Write, id: &str, a: &dv::Assessment) -> Result<(), Error> {
+    let s = &a.scores;
+    writeln!(out, "survivor     {id} (as of {})", a.as_of)?;
+    writeln!(out, "level        {} (overall {:.2})", a.level.name(), s.overall)?;
+    writeln!(
+        out,
+        "components   lethality {}, frequency {}, escalation {}, isolation {}",
+        s.lethality, s.frequency, s.escalation, s.isolation
+    )?;
+    let st = &a.statistics;
+    writeln!(
+        out,
+        "incidents    {} in all, {} in 30 days, {} in 90 days, last {} days ago",
+        st.total_incidents,
+        st.incidents_last_30_days,
+        st.incidents_last_90_days,
+        st.days_since_last_incident.map_or_else(|| "-".into(), |d| d.to_string())
+    )?;
+    writeln!(out, "confidence   {} / 100 (tables {})", a.confidence, a.tables_version)?;
+    for p in &a.patterns {
+        let evidence: Vec<String> = p.evidence.iter().map(|e| e.to_string()).collect();
+        writeln!(out, "pattern      {}: {} (incidents {})", p.pattern.name(), p.rule, evidence.join(", "))?;
+    }
+    Ok(())
 }
 
 fn now() -> String {

@@ -24,6 +24,13 @@ use std::collections::BTreeSet;
 
 pub use patterns::{DetectedPattern, Pattern};
 
+/// Parses a name as the API spells it (`undocumented`, `firearm`, …) into one of this module's enums.
+pub fn parse_name<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
+    use serde::de::IntoDeserializer;
+    let deserializer: serde::de::value::StrDeserializer<'_, serde::de::value::Error> = name.into_deserializer();
+    T::deserialize(deserializer).ok()
+}
+
 /// A kind of abuse in an incident.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -87,6 +94,7 @@ pub struct Profile {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Incident {
+    /// The incident's number within the survivor's record (1, 2, … in date order); patterns cite it as evidence.
     pub id: i64,
     pub date: NaiveDate,
     pub types: BTreeSet<IncidentType>,
@@ -402,6 +410,13 @@ mod tests {
         let (profile, incidents, as_of) = example_1();
         // Five incidents (50), the last within a year (20), a span under 30 days (0), status known (10).
         assert_eq!(assess(&profile, &incidents, as_of).confidence, 80);
+    }
+
+    #[test]
+    fn names_parse_as_the_api_spells_them() {
+        assert_eq!(parse_name::<Immigration>("undocumented"), Some(Immigration::Undocumented));
+        assert_eq!(parse_name::<WeaponType>("firearm"), Some(WeaponType::Firearm));
+        assert_eq!(parse_name::<SupportNetwork>("nope"), None);
     }
 
     #[test]

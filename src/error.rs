@@ -34,6 +34,9 @@ pub enum Error {
     /// The input was wrong; the message says how.
     #[error("{0}")]
     Usage(String),
+    /// Nothing matched what was asked for.
+    #[error("{0}")]
+    NotFound(String),
     /// A check failed (for example, the audit chain is broken).
     #[error("{0}")]
     CheckFailed(String),
@@ -54,7 +57,7 @@ impl Error {
             Error::Reveal(reveal::Error::UnknownId(_) | reveal::Error::Missing(_)) => false,
             Error::Reveal(reveal::Error::Warehouse(e)) => e.is_input_error(),
             Error::Vault(vault::Error::Encrypt(_)) => false,
-            Error::Audit(_) | Error::CheckFailed(_) | Error::Io(_) => false,
+            Error::Audit(_) | Error::CheckFailed(_) | Error::NotFound(_) | Error::Io(_) => false,
             _ => true,
         };
         if input { 2 } else { 1 }

@@ -13,12 +13,13 @@ pub use export::{ExportFormat, export};
 pub use load::{Seal, SeedOptions, SeedPrivacy, SeedReport, seed};
 
 use crate::catalog::Table;
+use crate::dv;
 use duckdb::{AccessMode, Config, Connection};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 /// Version of `sql/schema.sql`; a warehouse with another version must be reseeded.
-pub const SCHEMA_VERSION: i32 = 2;
+pub const SCHEMA_VERSION: i32 = 3;
 /// File name of the warehouse inside the data dir.
 pub const FILE_NAME: &str = "warehouse.duckdb";
 
@@ -43,6 +44,9 @@ mod sql {
     pub const VAULT_STATS: &str = include_str!("../sql/vault_stats.sql");
     pub const RESOLVE_MASKED: &str = include_str!("../sql/resolve_masked.sql");
     pub const PEOPLE_LIST: &str = include_str!("../sql/people_list.sql");
+    pub const DV_SURVIVORS: &str = include_str!("../sql/dv_survivors.sql");
+    pub const DV_INCIDENTS: &str = include_str!("../sql/dv_incidents.sql");
+    pub const TRUTH_TRAJECTORIES: &str = include_str!("../sql/truth_trajectories.sql");
 }
 
 /// What can go wrong with a warehouse; each message says what to do.
@@ -310,6 +314,86 @@ impl Warehouse {
                 insurer_member: row.get(5)?,
             })
         })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// A survivor's case for the DV engine: masked ID, profile, incidents in date order.
+pub type DvCase = (String, dv::Profile, Vec<dv::Incident>);
+
+impl Warehouse {
+    /// DV cases from the clean room: every survivor, or the one with `masked_id`.
+    pub fn dv_cases(&self, masked_id: Option<&str>) -> Result<Vec<DvCase>> {
+        let bad = |what: &str, value: String| Error::NotSafeHaven {
+            path: self.path.clone(),
+            detail: format!("unexpected {what} `{value}` in the DV tables"),
+        };
+        let mut stmt = self.conn.prepare(sql::DV_SURVIVORS)?;
+        let mut rows = stmt.query(duckdb::params![masked_id, masked_id])?;
+        let mut cases: Vec<DvCase> = Vec::new();
+        while let Some(row) = rows.next()? {
+            let (immigration, support, order): (String, String, String) = (row.get(2)?, row.get(4)?, row.get(8)?);
+            let profile = dv::Profile {
+                employed: row.get(1)?,
+                immigration_status: dv::parse_name(&immigration)
+                    .ok_or_else(|| bad("immigration status", immigration))?,
+                has_children: row.get(3)?,
+                support_network: dv::parse_name(&support).ok_or_else(|| bad("support network", support))?,
+                pregnant: row.get(5)?,
+                recent_separation: row.get(6)?,
+                perpetrator_has_weapons: row.get(7)?,
+                restraining_order: dv::parse_name(&order).ok_or_else(|| bad("restraining order", order))?,
+            };
+            cases.push((row.get(0)?, profile, Vec::new()));
+        }
+        let mut stmt = self.conn.prepare(sql::DV_INCIDENTS)?;
+        let mut rows = stmt.query(duckdb::params![masked_id, masked_id])?;
+        let mut case = 0;
+        while let Some(row) = rows.next()? {
+            let owner: String = row.get(0)?;
+            while case < cases.len() && cases[case].0 < owner {
+                case += 1;
+            }
+            let Some((_, _, incidents)) = cases.get_mut(case).filter(|c| c.0 == owner) else { continue };
+            let kinds = [
+                dv::IncidentType::Physical,
+                dv::IncidentType::Verbal,
+                dv::IncidentType::Sexual,
+                dv::IncidentType::Financial,
+                dv::IncidentType::Stalking,
+            ];
+            let mut types = std::collections::BTreeSet::new();
+            for (n, kind) in kinds.into_iter().enumerate() {
+                if row.get::<_, bool>(3 + n)? {
+                    types.insert(kind);
+                }
+            }
+            let (date, weapon): (String, String) = (row.get(2)?, row.get(11)?);
+            incidents.push(dv::Incident {
+                id: row.get(1)?,
+                date: date.parse().map_err(|_| bad("incident date", date.clone()))?,
+                types,
+                severity: row.get::<_, i16>(8)?.clamp(1, 5) as u8,
+                strangulation: row.get(9)?,
+                weapon_used: row.get(10)?,
+                weapon_type: dv::parse_name(&weapon).ok_or_else(|| bad("weapon type", weapon))?,
+                threats_to_kill: row.get(12)?,
+                police_involved: row.get(13)?,
+                medical_attention: row.get(14)?,
+                perpetrator_relationship: row.get(15)?,
+                substance_use: row.get(16)?,
+                extreme_jealousy: row.get(17)?,
+                controlling_behavior: row.get(18)?,
+            });
+        }
+        Ok(cases)
+    }
+
+    /// Ground truth for evaluating the DV engine: each survivor's hidden trajectory by masked ID.
+    /// Never shown or served.
+    pub fn truth_trajectories(&self) -> Result<Vec<(String, String)>> {
+        let mut stmt = self.conn.prepare(sql::TRUTH_TRAJECTORIES)?;
+        let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }

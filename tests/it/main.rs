@@ -1,6 +1,7 @@
 //! The one integration-test binary: each module is a group of tests.
 
 mod cli;
+mod dv;
 mod privacy;
 mod seeding;
 mod server;
