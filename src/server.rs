@@ -7,6 +7,8 @@ mod api;
 mod assets;
 mod auth;
 mod error;
+mod json;
+mod screens;
 
 pub use auth::Caller;
 pub use error::ApiError;
@@ -15,10 +17,11 @@ use crate::privacy::KGuard;
 use crate::privacy::roles::{Permission, Users};
 use crate::warehouse::{self, Info, Warehouse};
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::Request;
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
-use axum::routing::get;
+use axum::routing::{get, post};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
@@ -89,6 +92,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/", get(assets::index))
         .route("/assets/{*path}", get(assets::asset))
         .merge(api_routes(state.clone()))
+        .layer(DefaultBodyLimit::max(json::BODY_LIMIT))
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .with_state(state);
@@ -98,12 +102,14 @@ pub fn router(state: Arc<AppState>) -> Router {
     app.layer(TraceLayer::new_for_http())
 }
 
-/// Every API route with the permission it needs: the server's half of the role matrix.
-pub const API_ROUTES: &[(&str, Option<Permission>)] = &[
-    ("/api/v1/me", None),
-    ("/api/v1/info", Some(Permission::Aggregates)),
-    ("/api/v1/population/regions", Some(Permission::Aggregates)),
-    ("/api/v1/charts/population-by-region.svg", Some(Permission::Aggregates)),
+/// Every API route (method, path) with the permission it needs: the server's half of the role matrix.
+pub const API_ROUTES: &[(&str, &str, Option<Permission>)] = &[
+    ("GET", "/api/v1/me", None),
+    ("GET", "/api/v1/info", Some(Permission::Aggregates)),
+    ("GET", "/api/v1/population/regions", Some(Permission::Aggregates)),
+    ("GET", "/api/v1/charts/population-by-region.svg", Some(Permission::Aggregates)),
+    ("POST", "/api/v1/screens/lap", Some(Permission::DvService)),
+    ("POST", "/api/v1/screens/dash", Some(Permission::DvService)),
 ];
 
 /// The authenticated API: every route needs a bearer token, and most a permission from the role matrix.
@@ -115,9 +121,16 @@ fn api_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route_layer(middleware::from_fn(|request: Request, next: Next| {
             auth::require(Permission::Aggregates, request, next)
         }));
+    let dv_service = Router::new()
+        .route("/api/v1/screens/lap", post(screens::lap))
+        .route("/api/v1/screens/dash", post(screens::dash))
+        .route_layer(middleware::from_fn(|request: Request, next: Next| {
+            auth::require(Permission::DvService, request, next)
+        }));
     Router::new()
         .route("/api/v1/me", get(api::me))
         .merge(aggregates)
+        .merge(dv_service)
         .route_layer(middleware::from_fn_with_state(state, auth::authenticate))
 }
 

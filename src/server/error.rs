@@ -14,6 +14,10 @@ pub enum ApiError {
     Forbidden { role: Role, permission: Permission },
     NotFound(String),
     MethodNotAllowed,
+    BadRequest(String),
+    Unprocessable(String),
+    UnsupportedMediaType,
+    PayloadTooLarge,
     Internal(String),
 }
 
@@ -49,6 +53,18 @@ impl IntoResponse for ApiError {
                 format!("the {role} role may not use {}: ask an admin for a role that may", permission.describe()),
             ),
             ApiError::NotFound(what) => (StatusCode::NOT_FOUND, "not_found", what),
+            ApiError::BadRequest(message) => (StatusCode::BAD_REQUEST, "bad_request", message),
+            ApiError::Unprocessable(message) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", message),
+            ApiError::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as JSON with `Content-Type: application/json`".into(),
+            ),
+            ApiError::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("the body is over the {} KiB limit", super::json::BODY_LIMIT / 1024),
+            ),
             ApiError::MethodNotAllowed => {
                 (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not accept that method".into())
             }

@@ -1,6 +1,6 @@
 //! Privacy end to end: PII only ever sealed, reveal with audit, roles on every route, keys and users.
 
-use crate::server::call_as;
+use crate::server::{call_as, call_json};
 use crate::support::{
     assert_exit, open_shared, safehaven, seed_into, shared_data_dir, stderr, stdout, test_identity, token,
 };
@@ -110,7 +110,7 @@ async fn api_responses_carry_no_pii() {
     let masked = warehouse.people(3).unwrap();
     let params = Params { customers: crate::support::CUSTOMERS, seed: crate::support::SEED };
     let mut bodies = String::new();
-    for (route, _) in API_ROUTES {
+    for (_, route, _) in API_ROUTES.iter().filter(|(method, _, _)| *method == "GET") {
         let (status, _, body) = call_as(Some(token(Role::Admin)), Method::GET, route).await;
         assert_eq!(status, StatusCode::OK, "{route}");
         bodies.push_str(&body);
@@ -213,19 +213,32 @@ fn audit_verify_names_an_edited_entry() {
     assert!(stderr(&verify).contains("line 1"), "{}", stderr(&verify));
 }
 
+/// A valid request body for each POST route.
+fn body_for(route: &str) -> serde_json::Value {
+    let answers =
+        |n: usize, a: &str| (1..=n).map(|q| (format!("q{q}"), serde_json::json!(a))).collect::<serde_json::Map<_, _>>();
+    match route {
+        "/api/v1/screens/lap" => serde_json::json!({ "answers": answers(11, "no") }),
+        "/api/v1/screens/dash" => serde_json::json!({ "answers": answers(24, "no"), "incidentsLast12Months": 0 }),
+        other => panic!("no body for {other}"),
+    }
+}
+
 #[tokio::test]
 async fn role_matrix_every_role_on_every_route() {
-    for (route, permission) in API_ROUTES {
-        let (status, _, body) = call_as(None, Method::GET, route).await;
+    for (method, route, permission) in API_ROUTES {
+        let method: Method = method.parse().unwrap();
+        let body = (method == Method::POST).then(|| body_for(route));
+        let (status, _, text) = call_json(None, method.clone(), route, body.clone()).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{route} without a token");
-        assert!(body.contains("unauthenticated"));
-        let (status, _, _) = call_as(Some("sh_not-a-token"), Method::GET, route).await;
+        assert!(text.contains("unauthenticated"));
+        let (status, _, _) = call_json(Some("sh_not-a-token"), method.clone(), route, body.clone()).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{route} with a bad token");
         for role in Role::ALL {
             let allowed = permission.is_none_or(|p| role.may(p));
-            let (status, _, body) = call_as(Some(token(role)), Method::GET, route).await;
+            let (status, _, text) = call_json(Some(token(role)), method.clone(), route, body.clone()).await;
             let expected = if allowed { StatusCode::OK } else { StatusCode::FORBIDDEN };
-            assert_eq!(status, expected, "{role} on {route}: {body}");
+            assert_eq!(status, expected, "{role} on {method} {route}: {text}");
         }
     }
 }

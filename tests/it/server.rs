@@ -15,12 +15,41 @@ async fn call(method: Method, uri: &str) -> (StatusCode, String, String) {
 }
 
 pub async fn call_as(bearer: Option<&str>, method: Method, uri: &str) -> (StatusCode, String, String) {
+    call_json(bearer, method, uri, None).await
+}
+
+/// Calls the application with an optional bearer token and JSON body.
+pub async fn call_json(
+    bearer: Option<&str>,
+    method: Method,
+    uri: &str,
+    body: Option<serde_json::Value>,
+) -> (StatusCode, String, String) {
+    let body = body.map(|b| b.to_string().into_bytes());
+    call_raw(bearer, method, uri, body, "application/json").await
+}
+
+/// Calls the application with raw body bytes and a content type.
+pub async fn call_raw(
+    bearer: Option<&str>,
+    method: Method,
+    uri: &str,
+    body: Option<Vec<u8>>,
+    content_type: &str,
+) -> (StatusCode, String, String) {
     let app = router(AppState::new(open_shared(), KGuard::default(), Users::new(shared_data_dir())));
     let mut request = Request::builder().method(method).uri(uri);
     if let Some(token) = bearer {
         request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
     }
-    let response = app.oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+    let body = match body {
+        Some(bytes) => {
+            request = request.header(header::CONTENT_TYPE, content_type);
+            Body::from(bytes)
+        }
+        None => Body::empty(),
+    };
+    let response = app.oneshot(request.body(body).unwrap()).await.unwrap();
     let status = response.status();
     let content_type =
         response.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();

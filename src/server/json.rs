@@ -1,0 +1,38 @@
+//! `ApiJson<T>`: the JSON body extractor every handler uses, so malformed bodies get the same JSON errors:
+//! 400 for malformed JSON, 415 without a JSON content type, 413 over the body limit, 422 for a body of the
+//! wrong shape (the message names the field).
+
+use super::ApiError;
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use serde::de::DeserializeOwned;
+
+/// Largest request body accepted (bytes).
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(match rejection {
+                JsonRejection::JsonDataError(e) => ApiError::Unprocessable(e.body_text()),
+                JsonRejection::JsonSyntaxError(e) => ApiError::BadRequest(e.body_text()),
+                JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType,
+                JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    ApiError::PayloadTooLarge
+                }
+                other => ApiError::BadRequest(other.body_text()),
+            }),
+        }
+    }
+}
