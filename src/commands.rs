@@ -231,7 +231,10 @@ fn assess(args: crate::cli::AssessArgs, out: &mut dyn Write) -> Result<(), Error
     if args.json {
         let docs: Vec<serde_json::Value> = assessed
             .iter()
-            .map(|(id, a)| serde_json::json!({ "maskedId": id, "level": a.level, "assessment": a }))
+            .map(|(id, a)| {
+                let guidance = dv::guidance::guidance(a, dv::guidance::Locale::default());
+                serde_json::json!({ "maskedId": id, "level": a.level, "assessment": a, "guidance": guidance })
+            })
             .collect();
         let doc = if args.all { serde_json::Value::Array(docs) } else { docs.into_iter().next().unwrap_or_default() };
         serde_json::to_writer_pretty(&mut *out, &doc).map_err(std::io::Error::from)?;
@@ -285,6 +288,15 @@ fn print_assessment(out: &mut dyn Write, id: &str, a: &dv::Assessment) -> Result
     for p in &a.patterns {
         let evidence: Vec<String> = p.evidence.iter().map(|e| e.to_string()).collect();
         writeln!(out, "pattern      {}: {} (incidents {})", p.pattern.name(), p.rule, evidence.join(", "))?;
+    }
+    let g = dv::guidance::guidance(a, dv::guidance::Locale::default());
+    writeln!(out, "\n{}\n", g.summary)?;
+    for (n, r) in g.recommendations.iter().enumerate() {
+        writeln!(out, "{}. {r}", n + 1)?;
+    }
+    writeln!(out)?;
+    for r in &g.crisis_resources {
+        writeln!(out, "{}: {} ({}), {}", r.name, r.contact, r.hours, r.description)?;
     }
     Ok(())
 }

@@ -14,6 +14,7 @@
 //! The published screens (LAP, DASH/MARAC) are in [`screens`]; they are shown beside the score, never folded
 //! into it.
 
+pub mod guidance;
 pub mod patterns;
 pub mod screens;
 pub mod tables;
