@@ -181,13 +181,7 @@ fn person(rng: &mut ChaCha8Rng, key: u64, is_customer: bool, out: &mut Out) {
     let plan_index = pick(&PLAN_CUMULATIVE, rng.random());
     let (plan, plan_share) = PLANS[plan_index];
     // Outside the insurer, people are covered elsewhere (or not at all): their costs are real but unrecorded.
-    let share = if is_member {
-        plan_share
-    } else if rng.random_bool(0.12) {
-        0.9
-    } else {
-        0.25
-    };
+    let share = if is_member { plan_share } else { 0.10 };
 
     // Chronic conditions.
     let mut condition_count = 0u32;
@@ -211,6 +205,7 @@ fn person(rng: &mut ChaCha8Rng, key: u64, is_customer: bool, out: &mut Out) {
     let installment = cents(loan_amount / 60.0);
     let mut out_of_pocket_by_month = [0.0f64; HISTORY_MONTHS as usize];
     let mut claim_seq = 0i64;
+    let mut missed_12m = 0u32;
     let mut event_seq = 0i64;
     for m in 0..HISTORY_MONTHS {
         let month = super::month_start(m);
@@ -262,6 +257,9 @@ fn person(rng: &mut ChaCha8Rng, key: u64, is_customer: bool, out: &mut Out) {
             out.events.person_key.push(key);
             out.events.event_date.push(epoch_days(month + chrono::Days::new(day)));
             out.events.kind.push("missed_payment");
+            if m >= 12 {
+                missed_12m += 1;
+            }
             out.events.amount.push(installment);
             event_seq += 1;
         }
@@ -290,12 +288,13 @@ fn person(rng: &mut ChaCha8Rng, key: u64, is_customer: bool, out: &mut Out) {
     }
 
     let burden = out_of_pocket_by_month[12..].iter().sum::<f64>() / income;
-    let z = -3.5
-        + 0.9 * fragility
+    let z = -3.45
+        + 0.45 * fragility
         + 0.6 * unemployed
         + 0.5 * (dti / 0.28).ln()
         + 3.5 * burden.min(0.6)
-        + if deteriorating { 1.0 } else { 0.0 }
+        + if deteriorating { 0.6 } else { 0.0 }
+        + 0.3 * f64::from(missed_12m.min(6))
         - 0.3 * (income / 56_000.0).ln();
     let p = micro(sigmoid(z));
     let distress = rng.random::<f64>() < p;
