@@ -469,7 +469,8 @@ fn serve(
         writeln!(out, "SafeHaven is serving http://{addr}/ (Ctrl-C to stop)")?;
         out.flush()?;
         tracing::info!(%addr, k = guard.k(), "listening");
-        let state = server::AppState::new(warehouse, guard, Users::new(data_dir));
+        let service = warehouse::service::Service::open(data_dir)?;
+        let state = server::AppState::new(warehouse, service, guard, Users::new(data_dir));
         server::serve(listener, state).await?;
         Ok::<(), Error>(())
     })

@@ -4,6 +4,7 @@
 //! `oneshot` without a socket. Warehouse work runs on blocking threads, carrying the request's span.
 
 mod api;
+mod assessments;
 mod assets;
 mod auth;
 mod error;
@@ -15,6 +16,7 @@ pub use error::ApiError;
 
 use crate::privacy::KGuard;
 use crate::privacy::roles::{Permission, Users};
+use crate::warehouse::service::Service;
 use crate::warehouse::{self, Info, Warehouse};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -31,14 +33,21 @@ use tower_http::trace::TraceLayer;
 /// What the handlers share.
 pub struct AppState {
     warehouse: Mutex<Warehouse>,
+    service: Mutex<Service>,
     info: tokio::sync::OnceCell<Info>,
     guard: KGuard,
     users: Users,
 }
 
 impl AppState {
-    pub fn new(warehouse: Warehouse, guard: KGuard, users: Users) -> Arc<Self> {
-        Arc::new(AppState { warehouse: Mutex::new(warehouse), info: tokio::sync::OnceCell::new(), guard, users })
+    pub fn new(warehouse: Warehouse, service: Service, guard: KGuard, users: Users) -> Arc<Self> {
+        Arc::new(AppState {
+            warehouse: Mutex::new(warehouse),
+            service: Mutex::new(service),
+            info: tokio::sync::OnceCell::new(),
+            guard,
+            users,
+        })
     }
 
     /// Runs `work` on a blocking thread with its own handle on the warehouse.
@@ -110,6 +119,10 @@ pub const API_ROUTES: &[(&str, &str, Option<Permission>)] = &[
     ("GET", "/api/v1/charts/population-by-region.svg", Some(Permission::Aggregates)),
     ("POST", "/api/v1/screens/lap", Some(Permission::DvService)),
     ("POST", "/api/v1/screens/dash", Some(Permission::DvService)),
+    ("POST", "/api/v1/risk-assessment/create", Some(Permission::DvService)),
+    ("GET", "/api/v1/risk-assessment/{userId}", Some(Permission::DvService)),
+    ("POST", "/services/apexrest/safehaven/v1/risk-assessment/create", Some(Permission::DvService)),
+    ("GET", "/services/apexrest/safehaven/v1/risk-assessment/{userId}", Some(Permission::DvService)),
 ];
 
 /// The authenticated API: every route needs a bearer token, and most a permission from the role matrix.
@@ -127,11 +140,23 @@ fn api_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route_layer(middleware::from_fn(|request: Request, next: Next| {
             auth::require(Permission::DvService, request, next)
         }));
+    // The mobile client's routes, under SafeHaven's prefix and the source document's, with its error envelope.
+    let mobile = Router::new()
+        .route("/api/v1/risk-assessment/create", post(assessments::create))
+        .route("/api/v1/risk-assessment/{user_id}", get(assessments::latest))
+        .route("/services/apexrest/safehaven/v1/risk-assessment/create", post(assessments::create))
+        .route("/services/apexrest/safehaven/v1/risk-assessment/{user_id}", get(assessments::latest))
+        .route_layer(middleware::from_fn(|request: Request, next: Next| {
+            auth::require(Permission::DvService, request, next)
+        }))
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
+        .route_layer(middleware::map_response(assessments::mobile_envelope));
     Router::new()
         .route("/api/v1/me", get(api::me))
         .merge(aggregates)
         .merge(dv_service)
         .route_layer(middleware::from_fn_with_state(state, auth::authenticate))
+        .merge(mobile)
 }
 
 /// Binds the listener, refusing non-loopback addresses unless `allow_remote`.

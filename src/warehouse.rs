@@ -8,6 +8,7 @@
 pub mod export;
 mod fingerprint;
 mod load;
+pub mod service;
 
 pub use export::{ExportFormat, export};
 pub use load::{Seal, SeedOptions, SeedPrivacy, SeedReport, seed};
@@ -47,6 +48,10 @@ mod sql {
     pub const DV_SURVIVORS: &str = include_str!("../sql/dv_survivors.sql");
     pub const DV_INCIDENTS: &str = include_str!("../sql/dv_incidents.sql");
     pub const TRUTH_TRAJECTORIES: &str = include_str!("../sql/truth_trajectories.sql");
+    pub const SERVICE_SCHEMA: &str = include_str!("../sql/service_schema.sql");
+    pub const ASSESSMENT_INSERT: &str = include_str!("../sql/assessment_insert.sql");
+    pub const ASSESSMENT_LATEST: &str = include_str!("../sql/assessment_latest.sql");
+    pub const ASSESSMENT_NEXT: &str = include_str!("../sql/assessment_next.sql");
 }
 
 /// What can go wrong with a warehouse; each message says what to do.
@@ -62,6 +67,8 @@ pub enum Error {
         "{path} is a DuckDB database but not a SafeHaven warehouse of schema version {SCHEMA_VERSION} ({detail}): reseed with `safehaven seed --force`"
     )]
     NotSafeHaven { path: PathBuf, detail: String },
+    #[error("{path} is in use by another SafeHaven server: stop it first, or serve another --data-dir")]
+    Busy { path: PathBuf },
     #[error("a warehouse already exists at {path}: pass --force to replace it, or choose another --data-dir")]
     Exists { path: PathBuf },
     #[error("cannot write to {path}: {source}: choose another --data-dir or fix its permissions")]

@@ -248,3 +248,25 @@ fn demo_seeds_creates_users_and_serves() {
     assert!(response.starts_with("HTTP/1.1 200") && response.contains("\"role\":\"executive\""), "{response}");
     assert!(dir.path().join("data.identity.txt").is_file());
 }
+
+#[test]
+fn a_second_server_on_the_same_data_dir_is_refused() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    crate::support::seed_into(dir.path(), 200, 1, 2);
+    let data_dir = dir.path().to_str().unwrap();
+    let mut first = std::process::Command::new(env!("CARGO_BIN_EXE_safehaven"))
+        .args(["serve", "--port", "0", "--data-dir", data_dir])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(first.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let second = safehaven(&["serve", "--port", "0", "--data-dir", data_dir]);
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert!(line.contains("http://"), "{line}");
+    assert_exit(&second, 2);
+    assert!(stderr(&second).contains("in use by another SafeHaven server"), "{}", stderr(&second));
+}

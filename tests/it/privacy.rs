@@ -110,8 +110,10 @@ async fn api_responses_carry_no_pii() {
     let masked = warehouse.people(3).unwrap();
     let params = Params { customers: crate::support::CUSTOMERS, seed: crate::support::SEED };
     let mut bodies = String::new();
+    let survivor = assessed_survivor().await;
     for (_, route, _) in API_ROUTES.iter().filter(|(method, _, _)| *method == "GET") {
-        let (status, _, body) = call_as(Some(token(Role::Admin)), Method::GET, route).await;
+        let route = route.replace("{userId}", &survivor);
+        let (status, _, body) = call_as(Some(token(Role::Admin)), Method::GET, &route).await;
         assert_eq!(status, StatusCode::OK, "{route}");
         bodies.push_str(&body);
     }
@@ -213,25 +215,38 @@ fn audit_verify_names_an_edited_entry() {
     assert!(stderr(&verify).contains("line 1"), "{}", stderr(&verify));
 }
 
+/// A survivor with a stored assessment, for the routes that take `{userId}`.
+async fn assessed_survivor() -> String {
+    let id = open_shared().dv_cases(None).unwrap().remove(1).0;
+    let body = serde_json::json!({ "userId": id });
+    let (status, _, _) =
+        call_json(Some(token(Role::Admin)), Method::POST, "/api/v1/risk-assessment/create", Some(body)).await;
+    assert_eq!(status, StatusCode::OK);
+    id
+}
+
 /// A valid request body for each POST route.
-fn body_for(route: &str) -> serde_json::Value {
+fn body_for(route: &str, survivor: &str) -> serde_json::Value {
     let answers =
         |n: usize, a: &str| (1..=n).map(|q| (format!("q{q}"), serde_json::json!(a))).collect::<serde_json::Map<_, _>>();
     match route {
         "/api/v1/screens/lap" => serde_json::json!({ "answers": answers(11, "no") }),
         "/api/v1/screens/dash" => serde_json::json!({ "answers": answers(24, "no"), "incidentsLast12Months": 0 }),
+        r if r.ends_with("/risk-assessment/create") => serde_json::json!({ "userId": survivor }),
         other => panic!("no body for {other}"),
     }
 }
 
 #[tokio::test]
 async fn role_matrix_every_role_on_every_route() {
+    let survivor = assessed_survivor().await;
     for (method, route, permission) in API_ROUTES {
         let method: Method = method.parse().unwrap();
-        let body = (method == Method::POST).then(|| body_for(route));
+        let body = (method == Method::POST).then(|| body_for(route, &survivor));
+        let route = &route.replace("{userId}", &survivor);
         let (status, _, text) = call_json(None, method.clone(), route, body.clone()).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{route} without a token");
-        assert!(text.contains("unauthenticated"));
+        assert!(text.contains("unauthenticated") || text.contains("sign in"), "{text}");
         let (status, _, _) = call_json(Some("sh_not-a-token"), method.clone(), route, body.clone()).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{route} with a bad token");
         for role in Role::ALL {

@@ -1,6 +1,6 @@
 //! The HTTP application: routes through `oneshot`, and the real binary on a real socket.
 
-use crate::support::{open_shared, shared_data_dir, token};
+use crate::support::{open_shared, shared_data_dir, shared_service, token};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use safehaven::privacy::KGuard;
@@ -37,7 +37,7 @@ pub async fn call_raw(
     body: Option<Vec<u8>>,
     content_type: &str,
 ) -> (StatusCode, String, String) {
-    let app = router(AppState::new(open_shared(), KGuard::default(), Users::new(shared_data_dir())));
+    let app = router(AppState::new(open_shared(), shared_service(), KGuard::default(), Users::new(shared_data_dir())));
     let mut request = Request::builder().method(method).uri(uri);
     if let Some(token) = bearer {
         request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
@@ -139,8 +139,11 @@ async fn unknown_routes_and_methods_get_json_errors() {
 /// The real binary, serving on a free port: read the URL it prints, then speak HTTP to it.
 #[test]
 fn serve_on_a_real_socket_prints_its_url_and_answers() {
+    // Its own data dir: a serving process holds the service database, and the tests hold the shared one.
+    let dir = tempfile::tempdir().unwrap();
+    crate::support::seed_into(dir.path(), 200, 1, 2);
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_safehaven"))
-        .args(["serve", "--port", "0", "--data-dir", shared_data_dir().to_str().unwrap()])
+        .args(["serve", "--port", "0", "--data-dir", dir.path().to_str().unwrap()])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()

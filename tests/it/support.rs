@@ -71,6 +71,16 @@ pub fn open_shared() -> Warehouse {
     Warehouse::open_read_only(&warehouse::path_in(shared_data_dir())).expect("shared warehouse opens")
 }
 
+/// The shared warehouse's service database. DuckDB lets one process open a file read-write once, so tests share
+/// one database instance and each app gets its own connection to it.
+pub fn shared_service() -> safehaven::warehouse::service::Service {
+    static SERVICE: OnceLock<std::sync::Mutex<safehaven::warehouse::service::Service>> = OnceLock::new();
+    let service = SERVICE.get_or_init(|| {
+        std::sync::Mutex::new(safehaven::warehouse::service::Service::open(shared_data_dir()).expect("service opens"))
+    });
+    service.lock().unwrap().handle().expect("service handle")
+}
+
 pub fn fingerprint(data_dir: &Path) -> String {
     Warehouse::open_read_only(&warehouse::path_in(data_dir)).expect("opens").info().expect("info").fingerprint
 }

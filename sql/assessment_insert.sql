@@ -1,0 +1,1 @@
+INSERT INTO svc.assessments VALUES (?, ?, ?::DATE, ?, ?, ?, ?)

@@ -1,0 +1,145 @@
+//! The mobile client's assessment API, as in the source document:
+//! `POST …/risk-assessment/create {userId, asOf?}` and `GET …/risk-assessment/{userId}` (the latest), under
+//! `/api/v1/` and `/services/apexrest/safehaven/v1/`. Errors use the client's envelope
+//! `{ "success": false, "errorMessage": … }`.
+
+use super::json::ApiJson;
+use super::{ApiError, AppState};
+use crate::dv::{self, guidance};
+use crate::warehouse::service::StoredAssessment;
+use axum::Json;
+use axum::body::{Body, to_bytes};
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateRequest {
+    user_id: String,
+    #[serde(default)]
+    as_of: Option<NaiveDate>,
+}
+
+fn unknown(user: &str) -> ApiError {
+    let shown: String = user.chars().take(40).collect();
+    ApiError::NotFound(format!("no survivor with userId {shown}"))
+}
+
+/// The document the client reads, in the source document's shape plus SafeHaven's additions.
+fn document(number: i64, created_at: &str, a: &dv::Assessment) -> Value {
+    let g = guidance::guidance(a, guidance::Locale::default());
+    let recommendations: Vec<String> =
+        g.recommendations.iter().enumerate().map(|(n, r)| format!("{}. {r}", n + 1)).collect();
+    let resources: Vec<String> =
+        g.crisis_resources.iter().map(|r| format!("{}: {} ({})", r.name, r.contact, r.hours)).collect();
+    let evidence: Map<String, Value> =
+        a.patterns.iter().map(|p| (p.pattern.name().to_owned(), json!(p.evidence))).collect();
+    json!({
+        "success": true,
+        "assessmentId": format!("RA-{number:07}"),
+        "riskLevel": a.level.name(),
+        "overallScore": a.scores.overall.round() as i64,
+        "lethalityScore": a.scores.lethality,
+        "escalationScore": a.scores.escalation,
+        "frequencyScore": a.scores.frequency,
+        "summary": g.summary,
+        "recommendations": recommendations.join("\n"),
+        "crisisResources": resources.join("\n"),
+        "detectedPatterns": a.patterns.iter().map(|p| p.pattern.name()).collect::<Vec<_>>(),
+        "assessmentDate": created_at,
+        "isolationScore": a.scores.isolation,
+        "overallScoreExact": a.scores.overall,
+        "confidenceScore": a.confidence,
+        "lethalityIndicators": a.indicators,
+        "patternEvidence": evidence,
+        "statistics": a.statistics,
+        "asOf": a.as_of,
+        "tablesVersion": a.tables_version,
+        "guidanceVersion": g.version,
+    })
+}
+
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    ApiJson(request): ApiJson<CreateRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let user = request.user_id.trim().to_owned();
+    if user.is_empty() {
+        return Err(ApiError::Unprocessable("userId must not be empty".into()));
+    }
+    let masked: Option<String> = user.parse::<crate::privacy::masked::MaskedId>().ok().map(|m| m.to_string());
+    let Some(masked) = masked else { return Err(unknown(&user)) };
+    let lookup = masked.clone();
+    let (as_of, case) = state
+        .with_warehouse(move |w| {
+            let as_of = match request.as_of {
+                Some(date) => date,
+                None => w.generation()?.observation_date.parse().unwrap_or_else(|_| chrono::Utc::now().date_naive()),
+            };
+            Ok((as_of, w.dv_cases(Some(&lookup))?.into_iter().next()))
+        })
+        .await?;
+    let Some((_, profile, incidents)) = case else { return Err(unknown(&user)) };
+    let assessment = dv::assess(&profile, &incidents, as_of);
+    let created_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let state = state.clone();
+    let doc = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
+        let service = state.service.lock().map_err(|_| ApiError::internal("service lock poisoned"))?;
+        let number = service.next_assessment_no()?;
+        let doc = document(number, &created_at, &assessment);
+        service.store_assessment(&StoredAssessment {
+            number,
+            masked_id: &masked,
+            as_of: &assessment.as_of.to_string(),
+            created_at: &created_at,
+            level: assessment.level.name(),
+            overall: assessment.scores.overall,
+            document: &doc.to_string(),
+        })?;
+        Ok(doc)
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("assessment task failed: {e}")))??;
+    Ok(Json(doc))
+}
+
+pub async fn latest(State(state): State<Arc<AppState>>, Path(user): Path<String>) -> Result<Response, ApiError> {
+    let Ok(masked) = user.parse::<crate::privacy::masked::MaskedId>() else { return Err(unknown(&user)) };
+    let state = state.clone();
+    let stored = tokio::task::spawn_blocking(move || {
+        let service = state.service.lock().map_err(|_| ApiError::internal("service lock poisoned"))?;
+        service.latest_assessment(masked.as_str()).map_err(ApiError::from)
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("assessment task failed: {e}")))??;
+    match stored {
+        Some((_, document)) => Ok(([(header::CONTENT_TYPE, "application/json")], document).into_response()),
+        None => Err(ApiError::NotFound(format!(
+            "no assessment yet for userId {}: create one with POST …/risk-assessment/create",
+            user.chars().take(40).collect::<String>()
+        ))),
+    }
+}
+
+/// Rewrites SafeHaven's error envelope into the mobile client's: `{ "success": false, "errorMessage": … }`.
+pub async fn mobile_envelope(response: Response) -> Response {
+    if response.status().is_success() {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = to_bytes(body, 1 << 20).await.unwrap_or_default();
+    let message = serde_json::from_slice::<Value>(&bytes)
+        .ok()
+        .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| String::from_utf8_lossy(&bytes).into_owned());
+    let body = json!({ "success": false, "errorMessage": message }).to_string();
+    let mut response = Response::from_parts(parts, Body::from(body));
+    response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
+    response.headers_mut().remove(header::CONTENT_LENGTH);
+    response
+}
