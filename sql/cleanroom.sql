@@ -106,7 +106,7 @@ JOIN privacy.survivor_ids AS ids ON ids.survivor_key = s.survivor_key;
 CREATE VIEW cleanroom.incidents AS
 SELECT
     ids.masked_id,
-    row_number() OVER (PARTITION BY i.survivor_key ORDER BY i.incident_date, i.incident_id) AS incident_no,
+    row_number() OVER (PARTITION BY ids.masked_id ORDER BY i.incident_date, i.incident_id) AS incident_no,
     i.incident_date,
     i.physical,
     i.verbal,

@@ -47,6 +47,8 @@ mod sql {
     pub const PEOPLE_LIST: &str = include_str!("../sql/people_list.sql");
     pub const DV_SURVIVORS: &str = include_str!("../sql/dv_survivors.sql");
     pub const DV_INCIDENTS: &str = include_str!("../sql/dv_incidents.sql");
+    pub const DV_SURVIVOR_ONE: &str = include_str!("../sql/dv_survivor_one.sql");
+    pub const DV_INCIDENTS_ONE: &str = include_str!("../sql/dv_incidents_one.sql");
     pub const TRUTH_TRAJECTORIES: &str = include_str!("../sql/truth_trajectories.sql");
     pub const SERVICE_SCHEMA: &str = include_str!("../sql/service_schema.sql");
     pub const ASSESSMENT_INSERT: &str = include_str!("../sql/assessment_insert.sql");
@@ -335,8 +337,14 @@ impl Warehouse {
             path: self.path.clone(),
             detail: format!("unexpected {what} `{value}` in the DV tables"),
         };
-        let mut stmt = self.conn.prepare(sql::DV_SURVIVORS)?;
-        let mut rows = stmt.query(duckdb::params![masked_id, masked_id])?;
+        let mut stmt = match masked_id {
+            Some(_) => self.conn.prepare_cached(sql::DV_SURVIVOR_ONE)?,
+            None => self.conn.prepare_cached(sql::DV_SURVIVORS)?,
+        };
+        let mut rows = match masked_id {
+            Some(id) => stmt.query([id])?,
+            None => stmt.query([])?,
+        };
         let mut cases: Vec<DvCase> = Vec::new();
         while let Some(row) = rows.next()? {
             let (immigration, support, order): (String, String, String) = (row.get(2)?, row.get(4)?, row.get(8)?);
@@ -353,8 +361,14 @@ impl Warehouse {
             };
             cases.push((row.get(0)?, profile, Vec::new()));
         }
-        let mut stmt = self.conn.prepare(sql::DV_INCIDENTS)?;
-        let mut rows = stmt.query(duckdb::params![masked_id, masked_id])?;
+        let mut stmt = match masked_id {
+            Some(_) => self.conn.prepare_cached(sql::DV_INCIDENTS_ONE)?,
+            None => self.conn.prepare_cached(sql::DV_INCIDENTS)?,
+        };
+        let mut rows = match masked_id {
+            Some(id) => stmt.query([id])?,
+            None => stmt.query([])?,
+        };
         let mut case = 0;
         while let Some(row) = rows.next()? {
             let owner: String = row.get(0)?;
