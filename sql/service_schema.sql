@@ -14,3 +14,19 @@ CREATE TABLE IF NOT EXISTS svc.assessments (
     overall DOUBLE NOT NULL,
     document VARCHAR NOT NULL
 );
+
+CREATE SEQUENCE IF NOT EXISTS svc.alert_numbers START 1;
+
+-- Crisis alerts: opened by a critical assessment, handled by people (acknowledge, close with a note).
+CREATE TABLE IF NOT EXISTS svc.alerts (
+    alert_no BIGINT NOT NULL PRIMARY KEY,
+    masked_id VARCHAR NOT NULL,
+    assessment_no BIGINT NOT NULL,
+    reason VARCHAR NOT NULL,
+    level VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,          -- open | acknowledged | closed
+    opened_at VARCHAR NOT NULL,
+    updated_at VARCHAR NOT NULL,
+    updated_by VARCHAR,
+    note VARCHAR
+);

@@ -470,7 +470,7 @@ fn serve(
         out.flush()?;
         tracing::info!(%addr, k = guard.k(), "listening");
         let service = warehouse::service::Service::open(data_dir)?;
-        let state = server::AppState::new(warehouse, service, guard, Users::new(data_dir));
+        let state = server::AppState::new(warehouse, service, guard, data_dir);
         server::serve(listener, state).await?;
         Ok::<(), Error>(())
     })

@@ -3,6 +3,7 @@
 //! `router(state)` builds the whole application (API, charts, embedded dashboard), so tests can drive it with
 //! `oneshot` without a socket. Warehouse work runs on blocking threads, carrying the request's span.
 
+mod alerts;
 mod api;
 mod assessments;
 mod assets;
@@ -15,6 +16,7 @@ pub use auth::Caller;
 pub use error::ApiError;
 
 use crate::privacy::KGuard;
+use crate::privacy::audit::AuditLog;
 use crate::privacy::roles::{Permission, Users};
 use crate::warehouse::service::Service;
 use crate::warehouse::{self, Info, Warehouse};
@@ -37,17 +39,47 @@ pub struct AppState {
     info: tokio::sync::OnceCell<Info>,
     guard: KGuard,
     users: Users,
+    audit: AuditLog,
 }
 
 impl AppState {
-    pub fn new(warehouse: Warehouse, service: Service, guard: KGuard, users: Users) -> Arc<Self> {
+    /// The state of a server on `data_dir`: its warehouse (read-only), service database, guard, users and audit log.
+    pub fn new(warehouse: Warehouse, service: Service, guard: KGuard, data_dir: &std::path::Path) -> Arc<Self> {
         Arc::new(AppState {
             warehouse: Mutex::new(warehouse),
             service: Mutex::new(service),
             info: tokio::sync::OnceCell::new(),
             guard,
-            users,
+            users: Users::new(data_dir),
+            audit: AuditLog::new(data_dir),
         })
+    }
+
+    /// Runs `work` on a blocking thread with the service database (one writer at a time).
+    async fn with_service<T, F>(self: &Arc<Self>, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Service) -> warehouse::Result<T> + Send + 'static,
+    {
+        self.with_service_result(move |service| work(service).map_err(ApiError::from)).await
+    }
+
+    /// Like `with_service`, for work that decides its own HTTP errors.
+    async fn with_service_result<T, F>(self: &Arc<Self>, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Service) -> Result<T, ApiError> + Send + 'static,
+    {
+        let state = self.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            span.in_scope(|| {
+                let service = state.service.lock().map_err(|_| ApiError::internal("service lock poisoned"))?;
+                work(&service)
+            })
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("service task failed: {e}")))?
     }
 
     /// Runs `work` on a blocking thread with its own handle on the warehouse.
@@ -119,6 +151,9 @@ pub const API_ROUTES: &[(&str, &str, Option<Permission>)] = &[
     ("GET", "/api/v1/charts/population-by-region.svg", Some(Permission::Aggregates)),
     ("POST", "/api/v1/screens/lap", Some(Permission::DvService)),
     ("POST", "/api/v1/screens/dash", Some(Permission::DvService)),
+    ("GET", "/api/v1/alerts", Some(Permission::DvService)),
+    ("POST", "/api/v1/alerts/{alertId}/acknowledge", Some(Permission::DvService)),
+    ("POST", "/api/v1/alerts/{alertId}/close", Some(Permission::DvService)),
     ("POST", "/api/v1/risk-assessment/create", Some(Permission::DvService)),
     ("GET", "/api/v1/risk-assessment/{userId}", Some(Permission::DvService)),
     ("POST", "/services/apexrest/safehaven/v1/risk-assessment/create", Some(Permission::DvService)),
@@ -137,6 +172,9 @@ fn api_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
     let dv_service = Router::new()
         .route("/api/v1/screens/lap", post(screens::lap))
         .route("/api/v1/screens/dash", post(screens::dash))
+        .route("/api/v1/alerts", get(alerts::list))
+        .route("/api/v1/alerts/{alert_id}/acknowledge", post(alerts::acknowledge))
+        .route("/api/v1/alerts/{alert_id}/close", post(alerts::close))
         .route_layer(middleware::from_fn(|request: Request, next: Next| {
             auth::require(Permission::DvService, request, next)
         }));

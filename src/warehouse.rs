@@ -54,6 +54,10 @@ mod sql {
     pub const ASSESSMENT_INSERT: &str = include_str!("../sql/assessment_insert.sql");
     pub const ASSESSMENT_LATEST: &str = include_str!("../sql/assessment_latest.sql");
     pub const ASSESSMENT_NEXT: &str = include_str!("../sql/assessment_next.sql");
+    pub const ALERT_OPEN: &str = include_str!("../sql/alert_open.sql");
+    pub const ALERT_LIST: &str = include_str!("../sql/alert_list.sql");
+    pub const ALERT_GET: &str = include_str!("../sql/alert_get.sql");
+    pub const ALERT_UPDATE: &str = include_str!("../sql/alert_update.sql");
 }
 
 /// What can go wrong with a warehouse; each message says what to do.

@@ -4,12 +4,13 @@
 //! `{ "success": false, "errorMessage": … }`.
 
 use super::json::ApiJson;
-use super::{ApiError, AppState};
+use super::{ApiError, AppState, Caller};
 use crate::dv::{self, guidance};
+use crate::privacy::audit::Event;
 use crate::warehouse::service::StoredAssessment;
 use axum::Json;
 use axum::body::{Body, to_bytes};
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
@@ -66,6 +67,7 @@ fn document(number: i64, created_at: &str, a: &dv::Assessment) -> Value {
 
 pub async fn create(
     State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
     ApiJson(request): ApiJson<CreateRequest>,
 ) -> Result<Json<Value>, ApiError> {
     let user = request.user_id.trim().to_owned();
@@ -87,36 +89,44 @@ pub async fn create(
     let Some((_, profile, incidents)) = case else { return Err(unknown(&user)) };
     let assessment = dv::assess(&profile, &incidents, as_of);
     let created_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let state = state.clone();
-    let doc = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
-        let service = state.service.lock().map_err(|_| ApiError::internal("service lock poisoned"))?;
-        let number = service.next_assessment_no()?;
-        let doc = document(number, &created_at, &assessment);
-        service.store_assessment(&StoredAssessment {
-            number,
-            masked_id: &masked,
-            as_of: &assessment.as_of.to_string(),
-            created_at: &created_at,
-            level: assessment.level.name(),
-            overall: assessment.scores.overall,
-            document: &doc.to_string(),
-        })?;
-        Ok(doc)
-    })
-    .await
-    .map_err(|e| ApiError::internal(format!("assessment task failed: {e}")))??;
+    let audit = state.audit.clone();
+    let doc = state
+        .with_service_result(move |service| {
+            let number = service.next_assessment_no()?;
+            let mut doc = document(number, &created_at, &assessment);
+            // A critical assessment opens an alert for a person to review; nothing else follows automatically.
+            let alert = if assessment.level == dv::Level::Critical {
+                let event = Event {
+                    actor: caller.name.clone(),
+                    action: "alert.open".into(),
+                    subject: masked.clone(),
+                    reason: format!("critical assessment RA-{number:07}"),
+                };
+                audit.append(event, created_at.clone()).map_err(|e| ApiError::internal(e.to_string()))?;
+                let alert_no = service.open_alert(&masked, number, "critical_assessment", "critical", &created_at)?;
+                Some(super::alerts::alert_id(alert_no))
+            } else {
+                None
+            };
+            doc["alertId"] = json!(alert);
+            service.store_assessment(&StoredAssessment {
+                number,
+                masked_id: &masked,
+                as_of: &assessment.as_of.to_string(),
+                created_at: &created_at,
+                level: assessment.level.name(),
+                overall: assessment.scores.overall,
+                document: &doc.to_string(),
+            })?;
+            Ok(doc)
+        })
+        .await?;
     Ok(Json(doc))
 }
 
 pub async fn latest(State(state): State<Arc<AppState>>, Path(user): Path<String>) -> Result<Response, ApiError> {
     let Ok(masked) = user.parse::<crate::privacy::masked::MaskedId>() else { return Err(unknown(&user)) };
-    let state = state.clone();
-    let stored = tokio::task::spawn_blocking(move || {
-        let service = state.service.lock().map_err(|_| ApiError::internal("service lock poisoned"))?;
-        service.latest_assessment(masked.as_str()).map_err(ApiError::from)
-    })
-    .await
-    .map_err(|e| ApiError::internal(format!("assessment task failed: {e}")))??;
+    let stored = state.with_service(move |service| service.latest_assessment(masked.as_str())).await?;
     match stored {
         Some((_, document)) => Ok(([(header::CONTENT_TYPE, "application/json")], document).into_response()),
         None => Err(ApiError::NotFound(format!(

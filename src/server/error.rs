@@ -15,6 +15,7 @@ pub enum ApiError {
     NotFound(String),
     MethodNotAllowed,
     BadRequest(String),
+    Conflict(String),
     Unprocessable(String),
     UnsupportedMediaType,
     PayloadTooLarge,
@@ -54,6 +55,7 @@ impl IntoResponse for ApiError {
             ),
             ApiError::NotFound(what) => (StatusCode::NOT_FOUND, "not_found", what),
             ApiError::BadRequest(message) => (StatusCode::BAD_REQUEST, "bad_request", message),
+            ApiError::Conflict(message) => (StatusCode::CONFLICT, "conflict", message),
             ApiError::Unprocessable(message) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", message),
             ApiError::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,

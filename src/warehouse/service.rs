@@ -2,7 +2,8 @@
 //! kept apart from the warehouse, which stays read-only so the CLI can read it while the server runs.
 
 use super::{Error, Result, config, sql};
-use duckdb::{AccessMode, Connection};
+use duckdb::{AccessMode, Connection, Row};
+use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 pub const FILE_NAME: &str = "service.duckdb";
@@ -67,4 +68,66 @@ impl Service {
             None => Ok(None),
         }
     }
+
+    /// Opens an alert for a stored assessment; returns its number.
+    pub fn open_alert(&self, masked_id: &str, assessment_no: i64, reason: &str, level: &str, at: &str) -> Result<i64> {
+        Ok(self.conn.query_row(
+            sql::ALERT_OPEN,
+            duckdb::params![masked_id, assessment_no, reason, level, at, at],
+            |row| row.get(0),
+        )?)
+    }
+
+    /// Alerts, newest first (at most 500): all, or those with `status`.
+    pub fn alerts(&self, status: Option<&str>) -> Result<Vec<Alert>> {
+        let mut stmt = self.conn.prepare_cached(sql::ALERT_LIST)?;
+        let rows = stmt.query_map(duckdb::params![status, status], alert_from_row)?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    pub fn alert(&self, number: i64) -> Result<Option<Alert>> {
+        let mut stmt = self.conn.prepare_cached(sql::ALERT_GET)?;
+        let mut rows = stmt.query([number])?;
+        match rows.next()? {
+            Some(row) => Ok(Some(alert_from_row(row)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Records a person's act on an alert.
+    pub fn update_alert(&self, number: i64, status: &str, at: &str, by: &str, note: Option<&str>) -> Result<()> {
+        self.conn.execute(sql::ALERT_UPDATE, duckdb::params![status, at, by, note, number])?;
+        Ok(())
+    }
+}
+
+/// A crisis alert as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Alert {
+    pub number: i64,
+    pub masked_id: String,
+    pub assessment_no: i64,
+    pub reason: String,
+    pub level: String,
+    pub status: String,
+    pub opened_at: String,
+    pub updated_at: String,
+    pub updated_by: Option<String>,
+    pub note: Option<String>,
+}
+
+fn alert_from_row(row: &Row<'_>) -> duckdb::Result<Alert> {
+    Ok(Alert {
+        number: row.get(0)?,
+        masked_id: row.get(1)?,
+        assessment_no: row.get(2)?,
+        reason: row.get(3)?,
+        level: row.get(4)?,
+        status: row.get(5)?,
+        opened_at: row.get(6)?,
+        updated_at: row.get(7)?,
+        updated_by: row.get(8)?,
+        note: row.get(9)?,
+    })
 }

@@ -4,7 +4,7 @@ use crate::support::{open_shared, shared_data_dir, shared_service, token};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use safehaven::privacy::KGuard;
-use safehaven::privacy::roles::{Role, Users};
+use safehaven::privacy::roles::Role;
 use safehaven::server::{AppState, router};
 use std::io::{BufRead, BufReader, Read, Write};
 use tower::ServiceExt;
@@ -37,7 +37,7 @@ pub async fn call_raw(
     body: Option<Vec<u8>>,
     content_type: &str,
 ) -> (StatusCode, String, String) {
-    let app = router(AppState::new(open_shared(), shared_service(), KGuard::default(), Users::new(shared_data_dir())));
+    let app = router(AppState::new(open_shared(), shared_service(), KGuard::default(), shared_data_dir()));
     let mut request = Request::builder().method(method).uri(uri);
     if let Some(token) = bearer {
         request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
