@@ -30,3 +30,52 @@ CREATE TABLE IF NOT EXISTS svc.alerts (
     updated_by VARCHAR,
     note VARCHAR
 );
+
+-- Survivors and incidents created through the API, by the masked form of the caller's userId. Metadata only:
+-- names, contacts and narratives are sealed in service-vault.bin (svc.vault says where).
+CREATE TABLE IF NOT EXISTS svc.survivors (
+    masked_id VARCHAR NOT NULL PRIMARY KEY,
+    region VARCHAR NOT NULL,
+    employed BOOLEAN NOT NULL,
+    immigration_status VARCHAR NOT NULL,
+    has_children BOOLEAN NOT NULL,
+    support_network VARCHAR NOT NULL,
+    pregnant BOOLEAN NOT NULL,
+    recent_separation BOOLEAN NOT NULL,
+    perpetrator_has_weapons BOOLEAN NOT NULL,
+    restraining_order VARCHAR NOT NULL,
+    created_at VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS svc.incidents (
+    masked_id VARCHAR NOT NULL,
+    incident_no INTEGER NOT NULL,
+    incident_date DATE NOT NULL,
+    physical BOOLEAN NOT NULL,
+    verbal BOOLEAN NOT NULL,
+    sexual BOOLEAN NOT NULL,
+    financial BOOLEAN NOT NULL,
+    stalking BOOLEAN NOT NULL,
+    severity SMALLINT NOT NULL,
+    strangulation BOOLEAN NOT NULL,
+    weapon_used BOOLEAN NOT NULL,
+    weapon_type VARCHAR NOT NULL,
+    threats_to_kill BOOLEAN NOT NULL,
+    police_involved BOOLEAN NOT NULL,
+    medical_attention BOOLEAN NOT NULL,
+    perpetrator_relationship VARCHAR NOT NULL,
+    substance_use BOOLEAN NOT NULL,
+    extreme_jealousy BOOLEAN NOT NULL,
+    controlling_behavior BOOLEAN NOT NULL,
+    created_at VARCHAR NOT NULL,
+    PRIMARY KEY (masked_id, incident_no)
+);
+
+-- Where each sealed record lies in service-vault.bin (kind: survivor | narrative).
+CREATE TABLE IF NOT EXISTS svc.vault (
+    masked_id VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    incident_no INTEGER,
+    "offset" BIGINT NOT NULL,
+    length BIGINT NOT NULL
+);

@@ -470,7 +470,12 @@ fn serve(
         out.flush()?;
         tracing::info!(%addr, k = guard.k(), "listening");
         let service = warehouse::service::Service::open(data_dir)?;
-        let state = server::AppState::new(warehouse, service, guard, data_dir);
+        let masker = Masker::load_or_create(data_dir)?;
+        let sealer = match Appliance::load(data_dir)?.recipient {
+            Some(r) => Some(Sealer::new(keys::parse_recipient(&r)?)),
+            None => None,
+        };
+        let state = server::AppState::new(warehouse, service, guard, data_dir, masker, sealer);
         server::serve(listener, state).await?;
         Ok::<(), Error>(())
     })

@@ -11,13 +11,16 @@ mod auth;
 mod error;
 mod json;
 mod screens;
+mod survivors;
 
 pub use auth::Caller;
 pub use error::ApiError;
 
 use crate::privacy::KGuard;
 use crate::privacy::audit::AuditLog;
+use crate::privacy::masked::Masker;
 use crate::privacy::roles::{Permission, Users};
+use crate::privacy::vault::Sealer;
 use crate::warehouse::service::Service;
 use crate::warehouse::{self, Info, Warehouse};
 use axum::Router;
@@ -40,11 +43,20 @@ pub struct AppState {
     guard: KGuard,
     users: Users,
     audit: AuditLog,
+    masker: Masker,
+    sealer: Option<Sealer>,
 }
 
 impl AppState {
     /// The state of a server on `data_dir`: its warehouse (read-only), service database, guard, users and audit log.
-    pub fn new(warehouse: Warehouse, service: Service, guard: KGuard, data_dir: &std::path::Path) -> Arc<Self> {
+    pub fn new(
+        warehouse: Warehouse,
+        service: Service,
+        guard: KGuard,
+        data_dir: &std::path::Path,
+        masker: Masker,
+        sealer: Option<Sealer>,
+    ) -> Arc<Self> {
         Arc::new(AppState {
             warehouse: Mutex::new(warehouse),
             service: Mutex::new(service),
@@ -52,6 +64,8 @@ impl AppState {
             guard,
             users: Users::new(data_dir),
             audit: AuditLog::new(data_dir),
+            masker,
+            sealer,
         })
     }
 
@@ -151,6 +165,8 @@ pub const API_ROUTES: &[(&str, &str, Option<Permission>)] = &[
     ("GET", "/api/v1/charts/population-by-region.svg", Some(Permission::Aggregates)),
     ("POST", "/api/v1/screens/lap", Some(Permission::DvService)),
     ("POST", "/api/v1/screens/dash", Some(Permission::DvService)),
+    ("POST", "/api/v1/survivors", Some(Permission::DvService)),
+    ("POST", "/api/v1/survivors/{userId}/incidents", Some(Permission::DvService)),
     ("GET", "/api/v1/alerts", Some(Permission::DvService)),
     ("POST", "/api/v1/alerts/{alertId}/acknowledge", Some(Permission::DvService)),
     ("POST", "/api/v1/alerts/{alertId}/close", Some(Permission::DvService)),
@@ -172,6 +188,8 @@ fn api_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
     let dv_service = Router::new()
         .route("/api/v1/screens/lap", post(screens::lap))
         .route("/api/v1/screens/dash", post(screens::dash))
+        .route("/api/v1/survivors", post(survivors::create_survivor))
+        .route("/api/v1/survivors/{user_id}/incidents", post(survivors::create_incident))
         .route("/api/v1/alerts", get(alerts::list))
         .route("/api/v1/alerts/{alert_id}/acknowledge", post(alerts::acknowledge))
         .route("/api/v1/alerts/{alert_id}/close", post(alerts::close))

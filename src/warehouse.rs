@@ -54,6 +54,12 @@ mod sql {
     pub const ASSESSMENT_INSERT: &str = include_str!("../sql/assessment_insert.sql");
     pub const ASSESSMENT_LATEST: &str = include_str!("../sql/assessment_latest.sql");
     pub const ASSESSMENT_NEXT: &str = include_str!("../sql/assessment_next.sql");
+    pub const SVC_SURVIVOR_INSERT: &str = include_str!("../sql/svc_survivor_insert.sql");
+    pub const SVC_SURVIVOR_GET: &str = include_str!("../sql/svc_survivor_get.sql");
+    pub const SVC_INCIDENT_INSERT: &str = include_str!("../sql/svc_incident_insert.sql");
+    pub const SVC_INCIDENTS_GET: &str = include_str!("../sql/svc_incidents_get.sql");
+    pub const SVC_VAULT_INSERT: &str = include_str!("../sql/svc_vault_insert.sql");
+    pub const SVC_VAULT_END: &str = include_str!("../sql/svc_vault_end.sql");
     pub const ALERT_OPEN: &str = include_str!("../sql/alert_open.sql");
     pub const ALERT_LIST: &str = include_str!("../sql/alert_list.sql");
     pub const ALERT_GET: &str = include_str!("../sql/alert_get.sql");
@@ -337,10 +343,6 @@ pub type DvCase = (String, dv::Profile, Vec<dv::Incident>);
 impl Warehouse {
     /// DV cases from the clean room: every survivor, or the one with `masked_id`.
     pub fn dv_cases(&self, masked_id: Option<&str>) -> Result<Vec<DvCase>> {
-        let bad = |what: &str, value: String| Error::NotSafeHaven {
-            path: self.path.clone(),
-            detail: format!("unexpected {what} `{value}` in the DV tables"),
-        };
         let mut stmt = match masked_id {
             Some(_) => self.conn.prepare_cached(sql::DV_SURVIVOR_ONE)?,
             None => self.conn.prepare_cached(sql::DV_SURVIVORS)?,
@@ -351,19 +353,8 @@ impl Warehouse {
         };
         let mut cases: Vec<DvCase> = Vec::new();
         while let Some(row) = rows.next()? {
-            let (immigration, support, order): (String, String, String) = (row.get(2)?, row.get(4)?, row.get(8)?);
-            let profile = dv::Profile {
-                employed: row.get(1)?,
-                immigration_status: dv::parse_name(&immigration)
-                    .ok_or_else(|| bad("immigration status", immigration))?,
-                has_children: row.get(3)?,
-                support_network: dv::parse_name(&support).ok_or_else(|| bad("support network", support))?,
-                pregnant: row.get(5)?,
-                recent_separation: row.get(6)?,
-                perpetrator_has_weapons: row.get(7)?,
-                restraining_order: dv::parse_name(&order).ok_or_else(|| bad("restraining order", order))?,
-            };
-            cases.push((row.get(0)?, profile, Vec::new()));
+            let (id, profile) = profile_from_row(row, &self.path)?;
+            cases.push((id, profile, Vec::new()));
         }
         let mut stmt = match masked_id {
             Some(_) => self.conn.prepare_cached(sql::DV_INCIDENTS_ONE)?,
@@ -375,41 +366,13 @@ impl Warehouse {
         };
         let mut case = 0;
         while let Some(row) = rows.next()? {
-            let owner: String = row.get(0)?;
+            let (owner, incident) = incident_from_row(row, &self.path)?;
             while case < cases.len() && cases[case].0 < owner {
                 case += 1;
             }
-            let Some((_, _, incidents)) = cases.get_mut(case).filter(|c| c.0 == owner) else { continue };
-            let kinds = [
-                dv::IncidentType::Physical,
-                dv::IncidentType::Verbal,
-                dv::IncidentType::Sexual,
-                dv::IncidentType::Financial,
-                dv::IncidentType::Stalking,
-            ];
-            let mut types = std::collections::BTreeSet::new();
-            for (n, kind) in kinds.into_iter().enumerate() {
-                if row.get::<_, bool>(3 + n)? {
-                    types.insert(kind);
-                }
+            if let Some((_, _, incidents)) = cases.get_mut(case).filter(|c| c.0 == owner) {
+                incidents.push(incident);
             }
-            let (date, weapon): (String, String) = (row.get(2)?, row.get(11)?);
-            incidents.push(dv::Incident {
-                id: row.get(1)?,
-                date: date.parse().map_err(|_| bad("incident date", date.clone()))?,
-                types,
-                severity: row.get::<_, i16>(8)?.clamp(1, 5) as u8,
-                strangulation: row.get(9)?,
-                weapon_used: row.get(10)?,
-                weapon_type: dv::parse_name(&weapon).ok_or_else(|| bad("weapon type", weapon))?,
-                threats_to_kill: row.get(12)?,
-                police_involved: row.get(13)?,
-                medical_attention: row.get(14)?,
-                perpetrator_relationship: row.get(15)?,
-                substance_use: row.get(16)?,
-                extreme_jealousy: row.get(17)?,
-                controlling_behavior: row.get(18)?,
-            });
         }
         Ok(cases)
     }
@@ -421,6 +384,63 @@ impl Warehouse {
         let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+fn unexpected(path: &Path, what: &str, value: &str) -> Error {
+    Error::NotSafeHaven { path: path.to_owned(), detail: format!("unexpected {what} `{value}` in the DV tables") }
+}
+
+/// A survivor's profile from a row of `dv_survivors.sql`'s shape (shared by the warehouse and the service
+/// database, so synthetic and API survivors are read by the same code).
+pub(crate) fn profile_from_row(row: &duckdb::Row<'_>, path: &Path) -> Result<(String, dv::Profile)> {
+    let (immigration, support, order): (String, String, String) = (row.get(2)?, row.get(4)?, row.get(8)?);
+    let profile = dv::Profile {
+        employed: row.get(1)?,
+        immigration_status: dv::parse_name(&immigration)
+            .ok_or_else(|| unexpected(path, "immigration status", &immigration))?,
+        has_children: row.get(3)?,
+        support_network: dv::parse_name(&support).ok_or_else(|| unexpected(path, "support network", &support))?,
+        pregnant: row.get(5)?,
+        recent_separation: row.get(6)?,
+        perpetrator_has_weapons: row.get(7)?,
+        restraining_order: dv::parse_name(&order).ok_or_else(|| unexpected(path, "restraining order", &order))?,
+    };
+    Ok((row.get(0)?, profile))
+}
+
+/// An incident from a row of `dv_incidents.sql`'s shape, with its owner's masked ID.
+pub(crate) fn incident_from_row(row: &duckdb::Row<'_>, path: &Path) -> Result<(String, dv::Incident)> {
+    let kinds = [
+        dv::IncidentType::Physical,
+        dv::IncidentType::Verbal,
+        dv::IncidentType::Sexual,
+        dv::IncidentType::Financial,
+        dv::IncidentType::Stalking,
+    ];
+    let mut types = std::collections::BTreeSet::new();
+    for (n, kind) in kinds.into_iter().enumerate() {
+        if row.get::<_, bool>(3 + n)? {
+            types.insert(kind);
+        }
+    }
+    let (date, weapon): (String, String) = (row.get(2)?, row.get(11)?);
+    let incident = dv::Incident {
+        id: row.get(1)?,
+        date: date.parse().map_err(|_| unexpected(path, "incident date", &date))?,
+        types,
+        severity: row.get::<_, i16>(8)?.clamp(1, 5) as u8,
+        strangulation: row.get(9)?,
+        weapon_used: row.get(10)?,
+        weapon_type: dv::parse_name(&weapon).ok_or_else(|| unexpected(path, "weapon type", &weapon))?,
+        threats_to_kill: row.get(12)?,
+        police_involved: row.get(13)?,
+        medical_attention: row.get(14)?,
+        perpetrator_relationship: row.get(15)?,
+        substance_use: row.get(16)?,
+        extreme_jealousy: row.get(17)?,
+        controlling_behavior: row.get(18)?,
+    };
+    Ok((row.get(0)?, incident))
 }
 
 fn first_line(message: &str) -> String {

@@ -71,21 +71,32 @@ pub async fn create(
     ApiJson(request): ApiJson<CreateRequest>,
 ) -> Result<Json<Value>, ApiError> {
     let user = request.user_id.trim().to_owned();
-    if user.is_empty() {
-        return Err(ApiError::Unprocessable("userId must not be empty".into()));
+    let today = chrono::Utc::now().date_naive();
+    if request.as_of.is_some_and(|d| d > today) {
+        return Err(ApiError::Unprocessable("asOf must not be in the future".into()));
     }
-    let masked: Option<String> = user.parse::<crate::privacy::masked::MaskedId>().ok().map(|m| m.to_string());
-    let Some(masked) = masked else { return Err(unknown(&user)) };
-    let lookup = masked.clone();
-    let (as_of, case) = state
-        .with_warehouse(move |w| {
-            let as_of = match request.as_of {
-                Some(date) => date,
-                None => w.generation()?.observation_date.parse().unwrap_or_else(|_| chrono::Utc::now().date_naive()),
-            };
-            Ok((as_of, w.dv_cases(Some(&lookup))?.into_iter().next()))
-        })
-        .await?;
+    // A survivor created through the API (by the masked form of its userId), else a synthetic survivor named
+    // by its masked ID.
+    let external = super::survivors::masked_user(&state, &user)?;
+    let lookup = external.clone();
+    let api_case = state.with_service(move |service| service.dv_case(&lookup)).await?;
+    let (masked, as_of, case) = match api_case {
+        Some(case) => (external, request.as_of.unwrap_or(today), Some(case)),
+        None => {
+            let Ok(masked) = user.parse::<crate::privacy::masked::MaskedId>() else { return Err(unknown(&user)) };
+            let lookup = masked.to_string();
+            let (as_of, case) = state
+                .with_warehouse(move |w| {
+                    let as_of = match request.as_of {
+                        Some(date) => date,
+                        None => w.generation()?.observation_date.parse().unwrap_or(today),
+                    };
+                    Ok((as_of, w.dv_cases(Some(&lookup))?.into_iter().next()))
+                })
+                .await?;
+            (masked.to_string(), as_of, case)
+        }
+    };
     let Some((_, profile, incidents)) = case else { return Err(unknown(&user)) };
     let assessment = dv::assess(&profile, &incidents, as_of);
     let created_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
@@ -125,8 +136,17 @@ pub async fn create(
 }
 
 pub async fn latest(State(state): State<Arc<AppState>>, Path(user): Path<String>) -> Result<Response, ApiError> {
-    let Ok(masked) = user.parse::<crate::privacy::masked::MaskedId>() else { return Err(unknown(&user)) };
-    let stored = state.with_service(move |service| service.latest_assessment(masked.as_str())).await?;
+    let external = super::survivors::masked_user(&state, &user)?;
+    let synthetic = user.parse::<crate::privacy::masked::MaskedId>().ok().map(|m| m.to_string());
+    let stored = state
+        .with_service(move |service| {
+            let found = service.latest_assessment(&external)?;
+            match (found, synthetic) {
+                (None, Some(id)) => service.latest_assessment(&id),
+                (found, _) => Ok(found),
+            }
+        })
+        .await?;
     match stored {
         Some((_, document)) => Ok(([(header::CONTENT_TYPE, "application/json")], document).into_response()),
         None => Err(ApiError::NotFound(format!(

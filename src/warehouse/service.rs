@@ -19,9 +19,19 @@ pub struct StoredAssessment<'a> {
     pub document: &'a str,
 }
 
+pub const VAULT_FILE: &str = "service-vault.bin";
+
 /// A read-write handle on the service database. One server process holds it at a time.
 pub struct Service {
     conn: Connection,
+    dir: PathBuf,
+}
+
+/// A survivor created through the API: metadata only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSurvivor {
+    pub region: &'static str,
+    pub profile: crate::dv::Profile,
 }
 
 impl Service {
@@ -37,12 +47,12 @@ impl Service {
             }
         })?;
         conn.execute_batch(sql::SERVICE_SCHEMA)?;
-        Ok(Service { conn })
+        Ok(Service { conn, dir: data_dir.to_owned() })
     }
 
     /// Another connection to the same database (for another thread or another app in this process).
     pub fn handle(&self) -> Result<Self> {
-        Ok(Service { conn: self.conn.try_clone()? })
+        Ok(Service { conn: self.conn.try_clone()?, dir: self.dir.clone() })
     }
 
     /// The number the next stored assessment gets.
@@ -67,6 +77,103 @@ impl Service {
             Some(row) => Ok(Some((row.get(0)?, row.get(1)?))),
             None => Ok(None),
         }
+    }
+
+    /// Whether an API survivor exists.
+    pub fn has_survivor(&self, masked_id: &str) -> Result<bool> {
+        let mut stmt = self.conn.prepare_cached(sql::SVC_SURVIVOR_GET)?;
+        Ok(stmt.query([masked_id])?.next()?.is_some())
+    }
+
+    /// Appends a sealed record to the service vault file and records where it lies. The bytes are written
+    /// (and synced) before the index row, so a failure leaves no row pointing at nothing.
+    pub fn append_sealed(&self, masked_id: &str, kind: &str, incident_no: Option<i64>, sealed: &[u8]) -> Result<()> {
+        use std::io::Write;
+        let offset: i64 = self.conn.query_row(sql::SVC_VAULT_END, [], |row| row.get(0))?;
+        let path = self.dir.join(VAULT_FILE);
+        let write = || -> std::io::Result<()> {
+            let mut file = std::fs::OpenOptions::new().create(true).write(true).truncate(false).open(&path)?;
+            std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(offset as u64))?;
+            file.write_all(sealed)?;
+            file.sync_all()
+        };
+        write().map_err(|source| Error::Unwritable { path: path.clone(), source })?;
+        self.conn.execute(
+            sql::SVC_VAULT_INSERT,
+            duckdb::params![masked_id, kind, incident_no, offset, sealed.len() as i64],
+        )?;
+        Ok(())
+    }
+
+    /// Stores a new API survivor.
+    pub fn add_survivor(&self, masked_id: &str, survivor: &NewSurvivor, created_at: &str) -> Result<()> {
+        let p = &survivor.profile;
+        let name = |v: &dyn erased::Name| v.api_name();
+        self.conn.execute(
+            sql::SVC_SURVIVOR_INSERT,
+            duckdb::params![
+                masked_id,
+                survivor.region,
+                p.employed,
+                name(&p.immigration_status),
+                p.has_children,
+                name(&p.support_network),
+                p.pregnant,
+                p.recent_separation,
+                p.perpetrator_has_weapons,
+                name(&p.restraining_order),
+                created_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Stores an incident of an API survivor; returns its number within the survivor's record.
+    pub fn add_incident(&self, masked_id: &str, i: &crate::dv::Incident, created_at: &str) -> Result<i64> {
+        use crate::dv::IncidentType as T;
+        let weapon = erased::Name::api_name(&i.weapon_type);
+        Ok(self.conn.query_row(
+            sql::SVC_INCIDENT_INSERT,
+            duckdb::params![
+                masked_id,
+                i.date.to_string(),
+                i.has(T::Physical),
+                i.has(T::Verbal),
+                i.has(T::Sexual),
+                i.has(T::Financial),
+                i.has(T::Stalking),
+                i.severity as i16,
+                i.strangulation,
+                i.weapon_used,
+                weapon,
+                i.threats_to_kill,
+                i.police_involved,
+                i.medical_attention,
+                i.perpetrator_relationship,
+                i.substance_use,
+                i.extreme_jealousy,
+                i.controlling_behavior,
+                created_at,
+                masked_id
+            ],
+            |row| row.get(0),
+        )?)
+    }
+
+    /// An API survivor's case for the DV engine, read by the same code as the warehouse's.
+    pub fn dv_case(&self, masked_id: &str) -> Result<Option<super::DvCase>> {
+        let path = self.dir.join(FILE_NAME);
+        let mut stmt = self.conn.prepare_cached(sql::SVC_SURVIVOR_GET)?;
+        let mut rows = stmt.query([masked_id])?;
+        let Some(row) = rows.next()? else { return Ok(None) };
+        let (id, profile) = super::profile_from_row(row, &path)?;
+        let mut stmt = self.conn.prepare_cached(sql::SVC_INCIDENTS_GET)?;
+        let mut rows = stmt.query([masked_id])?;
+        let mut incidents = Vec::new();
+        while let Some(row) = rows.next()? {
+            incidents.push(super::incident_from_row(row, &path)?.1);
+        }
+        Ok(Some((id, profile, incidents)))
     }
 
     /// Opens an alert for a stored assessment; returns its number.
@@ -130,4 +237,17 @@ fn alert_from_row(row: &Row<'_>) -> duckdb::Result<Alert> {
         updated_by: row.get(8)?,
         note: row.get(9)?,
     })
+}
+
+/// The API spelling of the DV enums (`undocumented`, `firearm`, …), as stored.
+mod erased {
+    pub trait Name {
+        fn api_name(&self) -> String;
+    }
+
+    impl<T: serde::Serialize> Name for T {
+        fn api_name(&self) -> String {
+            serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+        }
+    }
 }

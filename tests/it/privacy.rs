@@ -234,6 +234,17 @@ fn body_for(route: &str, survivor: &str) -> serde_json::Value {
         "/api/v1/screens/dash" => serde_json::json!({ "answers": answers(24, "no"), "incidentsLast12Months": 0 }),
         r if r.ends_with("/risk-assessment/create") => serde_json::json!({ "userId": survivor }),
         r if r.starts_with("/api/v1/alerts/") => serde_json::json!({ "note": "role matrix check" }),
+        "/api/v1/survivors" => serde_json::json!({
+            "userId": "role-matrix", "region": "OH", "employed": true, "immigrationStatus": "citizen",
+            "hasChildren": false, "supportNetwork": "strong", "pregnant": false, "recentSeparation": false,
+            "perpetratorHasWeapons": false, "restrainingOrder": "none"
+        }),
+        r if r.ends_with("/incidents") => serde_json::json!({
+            "date": "2025-11-01", "types": ["verbal"], "severity": 1, "strangulation": false, "weaponUsed": false,
+            "weaponType": "none", "threatsToKill": false, "policeInvolved": false, "medicalAttention": false,
+            "perpetratorRelationship": "spouse", "substanceUse": false, "extremeJealousy": false,
+            "controllingBehavior": false
+        }),
         other => panic!("no body for {other}"),
     }
 }

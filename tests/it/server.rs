@@ -37,7 +37,16 @@ pub async fn call_raw(
     body: Option<Vec<u8>>,
     content_type: &str,
 ) -> (StatusCode, String, String) {
-    let app = router(AppState::new(open_shared(), shared_service(), KGuard::default(), shared_data_dir()));
+    let masker = safehaven::privacy::masked::Masker::load_or_create(shared_data_dir()).unwrap();
+    let sealer = safehaven::privacy::vault::Sealer::new(crate::support::test_identity().identity.recipient());
+    let app = router(AppState::new(
+        open_shared(),
+        shared_service(),
+        KGuard::default(),
+        shared_data_dir(),
+        masker,
+        Some(sealer),
+    ));
     let mut request = Request::builder().method(method).uri(uri);
     if let Some(token) = bearer {
         request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));

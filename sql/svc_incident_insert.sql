@@ -1,0 +1,4 @@
+INSERT INTO svc.incidents
+SELECT ?, coalesce(max(incident_no), 0) + 1, ?::DATE, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+FROM svc.incidents WHERE masked_id = ?
+RETURNING incident_no

@@ -1,0 +1,1 @@
+INSERT INTO svc.vault VALUES (?, ?, ?, ?, ?)
