@@ -1,5 +1,5 @@
 -- Alerts, newest first; all of them or those with one status (the same ? twice).
-SELECT alert_no, masked_id, assessment_no, reason, level, status, opened_at, updated_at, updated_by, note
+SELECT alert_no, masked_id, assessment_no, screen_no, reason, level, status, opened_at, updated_at, updated_by, note
 FROM svc.alerts
 WHERE CAST(? AS VARCHAR) IS NULL OR status = ?
 ORDER BY alert_no DESC

@@ -21,7 +21,8 @@ CREATE SEQUENCE IF NOT EXISTS svc.alert_numbers START 1;
 CREATE TABLE IF NOT EXISTS svc.alerts (
     alert_no BIGINT NOT NULL PRIMARY KEY,
     masked_id VARCHAR NOT NULL,
-    assessment_no BIGINT NOT NULL,
+    assessment_no BIGINT,             -- the assessment that opened it, or
+    screen_no BIGINT,                 -- the screen that opened it
     reason VARCHAR NOT NULL,
     level VARCHAR NOT NULL,
     status VARCHAR NOT NULL,          -- open | acknowledged | closed
@@ -78,4 +79,15 @@ CREATE TABLE IF NOT EXISTS svc.vault (
     incident_no INTEGER,
     "offset" BIGINT NOT NULL,
     length BIGINT NOT NULL
+);
+
+CREATE SEQUENCE IF NOT EXISTS svc.screen_numbers START 1;
+
+-- LAP and DASH screens stored against a survivor: the outcome document as served.
+CREATE TABLE IF NOT EXISTS svc.screens (
+    screen_no BIGINT NOT NULL PRIMARY KEY,
+    masked_id VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,            -- lap | dash
+    created_at VARCHAR NOT NULL,
+    document VARCHAR NOT NULL
 );

@@ -60,6 +60,8 @@ mod sql {
     pub const SVC_INCIDENTS_GET: &str = include_str!("../sql/svc_incidents_get.sql");
     pub const SVC_VAULT_INSERT: &str = include_str!("../sql/svc_vault_insert.sql");
     pub const SVC_VAULT_END: &str = include_str!("../sql/svc_vault_end.sql");
+    pub const SCREEN_INSERT: &str = include_str!("../sql/screen_insert.sql");
+    pub const SCREEN_LATEST: &str = include_str!("../sql/screen_latest.sql");
     pub const ALERT_OPEN: &str = include_str!("../sql/alert_open.sql");
     pub const ALERT_LIST: &str = include_str!("../sql/alert_list.sql");
     pub const ALERT_GET: &str = include_str!("../sql/alert_get.sql");

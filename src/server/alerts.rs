@@ -26,7 +26,8 @@ fn render(alert: &Alert) -> Value {
     json!({
         "alertId": alert_id(alert.number),
         "userId": alert.masked_id,
-        "assessmentId": format!("RA-{:07}", alert.assessment_no),
+        "assessmentId": alert.assessment_no.map(|n| format!("RA-{n:07}")),
+        "screenId": alert.screen_no.map(|n| format!("SC-{n:07}")),
         "reason": alert.reason,
         "riskLevel": alert.level,
         "status": alert.status,

@@ -7,7 +7,7 @@ use super::json::ApiJson;
 use super::{ApiError, AppState, Caller};
 use crate::dv::{self, guidance};
 use crate::privacy::audit::Event;
-use crate::warehouse::service::StoredAssessment;
+use crate::warehouse::service::{AlertSource, StoredAssessment};
 use axum::Json;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Extension, Path, State};
@@ -114,12 +114,30 @@ pub async fn create(
                     reason: format!("critical assessment RA-{number:07}"),
                 };
                 audit.append(event, created_at.clone()).map_err(|e| ApiError::internal(e.to_string()))?;
-                let alert_no = service.open_alert(&masked, number, "critical_assessment", "critical", &created_at)?;
+                let alert_no = service.open_alert(
+                    &masked,
+                    AlertSource::Assessment(number),
+                    "critical_assessment",
+                    "critical",
+                    &created_at,
+                )?;
                 Some(super::alerts::alert_id(alert_no))
             } else {
                 None
             };
             doc["alertId"] = json!(alert);
+            // The latest LAP and DASH stored against this survivor, shown beside the score.
+            let screens: Vec<Value> = service
+                .latest_screens(&masked)?
+                .into_iter()
+                .map(|(kind, number, document)| {
+                    let mut screen: Value = serde_json::from_str(&document).unwrap_or(Value::Null);
+                    screen["kind"] = json!(kind);
+                    screen["screenId"] = json!(format!("SC-{number:07}"));
+                    screen
+                })
+                .collect();
+            doc["screens"] = json!(screens);
             service.store_assessment(&StoredAssessment {
                 number,
                 masked_id: &masked,

@@ -1,16 +1,24 @@
 //! `POST /api/v1/screens/lap` and `POST /api/v1/screens/dash`: the published screens, stateless.
 
-use super::ApiError;
 use super::json::ApiJson;
+use super::{ApiError, AppState, Caller};
 use crate::dv::screens::{self, DashAnswer, DashContext, DashOutcome, LapAnswer, LapOutcome, ProfessionalJudgement};
+use crate::privacy::audit::Event;
+use crate::warehouse::service::AlertSource;
 use axum::Json;
+use axum::extract::{Extension, State};
 use chrono::NaiveDate;
 use serde::Deserialize;
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LapRequest {
+    /// Store the outcome against this survivor (and open an alert if screened in).
+    #[serde(default)]
+    user_id: Option<String>,
     answers: BTreeMap<String, LapAnswer>,
     #[serde(default)]
     practitioner_belief: bool,
@@ -19,6 +27,9 @@ pub struct LapRequest {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DashRequest {
+    /// Store the outcome against this survivor (and open an alert on referral).
+    #[serde(default)]
+    user_id: Option<String>,
     answers: BTreeMap<String, DashAnswer>,
     #[serde(default)]
     professional_judgement: Option<ProfessionalJudgement>,
@@ -47,12 +58,62 @@ fn answers<A: Copy, const N: usize>(map: &BTreeMap<String, A>, allowed: &str) ->
     Ok(out.try_into().unwrap_or_else(|_| unreachable!("exactly N answers were pushed")))
 }
 
-pub async fn lap(ApiJson(request): ApiJson<LapRequest>) -> Result<Json<LapOutcome>, ApiError> {
-    let answers: [LapAnswer; 11] = answers(&request.answers, "yes, no or not_answered")?;
-    Ok(Json(screens::lap(&answers, request.practitioner_belief)))
+/// Stores a screen's outcome against a survivor; when it calls for action, opens an alert (audited).
+async fn store(
+    state: &Arc<AppState>,
+    caller: Caller,
+    user: &str,
+    kind: &'static str,
+    outcome: Value,
+    alert: Option<(&'static str, &'static str)>,
+) -> Result<Value, ApiError> {
+    let masked = super::survivors::resolve_survivor(state, user).await?;
+    let audit = state.audit.clone();
+    let created_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    state
+        .with_service_result(move |service| {
+            let mut doc = outcome;
+            let number = service.store_screen(&masked, kind, &created_at, &doc.to_string())?;
+            doc["screenId"] = json!(format!("SC-{number:07}"));
+            doc["alertId"] = Value::Null;
+            if let Some((reason, level)) = alert {
+                let event = Event {
+                    actor: caller.name.clone(),
+                    action: "alert.open".into(),
+                    subject: masked.clone(),
+                    reason: format!("{reason} SC-{number:07}"),
+                };
+                audit.append(event, created_at.clone()).map_err(|e| ApiError::internal(e.to_string()))?;
+                let alert_no = service.open_alert(&masked, AlertSource::Screen(number), reason, level, &created_at)?;
+                doc["alertId"] = json!(super::alerts::alert_id(alert_no));
+            }
+            Ok(doc)
+        })
+        .await
 }
 
-pub async fn dash(ApiJson(request): ApiJson<DashRequest>) -> Result<Json<DashOutcome>, ApiError> {
+pub async fn lap(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(request): ApiJson<LapRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let answers: [LapAnswer; 11] = answers(&request.answers, "yes, no or not_answered")?;
+    let outcome: LapOutcome = screens::lap(&answers, request.practitioner_belief);
+    let doc = json!(outcome);
+    match request.user_id {
+        Some(user) => {
+            let alert = outcome.screened_in.then_some(("lap_screened_in", "critical"));
+            Ok(Json(store(&state, caller, &user, "lap", doc, alert).await?))
+        }
+        None => Ok(Json(doc)),
+    }
+}
+
+pub async fn dash(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(request): ApiJson<DashRequest>,
+) -> Result<Json<Value>, ApiError> {
     let answers: [DashAnswer; 24] = answers(&request.answers, "yes, no or dont_know")?;
     let context = DashContext {
         professional_judgement: request.professional_judgement,
@@ -61,5 +122,13 @@ pub async fn dash(ApiJson(request): ApiJson<DashRequest>) -> Result<Json<DashOut
         new_incident_date: request.new_incident_date,
         escalation_threshold: screens::DEFAULT_ESCALATION_THRESHOLD,
     };
-    screens::dash(&answers, &context).map(Json).map_err(|e| ApiError::Unprocessable(e.to_string()))
+    let outcome: DashOutcome = screens::dash(&answers, &context).map_err(|e| ApiError::Unprocessable(e.to_string()))?;
+    let doc = json!(outcome);
+    match request.user_id {
+        Some(user) => {
+            let alert = outcome.refer.then_some(("dash_referral", "high"));
+            Ok(Json(store(&state, caller, &user, "dash", doc, alert).await?))
+        }
+        None => Ok(Json(doc)),
+    }
 }

@@ -196,3 +196,19 @@ pub async fn create_incident(
         .await?;
     Ok((StatusCode::CREATED, Json(json!({ "success": true, "incidentNo": number }))))
 }
+
+/// The masked ID of the survivor a caller names: one created through the API (by its userId), else a synthetic
+/// survivor (by its masked ID).
+pub async fn resolve_survivor(state: &Arc<AppState>, user: &str) -> Result<String, ApiError> {
+    let not_found =
+        || ApiError::NotFound(format!("no survivor with userId {}", user.chars().take(40).collect::<String>()));
+    let external = masked_user(state, user)?;
+    let lookup = external.clone();
+    if state.with_service(move |service| service.has_survivor(&lookup)).await? {
+        return Ok(external);
+    }
+    let masked = user.trim().parse::<crate::privacy::masked::MaskedId>().map_err(|_| not_found())?.to_string();
+    let lookup = masked.clone();
+    let found = state.with_warehouse(move |w| Ok(!w.dv_cases(Some(&lookup))?.is_empty())).await?;
+    if found { Ok(masked) } else { Err(not_found()) }
+}

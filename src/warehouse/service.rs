@@ -176,13 +176,31 @@ impl Service {
         Ok(Some((id, profile, incidents)))
     }
 
-    /// Opens an alert for a stored assessment; returns its number.
-    pub fn open_alert(&self, masked_id: &str, assessment_no: i64, reason: &str, level: &str, at: &str) -> Result<i64> {
+    /// Opens an alert for what a stored assessment or screen found; returns its number.
+    pub fn open_alert(&self, masked_id: &str, source: AlertSource, reason: &str, level: &str, at: &str) -> Result<i64> {
+        let (assessment_no, screen_no) = match source {
+            AlertSource::Assessment(n) => (Some(n), None),
+            AlertSource::Screen(n) => (None, Some(n)),
+        };
         Ok(self.conn.query_row(
             sql::ALERT_OPEN,
-            duckdb::params![masked_id, assessment_no, reason, level, at, at],
+            duckdb::params![masked_id, assessment_no, screen_no, reason, level, at, at],
             |row| row.get(0),
         )?)
+    }
+
+    /// Stores a screen's outcome against a survivor; returns its number.
+    pub fn store_screen(&self, masked_id: &str, kind: &str, created_at: &str, document: &str) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row(sql::SCREEN_INSERT, duckdb::params![masked_id, kind, created_at, document], |row| row.get(0))?)
+    }
+
+    /// The latest LAP and DASH stored against a survivor: (kind, number, document).
+    pub fn latest_screens(&self, masked_id: &str) -> Result<Vec<(String, i64, String)>> {
+        let mut stmt = self.conn.prepare_cached(sql::SCREEN_LATEST)?;
+        let rows = stmt.query_map([masked_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
     /// Alerts, newest first (at most 500): all, or those with `status`.
@@ -208,13 +226,21 @@ impl Service {
     }
 }
 
+/// What opened an alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertSource {
+    Assessment(i64),
+    Screen(i64),
+}
+
 /// A crisis alert as stored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Alert {
     pub number: i64,
     pub masked_id: String,
-    pub assessment_no: i64,
+    pub assessment_no: Option<i64>,
+    pub screen_no: Option<i64>,
     pub reason: String,
     pub level: String,
     pub status: String,
@@ -229,13 +255,14 @@ fn alert_from_row(row: &Row<'_>) -> duckdb::Result<Alert> {
         number: row.get(0)?,
         masked_id: row.get(1)?,
         assessment_no: row.get(2)?,
-        reason: row.get(3)?,
-        level: row.get(4)?,
-        status: row.get(5)?,
-        opened_at: row.get(6)?,
-        updated_at: row.get(7)?,
-        updated_by: row.get(8)?,
-        note: row.get(9)?,
+        screen_no: row.get(3)?,
+        reason: row.get(4)?,
+        level: row.get(5)?,
+        status: row.get(6)?,
+        opened_at: row.get(7)?,
+        updated_at: row.get(8)?,
+        updated_by: row.get(9)?,
+        note: row.get(10)?,
     })
 }
 

@@ -588,3 +588,55 @@ mod ingest_api {
         }
     }
 }
+
+mod stored_screens {
+    use crate::server::call_json;
+    use crate::support::token;
+    use axum::http::{Method, StatusCode};
+    use safehaven::privacy::roles::Role;
+    use serde_json::{Value, json};
+
+    async fn post(route: &str, body: Value) -> (StatusCode, Value) {
+        let (status, _, text) = call_json(Some(token(Role::Advocate)), Method::POST, route, Some(body)).await;
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    fn answers(n: usize, yes: &[usize]) -> Value {
+        let map: serde_json::Map<String, Value> =
+            (1..=n).map(|q| (format!("q{q}"), json!(if yes.contains(&q) { "yes" } else { "no" }))).collect();
+        Value::Object(map)
+    }
+
+    #[tokio::test]
+    async fn screens_stored_against_a_survivor_open_alerts_and_show_with_the_assessment() {
+        let user = "screened-user";
+        let survivor = json!({
+            "userId": user, "region": "TX", "employed": true, "immigrationStatus": "resident", "hasChildren": true,
+            "supportNetwork": "limited", "pregnant": false, "recentSeparation": true, "perpetratorHasWeapons": false,
+            "restrainingOrder": "expired"
+        });
+        assert_eq!(post("/api/v1/survivors", survivor).await.0, StatusCode::CREATED);
+
+        let (status, lap) = post("/api/v1/screens/lap", json!({ "userId": user, "answers": answers(11, &[1]) })).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(lap["screenedIn"], true);
+        assert!(lap["screenId"].as_str().unwrap().starts_with("SC-"));
+        assert!(lap["alertId"].as_str().unwrap().starts_with("AL-"), "screened in opens an alert: {lap}");
+
+        let dash = json!({ "userId": user, "answers": answers(24, &[1, 2]), "incidentsLast12Months": 1 });
+        let (status, dash) = post("/api/v1/screens/dash", dash).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(dash["refer"], false);
+        assert_eq!(dash["alertId"], Value::Null, "no referral, no alert");
+
+        let (_, assessment) = post("/api/v1/risk-assessment/create", json!({ "userId": user })).await;
+        let screens = assessment["screens"].as_array().unwrap();
+        assert_eq!(screens.len(), 2);
+        assert!(screens.iter().any(|s| s["kind"] == "lap" && s["reason"] == "protocol_q1_3"));
+        assert!(screens.iter().any(|s| s["kind"] == "dash" && s["yesCount"] == 2));
+
+        let (status, _) =
+            post("/api/v1/screens/lap", json!({ "userId": "nobody-here", "answers": answers(11, &[]) })).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+}
