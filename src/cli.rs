@@ -127,9 +127,10 @@ pub struct RevealArgs {
 
 #[derive(Debug, Args)]
 pub struct AssessArgs {
-    /// The survivor's masked ID (SH-XXXX-XXXX); omit with --all.
+    /// The survivor: the userId an API client created it with, or a synthetic survivor's masked ID
+    /// (SH-XXXX-XXXX); omit with --all.
     #[arg(value_name = "USER_ID", required_unless_present = "all", conflicts_with = "all")]
-    pub user_id: Option<MaskedId>,
+    pub user_id: Option<String>,
     /// Assess every survivor.
     #[arg(long)]
     pub all: bool,

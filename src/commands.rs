@@ -217,14 +217,48 @@ fn assess(args: crate::cli::AssessArgs, out: &mut dyn Write) -> Result<(), Error
             .parse()
             .map_err(|_| Error::Usage("warehouse has no observation date: pass --as-of".into()))?,
     };
-    let filter = args.user_id.as_ref().map(|m| m.to_string());
+    let data_dir = &args.data_dir.data_dir;
     let started = std::time::Instant::now();
-    let cases = warehouse.dv_cases(filter.as_deref())?;
-    if let Some(id) = &filter
-        && cases.is_empty()
-    {
-        return Err(Error::NotFound(format!("no survivor has masked ID {id}: survivors' IDs differ from customers'")));
-    }
+    // Survivors created through the API live in the service database, which a running server holds.
+    let service = warehouse::service::Service::open_read_only(data_dir);
+    let cases = match &args.user_id {
+        Some(user) => {
+            let external =
+                Masker::load_or_create(data_dir)?.mask(Domain::ExternalUser, user.trim().as_bytes(), 0).to_string();
+            let api_case = match &service {
+                Ok(Some(service)) => service.dv_case(&external)?,
+                _ => None,
+            };
+            match api_case {
+                Some(case) => vec![case],
+                None => {
+                    let synthetic = user.parse::<crate::privacy::masked::MaskedId>().ok().map(|m| m.to_string());
+                    let cases = match &synthetic {
+                        Some(id) => warehouse.dv_cases(Some(id))?,
+                        None => Vec::new(),
+                    };
+                    if cases.is_empty() {
+                        if let Err(busy) = service {
+                            return Err(Error::Usage(format!(
+                                "{user} is not a synthetic survivor, and API survivors cannot be read now: {busy}; or use POST /api/v1/risk-assessment/create"
+                            )));
+                        }
+                        return Err(Error::NotFound(format!("no survivor with userId {user}")));
+                    }
+                    cases
+                }
+            }
+        }
+        None => {
+            let mut cases = warehouse.dv_cases(None)?;
+            match service {
+                Ok(Some(service)) => cases.extend(service.dv_cases()?),
+                Ok(None) => {}
+                Err(busy) => eprintln!("API survivors are not included: {busy}"),
+            }
+            cases
+        }
+    };
     let assessed: Vec<(String, dv::Assessment)> =
         cases.par_iter().map(|(id, profile, incidents)| (id.clone(), dv::assess(profile, incidents, as_of))).collect();
     let elapsed = started.elapsed();

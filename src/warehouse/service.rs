@@ -50,6 +50,35 @@ impl Service {
         Ok(Service { conn, dir: data_dir.to_owned() })
     }
 
+    /// Opens the service database read-only, for the CLI: `None` if no server ever ran here; `Busy` while a
+    /// server holds it.
+    pub fn open_read_only(data_dir: &Path) -> Result<Option<Self>> {
+        let path: PathBuf = data_dir.join(FILE_NAME);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let conn = Connection::open_with_flags(&path, config(AccessMode::ReadOnly)?).map_err(|e| {
+            let detail = super::first_line(&e.to_string());
+            if detail.contains("lock") {
+                Error::Busy { path: path.clone() }
+            } else {
+                Error::Corrupt { path: path.clone(), detail }
+            }
+        })?;
+        Ok(Some(Service { conn, dir: data_dir.to_owned() }))
+    }
+
+    /// Every API survivor's case.
+    pub fn dv_cases(&self) -> Result<Vec<super::DvCase>> {
+        let mut stmt = self.conn.prepare(sql::SVC_SURVIVOR_IDS)?;
+        let ids: Vec<String> = stmt.query_map([], |row| row.get(0))?.collect::<std::result::Result<_, _>>()?;
+        let mut cases = Vec::with_capacity(ids.len());
+        for id in ids {
+            cases.extend(self.dv_case(&id)?);
+        }
+        Ok(cases)
+    }
+
     /// Another connection to the same database (for another thread or another app in this process).
     pub fn handle(&self) -> Result<Self> {
         Ok(Service { conn: self.conn.try_clone()?, dir: self.dir.clone() })

@@ -49,7 +49,10 @@ fn assess_cli_one_and_all() {
 
 #[test]
 fn assess_cli_errors() {
-    let data_dir = shared_data_dir().to_str().unwrap();
+    // Its own data dir: the shared one's service database is held by this test process.
+    let dir = tempfile::tempdir().unwrap();
+    crate::support::seed_into(dir.path(), 200, 1, 2);
+    let data_dir = dir.path().to_str().unwrap();
     let unknown = safehaven(&["assess", "SH-0000-0000", "--data-dir", data_dir]);
     assert_exit(&unknown, 1);
     assert!(stderr(&unknown).contains("no survivor"), "{}", stderr(&unknown));
@@ -639,4 +642,41 @@ mod stored_screens {
             post("/api/v1/screens/lap", json!({ "userId": "nobody-here", "answers": answers(11, &[]) })).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
+}
+
+#[test]
+fn assess_cli_reads_api_survivors_unless_a_server_holds_them() {
+    use safehaven::privacy::masked::{Domain, Masker};
+    use safehaven::warehouse::service::{NewSurvivor, Service};
+    let dir = tempfile::tempdir().unwrap();
+    crate::support::seed_into(dir.path(), 200, 1, 2);
+    let data_dir = dir.path().to_str().unwrap();
+    let masked = Masker::load_or_create(dir.path()).unwrap().mask(Domain::ExternalUser, b"api-user-1", 0).to_string();
+    let (_, mut profile, mut incidents) = open_shared().dv_cases(None).unwrap().remove(0);
+    profile.recent_separation = true;
+    incidents.truncate(2);
+    {
+        let service = Service::open(dir.path()).unwrap();
+        service.add_survivor(&masked, &NewSurvivor { region: "OH", profile }, "now").unwrap();
+        for incident in &incidents {
+            service.add_incident(&masked, incident, "now").unwrap();
+        }
+    }
+    let one = safehaven(&["assess", "api-user-1", "--json", "--data-dir", data_dir]);
+    assert_exit(&one, 0);
+    let doc: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap();
+    assert_eq!(doc["maskedId"], masked.as_str());
+    assert_eq!(doc["assessment"]["statistics"]["totalIncidents"], incidents.len());
+    let all = safehaven(&["assess", "--all", "--json", "--data-dir", data_dir]);
+    let docs: Vec<serde_json::Value> = serde_json::from_slice(&all.stdout).unwrap();
+    assert_eq!(docs.len(), 10 + 1, "10 synthetic survivors and the API one");
+
+    // While a server holds the service database, the CLI says so instead of failing obscurely.
+    let _held = Service::open(dir.path()).unwrap();
+    let busy = safehaven(&["assess", "api-user-1", "--data-dir", data_dir]);
+    assert_exit(&busy, 2);
+    assert!(stderr(&busy).contains("in use by another SafeHaven server"), "{}", stderr(&busy));
+    let all = safehaven(&["assess", "--all", "--data-dir", data_dir]);
+    assert_exit(&all, 0);
+    assert!(stderr(&all).contains("API survivors are not included"));
 }

@@ -1,0 +1,1 @@
+SELECT masked_id FROM svc.survivors ORDER BY masked_id
