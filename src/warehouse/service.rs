@@ -50,8 +50,8 @@ impl Service {
         Ok(Service { conn, dir: data_dir.to_owned() })
     }
 
-    /// Opens the service database read-only, for the CLI: `None` if no server ever ran here; `Busy` while a
-    /// server holds it.
+    /// Opens the service database read-only, for the CLI: `None` if no server ever ran here (or none that could
+    /// hold API survivors); `Busy` while a server holds it.
     pub fn open_read_only(data_dir: &Path) -> Result<Option<Self>> {
         let path: PathBuf = data_dir.join(FILE_NAME);
         if !path.is_file() {
@@ -65,7 +65,8 @@ impl Service {
                 Error::Corrupt { path: path.clone(), detail }
             }
         })?;
-        Ok(Some(Service { conn, dir: data_dir.to_owned() }))
+        let tables: i64 = conn.query_row(sql::SVC_HAS_SURVIVORS, [], |row| row.get(0))?;
+        Ok((tables > 0).then(|| Service { conn, dir: data_dir.to_owned() }))
     }
 
     /// Every API survivor's case.
