@@ -34,18 +34,23 @@ pub struct NewSurvivor {
     pub profile: crate::dv::Profile,
 }
 
+/// Connects to the service database; a lock held by another process means a server is using it.
+fn connect(data_dir: &Path, access: AccessMode) -> Result<Connection> {
+    let path: PathBuf = data_dir.join(FILE_NAME);
+    Connection::open_with_flags(&path, config(access)?).map_err(|e| {
+        let detail = super::first_line(&e.to_string());
+        if detail.contains("lock") {
+            Error::Busy { path: path.clone() }
+        } else {
+            Error::Corrupt { path: path.clone(), detail }
+        }
+    })
+}
+
 impl Service {
     /// Opens (creating if needed) the data dir's service database and applies its schema.
     pub fn open(data_dir: &Path) -> Result<Self> {
-        let path: PathBuf = data_dir.join(FILE_NAME);
-        let conn = Connection::open_with_flags(&path, config(AccessMode::ReadWrite)?).map_err(|e| {
-            let detail = super::first_line(&e.to_string());
-            if detail.contains("lock") {
-                Error::Busy { path: path.clone() }
-            } else {
-                Error::Corrupt { path: path.clone(), detail }
-            }
-        })?;
+        let conn = connect(data_dir, AccessMode::ReadWrite)?;
         conn.execute_batch(sql::SERVICE_SCHEMA)?;
         Ok(Service { conn, dir: data_dir.to_owned() })
     }
@@ -57,14 +62,7 @@ impl Service {
         if !path.is_file() {
             return Ok(None);
         }
-        let conn = Connection::open_with_flags(&path, config(AccessMode::ReadOnly)?).map_err(|e| {
-            let detail = super::first_line(&e.to_string());
-            if detail.contains("lock") {
-                Error::Busy { path: path.clone() }
-            } else {
-                Error::Corrupt { path: path.clone(), detail }
-            }
-        })?;
+        let conn = connect(data_dir, AccessMode::ReadOnly)?;
         let tables: i64 = conn.query_row(sql::SVC_HAS_SURVIVORS, [], |row| row.get(0))?;
         Ok((tables > 0).then(|| Service { conn, dir: data_dir.to_owned() }))
     }
