@@ -138,7 +138,14 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             let data_dir = &args.data_dir.data_dir;
             let identity = keys::read_identity(&args.identity)?;
             let warehouse = open(data_dir)?;
-            let revealed = reveal::reveal(&warehouse, &identity, &args.masked_id)?;
+            let revealed = match reveal::reveal(&warehouse, &identity, &args.masked_id) {
+                // Not a synthetic person: perhaps a survivor created through the API.
+                Err(reveal::Error::UnknownId(id)) => match warehouse::service::Service::open_read_only(data_dir)? {
+                    Some(service) => reveal::reveal_api(&service, &identity, &args.masked_id)?,
+                    None => return Err(reveal::Error::UnknownId(id).into()),
+                },
+                other => other?,
+            };
             // The act is recorded before anything is shown; no PII goes into the log.
             let event = Event {
                 actor: config::operator(),
@@ -152,10 +159,11 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
                 writeln!(out)?;
             } else {
                 writeln!(out, "masked id  {}", revealed.masked_id)?;
-                writeln!(out, "name       {}", revealed.name)?;
-                writeln!(out, "email      {}", revealed.email)?;
-                writeln!(out, "phone      {}", revealed.phone)?;
-                writeln!(out, "address    {}", revealed.address)?;
+                let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+                writeln!(out, "name       {}", show(&revealed.name))?;
+                writeln!(out, "email      {}", show(&revealed.email))?;
+                writeln!(out, "phone      {}", show(&revealed.phone))?;
+                writeln!(out, "address    {}", show(&revealed.address))?;
                 for n in revealed.narratives.iter().flatten() {
                     writeln!(out, "incident {}: {}", n.incident_id, n.text)?;
                 }

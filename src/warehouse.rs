@@ -61,6 +61,7 @@ mod sql {
     pub const SVC_VAULT_INSERT: &str = include_str!("../sql/svc_vault_insert.sql");
     pub const SVC_HAS_SURVIVORS: &str = include_str!("../sql/svc_has_survivors.sql");
     pub const SVC_SURVIVOR_IDS: &str = include_str!("../sql/svc_survivor_ids.sql");
+    pub const SVC_VAULT_RECORDS: &str = include_str!("../sql/svc_vault_records.sql");
     pub const SVC_VAULT_END: &str = include_str!("../sql/svc_vault_end.sql");
     pub const SCREEN_INSERT: &str = include_str!("../sql/screen_insert.sql");
     pub const SCREEN_LATEST: &str = include_str!("../sql/screen_latest.sql");

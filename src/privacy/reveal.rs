@@ -4,6 +4,7 @@ use super::keys;
 use super::masked::MaskedId;
 use super::vault;
 use crate::synth::{Narrative, Pii};
+use crate::warehouse::service::Service;
 use crate::warehouse::{self, RecordKind, Warehouse};
 use age::x25519::Identity;
 use serde::Serialize;
@@ -15,10 +16,10 @@ use zeroize::Zeroize;
 pub struct Revealed {
     pub masked_id: String,
     pub kind: RecordKind,
-    pub name: String,
-    pub email: String,
-    pub phone: String,
-    pub address: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
     /// A survivor's own incident narratives.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub narratives: Option<Vec<Narrative>>,
@@ -64,10 +65,51 @@ pub fn reveal(warehouse: &Warehouse, identity: &Identity, masked_id: &MaskedId) 
     Ok(Revealed {
         masked_id: masked,
         kind,
-        name: identity.name,
-        email: identity.email,
-        phone: identity.phone,
-        address: identity.address,
+        name: Some(identity.name),
+        email: Some(identity.email),
+        phone: Some(identity.phone),
+        address: Some(identity.address),
         narratives,
     })
+}
+
+/// Reveals a survivor created through the API: its sealed contact details and narratives.
+pub fn reveal_api(service: &Service, identity: &Identity, masked_id: &MaskedId) -> Result<Revealed, Error> {
+    let records = service.sealed_records(masked_id.as_str())?;
+    if records.is_empty() && !service.has_survivor(masked_id.as_str())? {
+        return Err(Error::UnknownId(masked_id.to_string()));
+    }
+    let mut revealed = Revealed {
+        masked_id: masked_id.to_string(),
+        kind: RecordKind::Survivors,
+        name: None,
+        email: None,
+        phone: None,
+        address: None,
+        narratives: Some(Vec::new()),
+    };
+    for record in records {
+        let (kind, incident_no) = (record.kind, record.incident_no);
+        let mut plaintext = vault::open(identity, &record.ciphertext, None)?;
+        let parsed: Result<serde_json::Value, _> = serde_json::from_slice(&plaintext);
+        plaintext.zeroize();
+        let value = parsed.map_err(|e| vault::Error::Damaged(e.to_string()))?;
+        let text = |field: &str| value[field].as_str().map(str::to_owned);
+        match kind.as_str() {
+            "survivor" => {
+                revealed.name = text("name");
+                revealed.email = text("email");
+                revealed.phone = text("phone");
+            }
+            _ => {
+                if let (Some(no), Some(narrative)) = (incident_no, text("narrative")) {
+                    revealed
+                        .narratives
+                        .get_or_insert_with(Vec::new)
+                        .push(Narrative { incident_id: no, text: narrative });
+                }
+            }
+        }
+    }
+    Ok(revealed)
 }

@@ -27,6 +27,16 @@ pub struct Service {
     dir: PathBuf,
 }
 
+/// One sealed record of an API survivor: its contact details, or one incident's narrative.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedRecord {
+    /// `survivor` or `narrative`.
+    pub kind: String,
+    /// The incident a narrative belongs to.
+    pub incident_no: Option<i64>,
+    pub ciphertext: Vec<u8>,
+}
+
 /// A survivor created through the API: metadata only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSurvivor {
@@ -131,6 +141,29 @@ impl Service {
             duckdb::params![masked_id, kind, incident_no, offset, sealed.len() as i64],
         )?;
         Ok(())
+    }
+
+    /// An API survivor's sealed records, in the order they were added.
+    pub fn sealed_records(&self, masked_id: &str) -> Result<Vec<SealedRecord>> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut stmt = self.conn.prepare(sql::SVC_VAULT_RECORDS)?;
+        let rows: Vec<(String, Option<i64>, i64, i64)> = stmt
+            .query_map([masked_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?
+            .collect::<std::result::Result<_, _>>()?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let path = self.dir.join(VAULT_FILE);
+        let unreadable =
+            |e: std::io::Error| Error::Corrupt { path: path.clone(), detail: format!("vault file unreadable: {e}") };
+        let mut file = std::fs::File::open(&path).map_err(unreadable)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (kind, incident_no, offset, length) in rows {
+            let mut bytes = vec![0u8; length as usize];
+            file.seek(SeekFrom::Start(offset as u64)).and_then(|_| file.read_exact(&mut bytes)).map_err(unreadable)?;
+            out.push(SealedRecord { kind, incident_no, ciphertext: bytes });
+        }
+        Ok(out)
     }
 
     /// Stores a new API survivor.

@@ -383,3 +383,51 @@ fn first_seed_without_a_recipient_writes_an_identity_next_to_the_data_dir() {
     ]);
     assert_exit(&output, 0);
 }
+
+#[test]
+fn reveal_covers_survivors_created_through_the_api() {
+    use safehaven::privacy::vault::Sealer;
+    use safehaven::warehouse::service::{NewSurvivor, Service};
+    let dir = tempfile::tempdir().unwrap();
+    seed_into(dir.path(), 200, 1, 2);
+    let masked = Masker::load_or_create(dir.path()).unwrap().mask(Domain::ExternalUser, b"app-user-9", 0);
+    let sealer = Sealer::new(test_identity().identity.recipient());
+    let (_, profile, incidents) = open_shared().dv_cases(None).unwrap().remove(0);
+    {
+        let service = Service::open(dir.path()).unwrap();
+        let contact = serde_json::json!({ "name": "Api Person", "phone": "+1 (555) 010-4242", "email": null });
+        service
+            .append_sealed(masked.as_str(), "survivor", None, &sealer.seal(contact.to_string().into_bytes()).unwrap())
+            .unwrap();
+        service.add_survivor(masked.as_str(), &NewSurvivor { region: "OH", profile }, "now").unwrap();
+        let number = service.add_incident(masked.as_str(), &incidents[0], "now").unwrap();
+        let narrative = serde_json::json!({ "narrative": "He took my keys." });
+        service
+            .append_sealed(
+                masked.as_str(),
+                "narrative",
+                Some(number),
+                &sealer.seal(narrative.to_string().into_bytes()).unwrap(),
+            )
+            .unwrap();
+    }
+    let output = safehaven(&[
+        "reveal",
+        masked.as_str(),
+        "--identity",
+        test_identity().path.to_str().unwrap(),
+        "--reason",
+        "hand-off approved",
+        "--json",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_exit(&output, 0);
+    let revealed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(revealed["name"], "Api Person");
+    assert_eq!(revealed["phone"], "+1 (555) 010-4242");
+    assert_eq!(revealed["email"], serde_json::Value::Null);
+    assert_eq!(revealed["narratives"][0]["text"], "He took my keys.");
+    let audit = std::fs::read_to_string(dir.path().join("audit.log")).unwrap();
+    assert!(audit.contains(masked.as_str()) && audit.contains("hand-off approved") && !audit.contains("Api Person"));
+}
