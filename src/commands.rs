@@ -508,16 +508,17 @@ fn serve(
     runtime.block_on(async {
         let listener = server::bind(listen.bind, listen.port, listen.allow_remote).await?;
         let addr = listener.local_addr()?;
-        writeln!(out, "SafeHaven is serving http://{addr}/ (Ctrl-C to stop)")?;
-        out.flush()?;
-        tracing::info!(%addr, k = guard.k(), "listening");
         let service = warehouse::service::Service::open(data_dir)?;
         let masker = Masker::load_or_create(data_dir)?;
         let sealer = match Appliance::load(data_dir)?.recipient {
             Some(r) => Some(Sealer::new(keys::parse_recipient(&r)?)),
             None => None,
         };
+        tracing::info!(%addr, k = guard.k(), "listening");
         let state = server::AppState::new(warehouse, service, guard, data_dir, masker, sealer);
+        // The URL is printed only once everything the server needs is open.
+        writeln!(out, "SafeHaven is serving http://{addr}/ (Ctrl-C to stop)")?;
+        out.flush()?;
         server::serve(listener, state).await?;
         Ok::<(), Error>(())
     })

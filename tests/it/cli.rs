@@ -269,4 +269,5 @@ fn a_second_server_on_the_same_data_dir_is_refused() {
     assert!(line.contains("http://"), "{line}");
     assert_exit(&second, 2);
     assert!(stderr(&second).contains("in use by another SafeHaven server"), "{}", stderr(&second));
+    assert!(stdout(&second).is_empty(), "no URL is printed for a server that cannot start");
 }
