@@ -50,15 +50,15 @@ impl Table {
         }
     }
 
-    /// The column that identifies a row; rows are exported in its order.
-    pub fn key(self) -> &'static str {
+    /// Columns that are, or are derived from, raw internal keys: they never leave the appliance.
+    pub fn internal_keys(self) -> &'static [&'static str] {
         match self {
-            Table::BankCustomers | Table::BankOutcomes | Table::InsurerMembers | Table::TruthCustomers => "person_key",
-            Table::BankEvents => "event_id",
-            Table::InsurerConditions => "condition_id",
-            Table::InsurerClaims => "claim_id",
-            Table::DvSurvivors | Table::TruthSurvivors => "survivor_key",
-            Table::DvIncidents => "incident_id",
+            Table::BankEvents => &["person_key", "event_id"],
+            Table::InsurerConditions => &["person_key", "condition_id"],
+            Table::InsurerClaims => &["person_key", "claim_id"],
+            Table::DvSurvivors | Table::TruthSurvivors => &["survivor_key"],
+            Table::DvIncidents => &["incident_id", "survivor_key"],
+            _ => &["person_key"],
         }
     }
 

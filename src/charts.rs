@@ -72,8 +72,12 @@ pub fn population_by_region(guarded: &Guarded<String>) -> Result<String, ChartEr
         root.present().map_err(draw_err)?;
     }
     let suppressed: Vec<&str> = bars.iter().filter(|b| b.1.is_none()).map(|b| b.0).collect();
-    let mut description =
-        format!("Bank customers per region, largest first; the largest region has {} people.", thousands(max));
+    let visible = bars.iter().any(|b| b.1.is_some());
+    let mut description = if visible {
+        format!("Bank customers per region, largest first; the largest region has {} people.", thousands(max))
+    } else {
+        "Bank customers per region: every region is suppressed.".to_owned()
+    };
     if !suppressed.is_empty() {
         description.push_str(&format!(
             " Suppressed (fewer than {} people, or needed to protect such a group): {}.",

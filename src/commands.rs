@@ -77,8 +77,13 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
                 );
             }
             let guard = guard(data_dir, &args.guard)?;
-            let tokens = demo_users(data_dir)?;
-            writeln!(out, "Sign in with a token from {} (one user per role).", tokens.display())?;
+            match demo_users(data_dir)? {
+                Some(tokens) => writeln!(out, "Sign in with a token from {} (one user per role).", tokens.display())?,
+                None => writeln!(
+                    out,
+                    "The demo users' tokens file is gone and tokens cannot be shown again: add a user with `safehaven user add NAME --role ROLE`."
+                )?,
+            }
             serve(data_dir, warehouse, guard, &args.listen, out)
         }
         Command::Export(args) => {
@@ -229,6 +234,10 @@ fn assess(args: crate::cli::AssessArgs, out: &mut dyn Write) -> Result<(), Error
     let started = std::time::Instant::now();
     // Survivors created through the API live in the service database, which a running server holds.
     let service = warehouse::service::Service::open_read_only(data_dir);
+    // Synthetic survivors are assessed as of the warehouse's observation date, API survivors as of today
+    // (as the server does), unless --as-of says otherwise.
+    let api_as_of = args.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let mut api_ids = std::collections::HashSet::new();
     let cases = match &args.user_id {
         Some(user) => {
             let external =
@@ -238,7 +247,10 @@ fn assess(args: crate::cli::AssessArgs, out: &mut dyn Write) -> Result<(), Error
                 _ => None,
             };
             match api_case {
-                Some(case) => vec![case],
+                Some(case) => {
+                    api_ids.insert(case.0.clone());
+                    vec![case]
+                }
                 None => {
                     let synthetic = user.parse::<crate::privacy::masked::MaskedId>().ok().map(|m| m.to_string());
                     let cases = match &synthetic {
@@ -260,15 +272,24 @@ fn assess(args: crate::cli::AssessArgs, out: &mut dyn Write) -> Result<(), Error
         None => {
             let mut cases = warehouse.dv_cases(None)?;
             match service {
-                Ok(Some(service)) => cases.extend(service.dv_cases()?),
+                Ok(Some(service)) => {
+                    let api = service.dv_cases()?;
+                    api_ids.extend(api.iter().map(|c| c.0.clone()));
+                    cases.extend(api);
+                }
                 Ok(None) => {}
                 Err(busy) => eprintln!("API survivors are not included: {busy}"),
             }
             cases
         }
     };
-    let assessed: Vec<(String, dv::Assessment)> =
-        cases.par_iter().map(|(id, profile, incidents)| (id.clone(), dv::assess(profile, incidents, as_of))).collect();
+    let assessed: Vec<(String, dv::Assessment)> = cases
+        .par_iter()
+        .map(|(id, profile, incidents)| {
+            let day = if api_ids.contains(id) { api_as_of } else { as_of };
+            (id.clone(), dv::assess(profile, incidents, day))
+        })
+        .collect();
     let elapsed = started.elapsed();
     if args.json {
         let docs: Vec<serde_json::Value> = assessed
@@ -287,16 +308,22 @@ fn assess(args: crate::cli::AssessArgs, out: &mut dyn Write) -> Result<(), Error
         let (id, a) = &assessed[0];
         return print_assessment(out, id, a);
     }
-    let count = |level| assessed.iter().filter(|(_, a)| a.level == level).count();
+    // Counts by level leave through the k-anonymity guard like every other aggregate.
+    let levels = [dv::Level::Critical, dv::Level::High, dv::Level::Moderate, dv::Level::Low];
+    let counts = KGuard::default().counts(
+        levels.iter().map(|l| (l.name(), assessed.iter().filter(|(_, a)| a.level == *l).count() as u64)).collect(),
+    );
+    let shown: Vec<String> = counts
+        .cells
+        .iter()
+        .map(|c| format!("{} {}", c.label, c.count.map_or_else(|| "suppressed".to_owned(), thousands)))
+        .collect();
     writeln!(
         out,
-        "assessed {} survivors as of {as_of} in {} ms: critical {}, high {}, moderate {}, low {}",
+        "assessed {} survivors as of {as_of} in {} ms: {}",
         thousands(assessed.len() as u64),
         elapsed.as_millis(),
-        count(dv::Level::Critical),
-        count(dv::Level::High),
-        count(dv::Level::Moderate),
-        count(dv::Level::Low)
+        shown.join(", ")
     )?;
     let mut top: Vec<&(String, dv::Assessment)> = assessed.iter().collect();
     top.sort_by(|a, b| b.1.scores.overall.total_cmp(&a.1.scores.overall).then(a.0.cmp(&b.0)));
@@ -407,6 +434,12 @@ fn seed(
             }
         }
     };
+    if data_dir.join(warehouse::service::FILE_NAME).exists() {
+        eprintln!(
+            "Note: the service data in {} (survivors created through the API, stored assessments and alerts) is kept as it is; assessments and alerts of synthetic survivors refer to the previous population.",
+            data_dir.display()
+        );
+    }
     let report = seed_sealed(data_dir, &options, &recipient)?;
     appliance.recipient = Some(recipient.to_string());
     appliance.save(data_dir)?;
@@ -475,12 +508,16 @@ fn add_user(data_dir: &Path, name: &str, role: Role) -> Result<String, Error> {
     Ok(token)
 }
 
-/// Creates one user per role on the first demo and writes their tokens to a 0600 file; returns its path.
-fn demo_users(data_dir: &Path) -> Result<PathBuf, Error> {
+/// Creates one user per role on the first demo and writes their tokens to a 0600 file; returns its path, or
+/// `None` when the demo users exist but their tokens file is gone (tokens are shown once and cannot be recovered).
+fn demo_users(data_dir: &Path) -> Result<Option<PathBuf>, Error> {
     let path = data_dir.join(DEMO_TOKENS_FILE);
     let existing = Users::new(data_dir).list()?;
     if path.exists() && !existing.is_empty() {
-        return Ok(path);
+        return Ok(Some(path));
+    }
+    if Role::ALL.iter().all(|role| existing.iter().any(|u| u.name == format!("demo-{role}"))) {
+        return Ok(None);
     }
     let mut text =
         String::from("# Demo users: role, user name, bearer token. Paste a token into the dashboard's sign-in.\n");
@@ -494,7 +531,7 @@ fn demo_users(data_dir: &Path) -> Result<PathBuf, Error> {
     }
     crate::privacy::write_private(&path, text.as_bytes())
         .map_err(|source| Error::DataDir { path: path.clone(), source })?;
-    Ok(path)
+    Ok(Some(path))
 }
 
 fn serve(

@@ -154,7 +154,15 @@ pub fn router(state: Arc<AppState>) -> Router {
     for (name, value) in headers {
         app = app.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
     }
-    app.layer(TraceLayer::new_for_http())
+    // Spans name the route pattern, never the URI: paths can carry a caller's userId.
+    app.layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<axum::body::Body>| {
+        let route = request
+            .extensions()
+            .get::<axum::extract::MatchedPath>()
+            .map_or("unmatched", |path| path.as_str())
+            .to_owned();
+        tracing::info_span!("request", method = %request.method(), route)
+    }))
 }
 
 /// Every API route (method, path) with the permission it needs: the server's half of the role matrix.

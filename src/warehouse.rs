@@ -66,6 +66,7 @@ mod sql {
     pub const SCREEN_INSERT: &str = include_str!("../sql/screen_insert.sql");
     pub const SCREEN_LATEST: &str = include_str!("../sql/screen_latest.sql");
     pub const ALERT_OPEN: &str = include_str!("../sql/alert_open.sql");
+    pub const ALERT_OPEN_FOR: &str = include_str!("../sql/alert_open_for.sql");
     pub const ALERT_LIST: &str = include_str!("../sql/alert_list.sql");
     pub const ALERT_GET: &str = include_str!("../sql/alert_get.sql");
     pub const ALERT_UPDATE: &str = include_str!("../sql/alert_update.sql");
@@ -84,7 +85,9 @@ pub enum Error {
         "{path} is a DuckDB database but not a SafeHaven warehouse of schema version {SCHEMA_VERSION} ({detail}): reseed with `safehaven seed --force`"
     )]
     NotSafeHaven { path: PathBuf, detail: String },
-    #[error("{path} is in use by another SafeHaven server: stop it first, or serve another --data-dir")]
+    #[error(
+        "{path} is in use by another SafeHaven process (a running server, or a command reading it): stop it first, or use another --data-dir"
+    )]
     Busy { path: PathBuf },
     #[error("a warehouse already exists at {path}: pass --force to replace it, or choose another --data-dir")]
     Exists { path: PathBuf },

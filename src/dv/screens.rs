@@ -143,7 +143,7 @@ pub fn dash(answers: &[DashAnswer; 24], context: &DashContext) -> Result<DashOut
     }
     if let (Some(last), Some(new)) = (context.last_marac_referral, context.new_incident_date)
         && new >= last
-        && new <= last + chrono::Months::new(12)
+        && last.checked_add_months(chrono::Months::new(12)).is_none_or(|limit| new <= limit)
     {
         reasons.push(DashReason::Repeat);
     }

@@ -70,6 +70,10 @@ pub enum Error {
     Write { path: PathBuf, source: std::io::Error },
     #[error("cannot read the audit log {path}: {source}")]
     Read { path: PathBuf, source: std::io::Error },
+    #[error(
+        "the last entry of the audit log {path} (line {line}) is unreadable, so nothing can be chained to it: run `safehaven audit verify` and restore the log from backup"
+    )]
+    Damaged { path: PathBuf, line: usize },
 }
 
 /// The first problem `verify` finds.
@@ -111,7 +115,9 @@ impl AuditLog {
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut file = options.open(&path).map_err(write_err)?;
         file.lock().map_err(write_err)?;
-        let last = last_entry(&path).map_err(|source| Error::Read { path: path.clone(), source })?;
+        let last = last_entry(&path)
+            .map_err(|source| Error::Read { path: path.clone(), source })?
+            .map_err(|line| Error::Damaged { path: path.clone(), line })?;
         let (seq, prev) = match last {
             Some(entry) => (entry.seq + 1, entry.hash),
             None => (1, GENESIS.to_owned()),
@@ -136,11 +142,7 @@ impl AuditLog {
     }
 
     fn write_head(&self, entry: &Entry) -> std::io::Result<()> {
-        let tmp = self.dir.join(format!(".{HEAD_FILE}.tmp"));
-        let mut file = File::create(&tmp)?;
-        writeln!(file, "{} {}", entry.seq, entry.hash)?;
-        file.sync_all()?;
-        fs::rename(&tmp, self.head_path())
+        super::write_private(&self.head_path(), format!("{} {}\n", entry.seq, entry.hash).as_bytes())
     }
 
     /// Every entry, in order (unverified).
@@ -224,20 +226,24 @@ pub fn verify_lines(lines: &[String], head: Option<&str>) -> Result<u64, Broken>
     Ok(last.map_or(0, |e| e.seq))
 }
 
-fn last_entry(path: &Path) -> std::io::Result<Option<Entry>> {
+/// The last entry, or the number of the last line if it does not parse (a torn write or an edit).
+fn last_entry(path: &Path) -> std::io::Result<Result<Option<Entry>, usize>> {
     let file = match File::open(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Ok(None)),
         Err(e) => return Err(e),
     };
     let mut last = None;
-    for line in BufReader::new(file).lines() {
+    for (n, line) in BufReader::new(file).lines().enumerate() {
         let line = line?;
         if !line.trim().is_empty() {
-            last = Some(line);
+            last = Some((n + 1, line));
         }
     }
-    Ok(last.and_then(|l| serde_json::from_str(&l).ok()))
+    Ok(match last {
+        None => Ok(None),
+        Some((n, line)) => serde_json::from_str(&line).map(Some).map_err(|_| n),
+    })
 }
 
 #[cfg(test)]
@@ -295,6 +301,15 @@ mod tests {
         let mut l = lines(&log);
         l.swap(1, 2);
         assert_eq!(verify_lines(&l, None).unwrap_err().line, 2);
+    }
+
+    #[test]
+    fn a_torn_last_line_stops_appends() {
+        let (_dir, log) = log_with(2);
+        let mut text = fs::read_to_string(log.path()).unwrap();
+        text.push_str("{\"seq\":3,\"ti");
+        fs::write(log.path(), text).unwrap();
+        assert!(matches!(log.append(event(9), "t".into()), Err(Error::Damaged { line: 3, .. })));
     }
 
     #[test]

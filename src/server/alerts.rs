@@ -25,7 +25,7 @@ fn parse_alert_id(id: &str) -> Option<i64> {
 fn render(alert: &Alert) -> Value {
     json!({
         "alertId": alert_id(alert.number),
-        "userId": alert.masked_id,
+        "survivorId": alert.masked_id,
         "assessmentId": alert.assessment_no.map(|n| format!("RA-{n:07}")),
         "screenId": alert.screen_no.map(|n| format!("SC-{n:07}")),
         "reason": alert.reason,

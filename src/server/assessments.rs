@@ -72,8 +72,8 @@ pub async fn create(
 ) -> Result<Json<Value>, ApiError> {
     let user = request.user_id.trim().to_owned();
     let today = chrono::Utc::now().date_naive();
-    if request.as_of.is_some_and(|d| d > today) {
-        return Err(ApiError::Unprocessable("asOf must not be in the future".into()));
+    if let Some(date) = request.as_of {
+        super::survivors::check_date("asOf", date)?;
     }
     // A survivor created through the API (by the masked form of its userId), else a synthetic survivor named
     // by its masked ID.
@@ -106,7 +106,11 @@ pub async fn create(
             let number = service.next_assessment_no()?;
             let mut doc = document(number, &created_at, &assessment);
             // A critical assessment opens an alert for a person to review; nothing else follows automatically.
-            let alert = if assessment.level == dv::Level::Critical {
+            let unresolved = service.unresolved_alert(&masked, "critical_assessment")?;
+            let alert = if let (dv::Level::Critical, Some(existing)) = (assessment.level, unresolved) {
+                // One open alert per survivor and reason: a repeated critical assessment joins it.
+                Some(super::alerts::alert_id(existing))
+            } else if assessment.level == dv::Level::Critical {
                 let event = Event {
                     actor: caller.name.clone(),
                     action: "alert.open".into(),

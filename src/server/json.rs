@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 
 /// Largest request body accepted (bytes).
-pub const BODY_LIMIT: usize = 64 * 1024;
+pub const BODY_LIMIT: usize = 256 * 1024;
 
 pub struct ApiJson<T>(pub T);
 

@@ -115,6 +115,13 @@ pub async fn dash(
     ApiJson(request): ApiJson<DashRequest>,
 ) -> Result<Json<Value>, ApiError> {
     let answers: [DashAnswer; 24] = answers(&request.answers, "yes, no or dont_know")?;
+    for (field, date) in
+        [("lastMaracReferral", request.last_marac_referral), ("newIncidentDate", request.new_incident_date)]
+    {
+        if let Some(date) = date {
+            super::survivors::check_date(field, date)?;
+        }
+    }
     let context = DashContext {
         professional_judgement: request.professional_judgement,
         incidents_last_12_months: request.incidents_last_12_months,

@@ -66,6 +66,23 @@ fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::Unprocessable(message.into())
 }
 
+/// Dates the service accepts: from 1900-01-01 to today.
+pub fn check_date(field: &str, date: NaiveDate) -> Result<(), ApiError> {
+    let earliest = NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date");
+    let today = chrono::Utc::now().date_naive();
+    if date < earliest {
+        return Err(invalid(format!("{field} {date} is before 1900-01-01")));
+    }
+    if date > today {
+        return Err(invalid(format!("{field} {date} is in the future")));
+    }
+    Ok(())
+}
+
+/// Who the perpetrator is to the survivor.
+pub const RELATIONSHIPS: [&str; 7] =
+    ["current_partner", "former_partner", "spouse", "ex_spouse", "dating", "family", "other"];
+
 /// Checks a user-supplied ID and returns its masked form.
 pub fn masked_user(state: &AppState, user_id: &str) -> Result<String, ApiError> {
     let user_id = user_id.trim();
@@ -148,13 +165,11 @@ pub async fn create_incident(
     if request.types.is_empty() {
         return Err(invalid("types must name at least one of physical, verbal, sexual, financial, stalking"));
     }
-    let today = chrono::Utc::now().date_naive();
-    if request.date > today {
-        return Err(invalid(format!("date {} is in the future", request.date)));
-    }
+    check_date("date", request.date)?;
+    // A closed list, not free text: nothing typed here can identify anyone.
     let relationship = request.perpetrator_relationship.trim().to_owned();
-    if relationship.is_empty() || relationship.chars().count() > 64 {
-        return Err(invalid("perpetratorRelationship must be 1–64 characters"));
+    if !RELATIONSHIPS.contains(&relationship.as_str()) {
+        return Err(invalid(format!("perpetratorRelationship must be one of {}", RELATIONSHIPS.join(", "))));
     }
     if request.narrative.as_ref().is_some_and(|n| n.chars().count() > MAX_NARRATIVE) {
         return Err(invalid(format!("narrative must be at most {MAX_NARRATIVE} characters")));

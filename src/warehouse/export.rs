@@ -57,7 +57,7 @@ pub fn export(warehouse: &Warehouse, table: Table, format: ExportFormat, out: &P
     let literal = format!("'{}'", tmp.to_string_lossy().replace('\'', "''"));
     let statement = sql::EXPORT
         .replace("{table}", table.name())
-        .replace("{key}", table.key())
+        .replace("{exclude}", &table.internal_keys().join(", "))
         .replace("{path}", &literal)
         .replace("{options}", format.copy_options());
     let result = warehouse.conn.execute(&statement, []);

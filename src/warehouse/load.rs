@@ -109,6 +109,13 @@ pub fn seed(data_dir: &Path, options: &SeedOptions, privacy: &SeedPrivacy<'_>) -
         return Err(Error::Seed("masked IDs do not match the population size".into()));
     }
     fs::create_dir_all(data_dir).map_err(|source| Error::Unwritable { path: data_dir.to_owned(), source })?;
+    // The data dir holds DV metadata and the installation key: only its owner may list or read it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(data_dir, fs::Permissions::from_mode(0o700))
+            .map_err(|source| Error::Unwritable { path: data_dir.to_owned(), source })?;
+    }
     remove_stale_temporaries(data_dir);
     let pid = std::process::id();
     let tmp = data_dir.join(format!(".{}.seeding-{pid}", super::FILE_NAME));

@@ -237,6 +237,16 @@ impl Service {
         Ok(Some((id, profile, incidents)))
     }
 
+    /// The survivor's unresolved alert for `reason`, if one is still open or acknowledged.
+    pub fn unresolved_alert(&self, masked_id: &str, reason: &str) -> Result<Option<i64>> {
+        let mut stmt = self.conn.prepare_cached(sql::ALERT_OPEN_FOR)?;
+        let mut rows = stmt.query([masked_id, reason])?;
+        match rows.next()? {
+            Some(row) => Ok(Some(row.get(0)?)),
+            None => Ok(None),
+        }
+    }
+
     /// Opens an alert for what a stored assessment or screen found; returns its number.
     pub fn open_alert(&self, masked_id: &str, source: AlertSource, reason: &str, level: &str, at: &str) -> Result<i64> {
         let (assessment_no, screen_no) = match source {

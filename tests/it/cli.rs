@@ -114,7 +114,9 @@ fn export_writes_csv_and_parquet() {
     assert_exit(&output, 0);
     let content = std::fs::read_to_string(&csv).unwrap();
     let mut lines = content.lines();
-    assert!(lines.next().unwrap().starts_with("person_key,region,age_band"));
+    let header = lines.next().unwrap();
+    assert!(header.starts_with("masked_id,region,age_band"), "{header}");
+    assert!(!content.contains("person_key"));
     assert_eq!(lines.count(), 2000);
 
     let parquet = dir.path().join("claims.parquet");
@@ -268,6 +270,6 @@ fn a_second_server_on_the_same_data_dir_is_refused() {
     first.wait().unwrap();
     assert!(line.contains("http://"), "{line}");
     assert_exit(&second, 2);
-    assert!(stderr(&second).contains("in use by another SafeHaven server"), "{}", stderr(&second));
+    assert!(stderr(&second).contains("in use by another SafeHaven process"), "{}", stderr(&second));
     assert!(stdout(&second).is_empty(), "no URL is printed for a server that cannot start");
 }

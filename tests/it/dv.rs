@@ -175,7 +175,7 @@ mod screens_api {
         assert_eq!(got, StatusCode::BAD_REQUEST);
         let (got, _, _) = call_raw(advocate, Method::POST, route, Some(b"{}".to_vec()), "text/plain").await;
         assert_eq!(got, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-        let big = format!("{{\"answers\": {{}}, \"pad\": \"{}\"}}", "x".repeat(100_000));
+        let big = format!("{{\"answers\": {{}}, \"pad\": \"{}\"}}", "x".repeat(300_000));
         let (got, _, text) = call_raw(advocate, Method::POST, route, Some(big.into_bytes()), "application/json").await;
         assert_eq!(got, StatusCode::PAYLOAD_TOO_LARGE, "{text}");
         assert!(text.contains("payload_too_large"));
@@ -354,7 +354,7 @@ mod alerts_api {
         let (_, _, text) = call_as(Some(token(Role::Advocate)), Method::GET, "/api/v1/alerts?status=open").await;
         let open: Value = serde_json::from_str(&text).unwrap();
         let listed = open["alerts"].as_array().unwrap().iter().find(|a| a["alertId"] == alert.as_str()).unwrap();
-        assert_eq!(listed["userId"], survivor.as_str());
+        assert_eq!(listed["survivorId"], survivor.as_str());
         assert_eq!(listed["assessmentId"], assessment["assessmentId"]);
 
         let (status, body) = post(&format!("/api/v1/alerts/{alert}/close"), json!({})).await;
@@ -675,8 +675,33 @@ fn assess_cli_reads_api_survivors_unless_a_server_holds_them() {
     let _held = Service::open(dir.path()).unwrap();
     let busy = safehaven(&["assess", "api-user-1", "--data-dir", data_dir]);
     assert_exit(&busy, 2);
-    assert!(stderr(&busy).contains("in use by another SafeHaven server"), "{}", stderr(&busy));
+    assert!(stderr(&busy).contains("in use by another SafeHaven process"), "{}", stderr(&busy));
     let all = safehaven(&["assess", "--all", "--data-dir", data_dir]);
     assert_exit(&all, 0);
     assert!(stderr(&all).contains("API survivors are not included"));
+}
+
+#[tokio::test]
+async fn repeated_critical_assessments_share_one_open_alert() {
+    use crate::server::call_json;
+    use crate::support::token;
+    use axum::http::Method;
+    use safehaven::privacy::roles::Role;
+    let as_of = "2025-12-31".parse().unwrap();
+    let critical = open_shared()
+        .dv_cases(None)
+        .unwrap()
+        .into_iter()
+        .find(|(_, p, i)| dv::assess(p, i, as_of).level == Level::Critical)
+        .unwrap()
+        .0;
+    let mut alerts = Vec::new();
+    for _ in 0..2 {
+        let body = serde_json::json!({ "userId": critical, "asOf": "2025-12-31" });
+        let (_, _, text) =
+            call_json(Some(token(Role::Admin)), Method::POST, "/api/v1/risk-assessment/create", Some(body)).await;
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        alerts.push(doc["alertId"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(alerts[0], alerts[1]);
 }
