@@ -466,7 +466,8 @@ pub fn seed_sealed(data_dir: &Path, options: &SeedOptions, recipient: &Recipient
     Ok(warehouse::seed(data_dir, options, &privacy)?)
 }
 
-/// Seeds in a child process, so that the serving process never holds plaintext PII, even freed.
+/// Seeds in a child process, so that the serving process never holds the generated population's plaintext PII,
+/// even freed.
 fn seed_in_child(data_dir: &Path, population: &PopulationArgs, recipient: &RecipientArg) -> Result<(), Error> {
     use std::os::fd::AsFd;
     let mut command = std::process::Command::new(std::env::current_exe()?);

@@ -95,7 +95,8 @@ pub struct Profile {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Incident {
-    /// The incident's number within the survivor's record (1, 2, … in date order); patterns cite it as evidence.
+    /// The incident's number within the survivor's record (1, 2, …: date order for synthetic survivors, order of
+    /// entry for survivors created through the API); patterns cite it as evidence.
     pub id: i64,
     pub date: NaiveDate,
     pub types: BTreeSet<IncidentType>,

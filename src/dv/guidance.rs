@@ -2,7 +2,7 @@
 //! patterns and the level, per locale.
 //!
 //! Trauma-informed by construction: sentences describe the perpetrator's behaviour and the options open to the
-//! survivor, never the survivor's choices; research figures are worded as DOMAIN.md §2 words them. A test
+//! survivor, never the survivor's choices; research figures are worded as odds and risks ("about 7 times the odds" after Glass et al. 2008, "more than 5 times the risk" after Campbell et al. 2003), never as inflated percentages. A test
 //! checks every template against a list of victim-blaming phrasings. Nothing here is generated freely.
 
 use super::{Assessment, Level, Pattern};

@@ -1,4 +1,4 @@
-//! Published screens, implemented exactly as their trigger rules (DOMAIN.md §2), with the rule that fired.
+//! Published screens, implemented exactly as their published trigger rules, with the rule that fired.
 //!
 //! - LAP Lethality Screen (Maryland Network Against Domestic Violence, "Lethality Screen for First Responders"):
 //!   11 questions, Yes / No / Not answered. Screened in if any Yes on Q1–3; else if at least 4 Yes among

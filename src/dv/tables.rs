@@ -2,7 +2,7 @@
 //!
 //! The tables reproduce the source document's worked examples exactly (example 1: L 75, F 100, E 70, I 45 →
 //! 77, critical; example 2: L 0, F 25, E 20, I 10 → 12.25, low). Weights follow its stated priorities
-//! (strangulation 30, weapon threat 25, threats to kill 20) and the research summarised in DOMAIN.md §2.
+//! (strangulation 30, weapon threat 25, threats to kill 20) and the lethality research cited beside each weight.
 
 use super::patterns::Pattern;
 use super::{Immigration, LethalityIndicators, Profile, Scores, Statistics, SupportNetwork};

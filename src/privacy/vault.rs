@@ -1,7 +1,8 @@
 //! The PII vault: identities and narratives sealed with age, one message per chunk of records.
 //!
 //! Per-field encryption would cost one X25519 operation and ~200 bytes per value; one message per chunk of
-//! 4,096 records costs one per chunk. Plaintext exists only in the generating worker, between serialisation
+//! 1,024 records costs one per chunk. Survivors created through the API are sealed one record
+//! per message, as they arrive. Plaintext exists only in the generating worker, between serialisation
 //! and sealing, and is zeroed after. Opening caps the number of header stanzas, so a crafted ciphertext cannot
 //! make us run unbounded key agreements.
 

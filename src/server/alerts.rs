@@ -1,12 +1,12 @@
-//! The crisis-alert review queue: a critical assessment opens an alert; people acknowledge and close it with a
-//! note. Nothing is decided automatically, and every act is written to the audit log.
+//! The crisis-alert review queue: a critical assessment, a screened-in LAP or a DASH referral opens an alert (one
+//! open alert per survivor and reason); people acknowledge and close it with a note. Nothing is decided automatically, and every act is written to the audit log.
 
-use super::json::ApiJson;
+use super::json::{ApiJson, ApiPath};
 use super::{ApiError, AppState, Caller};
 use crate::privacy::audit::Event;
 use crate::warehouse::service::Alert;
 use axum::Json;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, Query, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -113,7 +113,7 @@ async fn act(
 pub async fn acknowledge(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(request): ApiJson<ActRequest>,
 ) -> Result<Json<Value>, ApiError> {
     act(state, caller, id, "acknowledged", request.note).await
@@ -122,7 +122,7 @@ pub async fn acknowledge(
 pub async fn close(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(request): ApiJson<ActRequest>,
 ) -> Result<Json<Value>, ApiError> {
     act(state, caller, id, "closed", request.note).await

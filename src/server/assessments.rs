@@ -3,14 +3,14 @@
 //! `/api/v1/` and `/services/apexrest/safehaven/v1/`. Errors use the client's envelope
 //! `{ "success": false, "errorMessage": … }`.
 
-use super::json::ApiJson;
+use super::json::{ApiJson, ApiPath};
 use super::{ApiError, AppState, Caller};
 use crate::dv::{self, guidance};
 use crate::privacy::audit::Event;
 use crate::warehouse::service::{AlertSource, StoredAssessment};
 use axum::Json;
 use axum::body::{Body, to_bytes};
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Extension, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
@@ -157,7 +157,7 @@ pub async fn create(
     Ok(Json(doc))
 }
 
-pub async fn latest(State(state): State<Arc<AppState>>, Path(user): Path<String>) -> Result<Response, ApiError> {
+pub async fn latest(State(state): State<Arc<AppState>>, ApiPath(user): ApiPath<String>) -> Result<Response, ApiError> {
     let external = super::survivors::masked_user(&state, &user)?;
     let synthetic = user.parse::<crate::privacy::masked::MaskedId>().ok().map(|m| m.to_string());
     let stored = state

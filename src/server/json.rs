@@ -1,12 +1,14 @@
-//! `ApiJson<T>`: the JSON body extractor every handler uses, so malformed bodies get the same JSON errors:
-//! 400 for malformed JSON, 415 without a JSON content type, 413 over the body limit, 422 for a body of the
-//! wrong shape (the message names the field).
+//! `ApiJson<T>` and `ApiPath<T>`: the body and path extractors every handler uses, so malformed requests get
+//! the same JSON errors: 400 for malformed JSON or a malformed path, 415 without a JSON content type, 413 over
+//! the body limit, 422 for a body of the wrong shape (the message names the field).
 
 use super::ApiError;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequestParts, Path};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 /// Largest request body accepted (bytes).
@@ -34,5 +36,23 @@ where
                 other => ApiError::BadRequest(other.body_text()),
             }),
         }
+    }
+}
+
+/// A path parameter; a malformed one (bad percent-encoding, say) is a JSON 400.
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(value)| ApiPath(value))
+            .map_err(|rejection| ApiError::BadRequest(rejection.body_text()))
     }
 }

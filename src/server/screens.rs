@@ -1,4 +1,6 @@
-//! `POST /api/v1/screens/lap` and `POST /api/v1/screens/dash`: the published screens, stateless.
+//! `POST /api/v1/screens/lap` and `POST /api/v1/screens/dash`: the published screens. Without `userId` they only
+//! compute; with it the outcome is stored against the survivor, and a screened-in LAP or a DASH referral opens
+//! an alert.
 
 use super::json::ApiJson;
 use super::{ApiError, AppState, Caller};

@@ -4,14 +4,14 @@
 //! before anything is stored, and are never analysed or returned. Every field is checked before anything is
 //! written; an invalid request stores nothing.
 
-use super::json::ApiJson;
+use super::json::{ApiJson, ApiPath};
 use super::{ApiError, AppState};
 use crate::dv::{Immigration, Incident, IncidentType, Profile, RestrainingOrder, SupportNetwork, WeaponType};
 use crate::privacy::masked::Domain;
 use crate::synth::regions;
 use crate::warehouse::service::NewSurvivor;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -155,7 +155,7 @@ pub async fn create_survivor(
 
 pub async fn create_incident(
     State(state): State<Arc<AppState>>,
-    Path(user_id): Path<String>,
+    ApiPath(user_id): ApiPath<String>,
     ApiJson(request): ApiJson<IncidentRequest>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let masked = masked_user(&state, &user_id)?;

@@ -1,5 +1,7 @@
-//! The service database, `DATA_DIR/service.duckdb`: what the running server writes (stored assessments so far),
-//! kept apart from the warehouse, which stays read-only so the CLI can read it while the server runs.
+//! The service database, `DATA_DIR/service.duckdb`: what the running server writes (survivors and incidents
+//! created through the API, stored assessments and screens, crisis alerts), kept apart from the warehouse, which
+//! stays read-only so the CLI can read it while the server runs. The sealed PII of API survivors goes to
+//! `service-vault.bin` beside it. While a server holds the database, the CLI cannot read it.
 
 use super::{Error, Result, config, sql};
 use duckdb::{AccessMode, Connection, Row};
