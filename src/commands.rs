@@ -145,9 +145,14 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             let warehouse = open(data_dir)?;
             let revealed = match reveal::reveal(&warehouse, &identity, &args.masked_id) {
                 // Not a synthetic person: perhaps a survivor created through the API.
-                Err(reveal::Error::UnknownId(id)) => match warehouse::service::Service::open_read_only(data_dir)? {
-                    Some(service) => reveal::reveal_api(&service, &identity, &args.masked_id)?,
-                    None => return Err(reveal::Error::UnknownId(id).into()),
+                Err(reveal::Error::UnknownId(id)) => match warehouse::service::Service::open_read_only(data_dir) {
+                    Ok(Some(service)) => reveal::reveal_api(&service, &identity, &args.masked_id)?,
+                    Ok(None) => return Err(reveal::Error::UnknownId(id).into()),
+                    Err(busy) => {
+                        return Err(Error::NotFound(format!(
+                            "no customer or synthetic survivor has masked ID {id}; survivors created through the API cannot be checked now: {busy}"
+                        )));
+                    }
                 },
                 other => other?,
             };
@@ -192,7 +197,14 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             }
         }
         Command::Audit(AuditCommand::Show(args)) => {
-            for entry in AuditLog::new(&args.data_dir.data_dir).entries()? {
+            let log = AuditLog::new(&args.data_dir.data_dir);
+            if let Err(broken) = log.verify()? {
+                eprintln!(
+                    "warning: the audit log is broken at line {} ({}); unreadable lines are not shown. Run `safehaven audit verify`.",
+                    broken.line, broken.problem
+                );
+            }
+            for entry in log.entries()? {
                 if args.json {
                     writeln!(out, "{}", serde_json::to_string(&entry).map_err(std::io::Error::from)?)?;
                 } else {

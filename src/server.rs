@@ -78,7 +78,8 @@ impl AppState {
         self.with_service_result(move |service| work(service).map_err(ApiError::from)).await
     }
 
-    /// Like `with_service`, for work that decides its own HTTP errors.
+    /// Like `with_service`, for work that decides its own HTTP errors. The work runs in one transaction: a
+    /// request that fails part-way leaves nothing of itself behind.
     async fn with_service_result<T, F>(self: &Arc<Self>, work: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
@@ -89,7 +90,7 @@ impl AppState {
         tokio::task::spawn_blocking(move || {
             span.in_scope(|| {
                 let service = state.service.lock().map_err(|_| ApiError::internal("service lock poisoned"))?;
-                work(&service)
+                service.transaction(work)
             })
         })
         .await

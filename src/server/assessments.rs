@@ -77,15 +77,14 @@ pub async fn create(
     }
     // A survivor created through the API (by the masked form of its userId), else a synthetic survivor named
     // by its masked ID.
-    let external = super::survivors::masked_user(&state, &user)?;
-    let lookup = external.clone();
+    let masked = super::survivors::resolve_survivor(&state, &user).await?;
+    let lookup = masked.clone();
     let api_case = state.with_service(move |service| service.dv_case(&lookup)).await?;
-    let (masked, as_of, case) = match api_case {
-        Some(case) => (external, request.as_of.unwrap_or(today), Some(case)),
+    let (as_of, case) = match api_case {
+        Some(case) => (request.as_of.unwrap_or(today), Some(case)),
         None => {
-            let Ok(masked) = user.parse::<crate::privacy::masked::MaskedId>() else { return Err(unknown(&user)) };
-            let lookup = masked.to_string();
-            let (as_of, case) = state
+            let lookup = masked.clone();
+            state
                 .with_warehouse(move |w| {
                     let as_of = match request.as_of {
                         Some(date) => date,
@@ -93,8 +92,7 @@ pub async fn create(
                     };
                     Ok((as_of, w.dv_cases(Some(&lookup))?.into_iter().next()))
                 })
-                .await?;
-            (masked.to_string(), as_of, case)
+                .await?
         }
     };
     let Some((_, profile, incidents)) = case else { return Err(unknown(&user)) };

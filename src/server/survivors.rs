@@ -218,11 +218,24 @@ pub async fn resolve_survivor(state: &Arc<AppState>, user: &str) -> Result<Strin
     let not_found =
         || ApiError::NotFound(format!("no survivor with userId {}", user.chars().take(40).collect::<String>()));
     let external = masked_user(state, user)?;
-    let lookup = external.clone();
-    if state.with_service(move |service| service.has_survivor(&lookup)).await? {
-        return Ok(external);
+    let given = user.trim().parse::<crate::privacy::masked::MaskedId>().ok().map(|m| m.to_string());
+    let (lookup, also) = (external.clone(), given.clone());
+    // An API survivor by the caller's userId, or by the survivorId it was given back.
+    let api = state
+        .with_service(move |service| {
+            if service.has_survivor(&lookup)? {
+                return Ok(Some(lookup));
+            }
+            match also {
+                Some(id) if service.has_survivor(&id)? => Ok(Some(id)),
+                _ => Ok(None),
+            }
+        })
+        .await?;
+    if let Some(id) = api {
+        return Ok(id);
     }
-    let masked = user.trim().parse::<crate::privacy::masked::MaskedId>().map_err(|_| not_found())?.to_string();
+    let masked = given.ok_or_else(not_found)?;
     let lookup = masked.clone();
     let found = state.with_warehouse(move |w| Ok(!w.dv_cases(Some(&lookup))?.is_empty())).await?;
     if found { Ok(masked) } else { Err(not_found()) }

@@ -90,6 +90,24 @@ impl Service {
         Ok(cases)
     }
 
+    /// Runs `work` in one transaction: everything it wrote is committed together, or (on any error) nothing is.
+    pub fn transaction<T, E>(&self, work: impl FnOnce(&Self) -> std::result::Result<T, E>) -> std::result::Result<T, E>
+    where
+        E: From<Error>,
+    {
+        self.conn.execute_batch(sql::BEGIN).map_err(|e| E::from(e.into()))?;
+        match work(self) {
+            Ok(value) => {
+                self.conn.execute_batch(sql::COMMIT).map_err(|e| E::from(e.into()))?;
+                Ok(value)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch(sql::ROLLBACK);
+                Err(e)
+            }
+        }
+    }
+
     /// Another connection to the same database (for another thread or another app in this process).
     pub fn handle(&self) -> Result<Self> {
         Ok(Service { conn: self.conn.try_clone()?, dir: self.dir.clone() })

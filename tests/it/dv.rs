@@ -705,3 +705,26 @@ async fn repeated_critical_assessments_share_one_open_alert() {
     }
     assert_eq!(alerts[0], alerts[1]);
 }
+
+#[tokio::test]
+async fn an_api_survivor_can_be_named_by_the_survivor_id_it_was_given() {
+    use crate::server::call_json;
+    use crate::support::token;
+    use axum::http::{Method, StatusCode};
+    use safehaven::privacy::roles::Role;
+    let body = serde_json::json!({
+        "userId": "named-by-id", "region": "WA", "employed": false, "immigrationStatus": "unknown", "hasChildren": false,
+        "supportNetwork": "none", "pregnant": false, "recentSeparation": false, "perpetratorHasWeapons": false,
+        "restrainingOrder": "active"
+    });
+    let (status, _, text) = call_json(Some(token(Role::Advocate)), Method::POST, "/api/v1/survivors", Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let survivor_id =
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()["survivorId"].as_str().unwrap().to_owned();
+    let body = serde_json::json!({ "userId": survivor_id });
+    let (status, _, text) =
+        call_json(Some(token(Role::Advocate)), Method::POST, "/api/v1/risk-assessment/create", Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["isolationScore"], 10 + 10 + 20, "unknown status, not employed, no support");
+}
