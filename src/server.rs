@@ -69,18 +69,26 @@ impl AppState {
         })
     }
 
-    /// Runs `work` on a blocking thread with the service database (one writer at a time).
+    /// Reads the service database on a blocking thread (one user of the connection at a time).
     async fn with_service<T, F>(self: &Arc<Self>, work: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&Service) -> warehouse::Result<T> + Send + 'static,
     {
-        self.with_service_result(move |service| work(service).map_err(ApiError::from)).await
+        self.on_service(false, move |service| work(service).map_err(ApiError::from)).await
     }
 
-    /// Like `with_service`, for work that decides its own HTTP errors. The work runs in one transaction: a
-    /// request that fails part-way leaves nothing of itself behind.
+    /// Runs writes on the service database in one transaction: a request that fails part-way leaves nothing of
+    /// itself behind. The work decides its own HTTP errors.
     async fn with_service_result<T, F>(self: &Arc<Self>, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Service) -> Result<T, ApiError> + Send + 'static,
+    {
+        self.on_service(true, work).await
+    }
+
+    async fn on_service<T, F>(self: &Arc<Self>, transactional: bool, work: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&Service) -> Result<T, ApiError> + Send + 'static,
@@ -90,7 +98,7 @@ impl AppState {
         tokio::task::spawn_blocking(move || {
             span.in_scope(|| {
                 let service = state.service.lock().map_err(|_| ApiError::internal("service lock poisoned"))?;
-                service.transaction(work)
+                if transactional { service.transaction(work) } else { work(&service) }
             })
         })
         .await

@@ -77,14 +77,25 @@ pub async fn create(
     }
     // A survivor created through the API (by the masked form of its userId), else a synthetic survivor named
     // by its masked ID.
-    let masked = super::survivors::resolve_survivor(&state, &user).await?;
-    let lookup = masked.clone();
-    let api_case = state.with_service(move |service| service.dv_case(&lookup)).await?;
-    let (as_of, case) = match api_case {
-        Some(case) => (request.as_of.unwrap_or(today), Some(case)),
+    // An API survivor by the caller's userId or by its survivorId; else a synthetic survivor by its masked ID.
+    let external = super::survivors::masked_user(&state, &user)?;
+    let given = user.parse::<crate::privacy::masked::MaskedId>().ok().map(|m| m.to_string());
+    let also = given.clone();
+    let api_case = state
+        .with_service(move |service| match service.dv_case(&external)? {
+            Some(case) => Ok(Some(case)),
+            None => match also {
+                Some(id) => service.dv_case(&id),
+                None => Ok(None),
+            },
+        })
+        .await?;
+    let (masked, as_of, case) = match api_case {
+        Some(case) => (case.0.clone(), request.as_of.unwrap_or(today), Some(case)),
         None => {
+            let Some(masked) = given else { return Err(unknown(&user)) };
             let lookup = masked.clone();
-            state
+            let (as_of, case) = state
                 .with_warehouse(move |w| {
                     let as_of = match request.as_of {
                         Some(date) => date,
@@ -92,7 +103,8 @@ pub async fn create(
                     };
                     Ok((as_of, w.dv_cases(Some(&lookup))?.into_iter().next()))
                 })
-                .await?
+                .await?;
+            (masked, as_of, case)
         }
     };
     let Some((_, profile, incidents)) = case else { return Err(unknown(&user)) };
