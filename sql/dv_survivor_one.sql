@@ -1,5 +1,8 @@
--- One survivor's assessment profile (same columns as dv_survivors.sql).
-SELECT masked_id, employed, immigration_status, has_children, support_network, pregnant, recent_separation,
-       perpetrator_has_weapons, restraining_order
-FROM cleanroom.survivors
-WHERE masked_id = ?
+-- One survivor's assessment profile (same columns as dv_survivors.sql and cleanroom.survivors). Reads the
+-- tables behind the clean-room view with the masked ID resolved first, so a single assessment does not join
+-- the whole population.
+SELECT ids.masked_id, s.employed, s.immigration_status, s.has_children, s.support_network, s.pregnant,
+       s.recent_separation, s.perpetrator_has_weapons, s.restraining_order
+FROM privacy.survivor_ids AS ids
+JOIN dv.survivors AS s ON s.survivor_key = ids.survivor_key
+WHERE ids.masked_id = ?

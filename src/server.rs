@@ -37,7 +37,10 @@ use tower_http::trace::TraceLayer;
 
 /// What the handlers share.
 pub struct AppState {
+    /// The warehouse's observation date: the default `asOf` for synthetic survivors.
+    observation_date: Option<chrono::NaiveDate>,
     warehouse: Mutex<Warehouse>,
+    pool: Mutex<Vec<Warehouse>>,
     service: Mutex<Service>,
     info: tokio::sync::OnceCell<Info>,
     guard: KGuard,
@@ -57,8 +60,11 @@ impl AppState {
         masker: Masker,
         sealer: Option<Sealer>,
     ) -> Arc<Self> {
+        let observation_date = warehouse.generation().ok().and_then(|g| g.observation_date.parse().ok());
         Arc::new(AppState {
+            observation_date,
             warehouse: Mutex::new(warehouse),
+            pool: Mutex::new(Vec::new()),
             service: Mutex::new(service),
             info: tokio::sync::OnceCell::new(),
             guard,
@@ -105,22 +111,36 @@ impl AppState {
         .map_err(|e| ApiError::internal(format!("service task failed: {e}")))?
     }
 
-    /// Runs `work` on a blocking thread with its own handle on the warehouse.
-    async fn with_warehouse<T, F>(&self, work: F) -> Result<T, ApiError>
+    /// Runs `work` on a blocking thread with a handle on the warehouse. Handles are pooled, so their prepared
+    /// statements stay cached between requests.
+    async fn with_warehouse<T, F>(self: &Arc<Self>, work: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&Warehouse) -> warehouse::Result<T> + Send + 'static,
     {
-        let handle = self.warehouse.lock().map_err(|_| ApiError::internal("warehouse lock poisoned"))?.handle()?;
+        let pooled = self.pool.lock().map_err(|_| ApiError::internal("warehouse pool poisoned"))?.pop();
+        let handle = match pooled {
+            Some(handle) => handle,
+            None => self.warehouse.lock().map_err(|_| ApiError::internal("warehouse lock poisoned"))?.handle()?,
+        };
+        let state = self.clone();
         let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || span.in_scope(|| work(&handle)))
-            .await
-            .map_err(|e| ApiError::internal(format!("warehouse task failed: {e}")))?
-            .map_err(ApiError::from)
+        tokio::task::spawn_blocking(move || {
+            let result = span.in_scope(|| work(&handle));
+            if let Ok(mut pool) = state.pool.lock()
+                && pool.len() < 8
+            {
+                pool.push(handle);
+            }
+            result
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("warehouse task failed: {e}")))?
+        .map_err(ApiError::from)
     }
 
     /// The warehouse summary, computed once: the server opens the warehouse read-only, so it cannot change.
-    async fn info(&self) -> Result<Info, ApiError> {
+    async fn info(self: &Arc<Self>) -> Result<Info, ApiError> {
         self.info.get_or_try_init(|| self.with_warehouse(|w| w.info())).await.cloned()
     }
 }

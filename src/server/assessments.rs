@@ -95,15 +95,8 @@ pub async fn create(
         None => {
             let Some(masked) = given else { return Err(unknown(&user)) };
             let lookup = masked.clone();
-            let (as_of, case) = state
-                .with_warehouse(move |w| {
-                    let as_of = match request.as_of {
-                        Some(date) => date,
-                        None => w.generation()?.observation_date.parse().unwrap_or(today),
-                    };
-                    Ok((as_of, w.dv_cases(Some(&lookup))?.into_iter().next()))
-                })
-                .await?;
+            let as_of = request.as_of.or(state.observation_date).unwrap_or(today);
+            let case = state.with_warehouse(move |w| Ok(w.dv_cases(Some(&lookup))?.into_iter().next())).await?;
             (masked, as_of, case)
         }
     };
