@@ -53,6 +53,9 @@ mod sql {
     pub const BEGIN: &str = include_str!("../sql/begin.sql");
     pub const COMMIT: &str = include_str!("../sql/commit.sql");
     pub const ROLLBACK: &str = include_str!("../sql/rollback.sql");
+    pub const SERVICE_VERSION: &str = include_str!("../sql/service_version.sql");
+    pub const SERVICE_VERSION_GET: &str = include_str!("../sql/service_version_get.sql");
+    pub const SERVICE_VERSION_SET: &str = include_str!("../sql/service_version_set.sql");
     pub const SERVICE_SCHEMA: &str = include_str!("../sql/service_schema.sql");
     pub const ASSESSMENT_INSERT: &str = include_str!("../sql/assessment_insert.sql");
     pub const ASSESSMENT_LATEST: &str = include_str!("../sql/assessment_latest.sql");
@@ -92,6 +95,10 @@ pub enum Error {
         "{path} is in use by another SafeHaven process (a running server, or a command reading it): stop it first, or use another --data-dir"
     )]
     Busy { path: PathBuf },
+    #[error(
+        "{path} is a service database of schema version {found}, and this build needs version {needed}: move it and service-vault.bin aside (the build that wrote them can still read them), then start the server again"
+    )]
+    OldService { path: PathBuf, found: i32, needed: i32 },
     #[error("a warehouse already exists at {path}: pass --force to replace it, or choose another --data-dir")]
     Exists { path: PathBuf },
     #[error("cannot write to {path}: {source}: choose another --data-dir or fix its permissions")]

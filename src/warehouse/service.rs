@@ -22,6 +22,8 @@ pub struct StoredAssessment<'a> {
 }
 
 pub const VAULT_FILE: &str = "service-vault.bin";
+/// Version of `sql/service_schema.sql`; a service database of another version is refused, never altered.
+pub const SCHEMA_VERSION: i32 = 1;
 
 /// A read-write handle on the service database. One server process holds it at a time.
 pub struct Service {
@@ -63,7 +65,19 @@ impl Service {
     /// Opens (creating if needed) the data dir's service database and applies its schema.
     pub fn open(data_dir: &Path) -> Result<Self> {
         let conn = connect(data_dir, AccessMode::ReadWrite)?;
+        let (has_meta, tables): (i64, i64) =
+            conn.query_row(sql::SERVICE_VERSION, [], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        // A new database has no tables; one from before versions were recorded has tables but no svc.meta.
+        let version: Option<i32> = match (has_meta, tables) {
+            (0, 0) => None,
+            (0, _) => Some(0),
+            _ => conn.query_row(sql::SERVICE_VERSION_GET, [], |row| row.get::<_, Option<i32>>(0))?.or(Some(0)),
+        };
+        if let Some(found) = version.filter(|v| *v != SCHEMA_VERSION) {
+            return Err(Error::OldService { path: data_dir.join(FILE_NAME), found, needed: SCHEMA_VERSION });
+        }
         conn.execute_batch(sql::SERVICE_SCHEMA)?;
+        conn.execute_batch(sql::SERVICE_VERSION_SET)?;
         Ok(Service { conn, dir: data_dir.to_owned() })
     }
 

@@ -273,3 +273,22 @@ fn a_second_server_on_the_same_data_dir_is_refused() {
     assert!(stderr(&second).contains("in use by another SafeHaven process"), "{}", stderr(&second));
     assert!(stdout(&second).is_empty(), "no URL is printed for a server that cannot start");
 }
+
+#[test]
+fn a_service_database_of_another_version_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::support::seed_into(dir.path(), 200, 1, 2);
+    drop(safehaven::warehouse::service::Service::open(dir.path()).unwrap());
+    // As if a later build had written it.
+    let path = dir.path().join("service.duckdb");
+    {
+        let conn = duckdb::Connection::open(&path).unwrap();
+        conn.execute_batch("UPDATE svc.meta SET schema_version = 99; CHECKPOINT;").unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    let output = safehaven(&["serve", "--port", "0", "--data-dir", dir.path().to_str().unwrap()]);
+    assert_exit(&output, 2);
+    assert!(stderr(&output).contains("schema version 99"), "{}", stderr(&output));
+    assert!(stdout(&output).is_empty());
+    assert_eq!(std::fs::read(&path).unwrap(), before, "the old database is left as it was");
+}
