@@ -213,15 +213,21 @@ pub const API_ROUTES: &[(&str, &str, Option<Permission>)] = &[
     ("GET", "/services/apexrest/safehaven/v1/risk-assessment/{userId}", Some(Permission::DvService)),
 ];
 
+/// `routes`, letting a request through only if the caller's role has `permission`.
+fn requiring(permission: Permission, routes: Router<Arc<AppState>>) -> Router<Arc<AppState>> {
+    routes
+        .route_layer(middleware::from_fn(move |request: Request, next: Next| auth::require(permission, request, next)))
+}
+
 /// The authenticated API: every route needs a bearer token, and most a permission from the role matrix.
 fn api_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
-    let aggregates = Router::new()
-        .route("/api/v1/info", get(api::info))
-        .route("/api/v1/population/regions", get(api::population_by_region))
-        .route("/api/v1/charts/population-by-region.svg", get(api::population_chart))
-        .route_layer(middleware::from_fn(|request: Request, next: Next| {
-            auth::require(Permission::Aggregates, request, next)
-        }));
+    let aggregates = requiring(
+        Permission::Aggregates,
+        Router::new()
+            .route("/api/v1/info", get(api::info))
+            .route("/api/v1/population/regions", get(api::population_by_region))
+            .route("/api/v1/charts/population-by-region.svg", get(api::population_chart)),
+    );
     let dv_service = Router::new()
         .route("/api/v1/screens/lap", post(screens::lap))
         .route("/api/v1/screens/dash", post(screens::dash))
@@ -229,19 +235,15 @@ fn api_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/api/v1/survivors/{user_id}/incidents", post(survivors::create_incident))
         .route("/api/v1/alerts", get(alerts::list))
         .route("/api/v1/alerts/{alert_id}/acknowledge", post(alerts::acknowledge))
-        .route("/api/v1/alerts/{alert_id}/close", post(alerts::close))
-        .route_layer(middleware::from_fn(|request: Request, next: Next| {
-            auth::require(Permission::DvService, request, next)
-        }));
+        .route("/api/v1/alerts/{alert_id}/close", post(alerts::close));
+    let dv_service = requiring(Permission::DvService, dv_service);
     // The mobile client's routes, under SafeHaven's prefix and the source document's, with its error envelope.
     let mobile = Router::new()
         .route("/api/v1/risk-assessment/create", post(assessments::create))
         .route("/api/v1/risk-assessment/{user_id}", get(assessments::latest))
         .route("/services/apexrest/safehaven/v1/risk-assessment/create", post(assessments::create))
-        .route("/services/apexrest/safehaven/v1/risk-assessment/{user_id}", get(assessments::latest))
-        .route_layer(middleware::from_fn(|request: Request, next: Next| {
-            auth::require(Permission::DvService, request, next)
-        }))
+        .route("/services/apexrest/safehaven/v1/risk-assessment/{user_id}", get(assessments::latest));
+    let mobile = requiring(Permission::DvService, mobile)
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .route_layer(middleware::map_response(assessments::mobile_envelope));
     Router::new()
