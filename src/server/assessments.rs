@@ -4,6 +4,7 @@
 //! `{ "success": false, "errorMessage": … }`.
 
 use super::json::{ApiJson, ApiPath};
+use super::survivors::Source;
 use super::{ApiError, AppState, Caller};
 use crate::dv::{self, guidance};
 use crate::privacy::audit::Event;
@@ -77,30 +78,14 @@ pub async fn create(
     }
     // A survivor created through the API (by the masked form of its userId), else a synthetic survivor named
     // by its masked ID.
-    // An API survivor by the caller's userId or by its survivorId; else a synthetic survivor by its masked ID.
-    let external = super::survivors::masked_user(&state, &user)?;
-    let given = user.parse::<crate::privacy::masked::MaskedId>().ok().map(|m| m.to_string());
-    let also = given.clone();
-    let api_case = state
-        .with_service(move |service| match service.dv_case(&external)? {
-            Some(case) => Ok(Some(case)),
-            None => match also {
-                Some(id) => service.dv_case(&id),
-                None => Ok(None),
-            },
-        })
-        .await?;
-    let (masked, as_of, case) = match api_case {
-        Some(case) => (case.0.clone(), request.as_of.unwrap_or(today), Some(case)),
-        None => {
-            let Some(masked) = given else { return Err(unknown(&user)) };
-            let lookup = masked.clone();
-            let as_of = request.as_of.or(state.observation_date).unwrap_or(today);
-            let case = state.with_warehouse(move |w| Ok(w.dv_cases(Some(&lookup))?.into_iter().next())).await?;
-            (masked, as_of, case)
-        }
+    let Some(((masked, profile, incidents), source)) = super::survivors::find_case(&state, &user).await? else {
+        return Err(unknown(&user));
     };
-    let Some((_, profile, incidents)) = case else { return Err(unknown(&user)) };
+    // API survivors are assessed as of today, synthetic ones as of the warehouse's observation date.
+    let as_of = match source {
+        Source::Api => request.as_of.unwrap_or(today),
+        Source::Synthetic => request.as_of.or(state.observation_date).unwrap_or(today),
+    };
     let assessment = dv::assess(&profile, &incidents, as_of);
     let created_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let audit = state.audit.clone();

@@ -9,6 +9,7 @@ use super::{ApiError, AppState};
 use crate::dv::{Immigration, Incident, IncidentType, Profile, RestrainingOrder, SupportNetwork, WeaponType};
 use crate::privacy::masked::Domain;
 use crate::synth::regions;
+use crate::warehouse::DvCase;
 use crate::warehouse::service::NewSurvivor;
 use axum::Json;
 use axum::extract::State;
@@ -212,31 +213,44 @@ pub async fn create_incident(
     Ok((StatusCode::CREATED, Json(json!({ "success": true, "incidentNo": number }))))
 }
 
-/// The masked ID of the survivor a caller names: one created through the API (by its userId), else a synthetic
-/// survivor (by its masked ID).
-pub async fn resolve_survivor(state: &Arc<AppState>, user: &str) -> Result<String, ApiError> {
-    let not_found =
-        || ApiError::NotFound(format!("no survivor with userId {}", user.chars().take(40).collect::<String>()));
+/// Where a named survivor lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Created through the API (the service database).
+    Api,
+    /// The synthetic population (the warehouse).
+    Synthetic,
+}
+
+/// The case of the survivor a caller names: one created through the API, by its userId or by the survivorId it
+/// was given back; else a synthetic survivor, by its masked ID. `None` if there is no such survivor.
+pub async fn find_case(state: &Arc<AppState>, user: &str) -> Result<Option<(DvCase, Source)>, ApiError> {
     let external = masked_user(state, user)?;
     let given = user.trim().parse::<crate::privacy::masked::MaskedId>().ok().map(|m| m.to_string());
-    let (lookup, also) = (external.clone(), given.clone());
-    // An API survivor by the caller's userId, or by the survivorId it was given back.
+    let also = given.clone();
     let api = state
-        .with_service(move |service| {
-            if service.has_survivor(&lookup)? {
-                return Ok(Some(lookup));
-            }
-            match also {
-                Some(id) if service.has_survivor(&id)? => Ok(Some(id)),
-                _ => Ok(None),
-            }
+        .with_service(move |service| match service.dv_case(&external)? {
+            Some(case) => Ok(Some(case)),
+            None => match also {
+                Some(id) => service.dv_case(&id),
+                None => Ok(None),
+            },
         })
         .await?;
-    if let Some(id) = api {
-        return Ok(id);
+    if let Some(case) = api {
+        return Ok(Some((case, Source::Api)));
     }
-    let masked = given.ok_or_else(not_found)?;
-    let lookup = masked.clone();
-    let found = state.with_warehouse(move |w| Ok(!w.dv_cases(Some(&lookup))?.is_empty())).await?;
-    if found { Ok(masked) } else { Err(not_found()) }
+    let Some(masked) = given else { return Ok(None) };
+    let case = state.with_warehouse(move |w| Ok(w.dv_cases(Some(&masked))?.into_iter().next())).await?;
+    Ok(case.map(|case| (case, Source::Synthetic)))
+}
+
+/// The masked ID of the survivor a caller names (see [`find_case`]), or 404.
+pub async fn resolve_survivor(state: &Arc<AppState>, user: &str) -> Result<String, ApiError> {
+    match find_case(state, user).await? {
+        Some(((masked, _, _), _)) => Ok(masked),
+        None => {
+            Err(ApiError::NotFound(format!("no survivor with userId {}", user.chars().take(40).collect::<String>())))
+        }
+    }
 }
