@@ -1,11 +1,10 @@
 //! `safehaven bench`: measurements printed for people (or as JSON), never asserted in tests.
 
 use crate::charts::thousands;
-use crate::privacy::masked::{Domain, Masker};
-use crate::privacy::vault::Sealer;
+use crate::privacy::masked::Masker;
 use crate::privacy::{keys, reveal};
 use crate::synth::Params;
-use crate::warehouse::{self, SeedOptions, SeedPrivacy, Warehouse};
+use crate::warehouse::{self, SeedOptions, Warehouse};
 use serde::Serialize;
 use std::io::Write;
 
@@ -36,22 +35,12 @@ pub fn seed(params: Params, threads: usize) -> Result<SeedBench, warehouse::Erro
     let identity = keys::NewIdentity::generate();
     let started = std::time::Instant::now();
     let masker = Masker::from_key(rand_key());
-    let privacy = SeedPrivacy {
-        recipient: identity.recipient().to_string(),
-        sealer: &Sealer::new(identity.recipient()),
-        person_ids: masker.mask_keys(Domain::Person, params.universe()).into_iter().map(|m| m.to_string()).collect(),
-        survivor_ids: masker
-            .mask_keys(Domain::Survivor, params.survivors())
-            .into_iter()
-            .map(|m| m.to_string())
-            .collect(),
-    };
-    let report = warehouse::seed(&dir, &options, &privacy);
+    let report = crate::privacy::seed_sealed_with(&dir, &options, &identity.recipient(), &masker);
     let wall = started.elapsed().as_secs_f64();
     let measured = report.and_then(|report| {
         let warehouse = Warehouse::open_read_only(&report.path)?;
         let stats = warehouse.vault_stats()?;
-        Ok((report, stats, time_reveals(&warehouse, &identity, &privacy.person_ids)))
+        Ok((report, stats, time_reveals(&warehouse, &identity)?))
     });
     let _ = std::fs::remove_dir_all(&dir);
     let (report, stats, (reveal_mean_ms, reveal_p95_ms)) = measured?;
@@ -75,13 +64,13 @@ fn rand_key() -> [u8; 32] {
     key
 }
 
-/// Reveals 50 people spread over the population; returns mean and 95th-percentile milliseconds.
-fn time_reveals(warehouse: &Warehouse, identity: &keys::NewIdentity, ids: &[String]) -> (f64, f64) {
+/// Reveals 50 people (the first by masked ID, so spread at random over the population); returns mean and
+/// 95th-percentile milliseconds.
+fn time_reveals(warehouse: &Warehouse, identity: &keys::NewIdentity) -> warehouse::Result<(f64, f64)> {
     let identity = identity.secret();
-    let step = (ids.len() / 50).max(1);
+    let ids: Vec<String> = warehouse.people(50)?.into_iter().map(|p| p.masked_id).collect();
     let mut times: Vec<f64> = ids
         .iter()
-        .step_by(step)
         .filter_map(|id| id.parse().ok())
         .map(|id| {
             let started = std::time::Instant::now();
@@ -93,7 +82,7 @@ fn time_reveals(warehouse: &Warehouse, identity: &keys::NewIdentity, ids: &[Stri
     times.sort_by(f64::total_cmp);
     let mean = times.iter().sum::<f64>() / times.len().max(1) as f64;
     let p95 = times.get(times.len() * 95 / 100).copied().unwrap_or(f64::NAN);
-    (mean, p95)
+    Ok((mean, p95))
 }
 
 impl SeedBench {

@@ -13,7 +13,7 @@ use crate::privacy::roles::{Role, Users};
 use crate::privacy::vault::Sealer;
 use crate::privacy::{KGuard, kanon, reveal};
 use crate::synth::Params;
-use crate::warehouse::{self, SeedOptions, SeedPrivacy, SeedReport, Warehouse};
+use crate::warehouse::{self, SeedOptions, SeedReport, Warehouse};
 use crate::{bench, dv, server};
 use age::x25519::Recipient;
 use std::io::{IsTerminal, Write};
@@ -467,15 +467,7 @@ pub fn seed_sealed(data_dir: &Path, options: &SeedOptions, recipient: &Recipient
     }
     std::fs::create_dir_all(data_dir).map_err(|source| Error::DataDir { path: data_dir.to_owned(), source })?;
     let masker = Masker::load_or_create(data_dir)?;
-    let params = options.params;
-    let masked = |domain, n| masker.mask_keys(domain, n).into_iter().map(|m| m.to_string()).collect();
-    let privacy = SeedPrivacy {
-        recipient: recipient.to_string(),
-        sealer: &Sealer::new(recipient.clone()),
-        person_ids: masked(Domain::Person, params.universe()),
-        survivor_ids: masked(Domain::Survivor, params.survivors()),
-    };
-    Ok(warehouse::seed(data_dir, options, &privacy)?)
+    Ok(crate::privacy::seed_sealed_with(data_dir, options, recipient, &masker)?)
 }
 
 /// Seeds in a child process, so that the serving process never holds the generated population's plaintext PII,
