@@ -66,6 +66,21 @@ pub enum Command {
     /// Inspect the hash-chained audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Train the financial-distress model on the warehouse and write its artifact (DATA_DIR/model.json).
+    #[command(
+        after_help = "Example:\n  safehaven train\n  safehaven model show   # the evaluation\n  safehaven score        # write everyone's score"
+    )]
+    Train(TrainArgs),
+    /// Inspect the model: evaluation, coefficients, drift; export its training data.
+    #[command(subcommand)]
+    Model(ModelCommand),
+    /// Score everyone with the model: probability, points and top reasons, into the warehouse's model.scores.
+    Score(ScoreArgs),
+    /// Rescore one person (or everyone, with --all) with drivers shocked: medical costs, income, unemployment.
+    #[command(
+        after_help = "Examples:\n  safehaven whatif SH-7K2Q-9XPM --medical-cost +30%\n  safehaven whatif --all --income -10% --unemployment +3 --threshold 0.2"
+    )]
+    Whatif(WhatifArgs),
     /// Measure performance.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -274,6 +289,181 @@ pub struct ExportArgs {
 pub enum BenchCommand {
     /// Seed a throw-away warehouse in a temporary directory and report rows/s, wall time and peak memory.
     Seed(BenchSeedArgs),
+    /// Train on a throw-away warehouse of --rows customers and compare with scikit-learn on the same matrix.
+    Train(BenchTrainArgs),
+    /// Batch-score a throw-away warehouse of --rows customers: rows/s in-process.
+    Score(BenchTrainArgs),
+    /// Population what-if on a throw-away warehouse of --rows customers: seconds per rescoring.
+    Whatif(BenchTrainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchTrainArgs {
+    /// Customers in the throw-away warehouse (one training row each).
+    #[arg(long, value_name = "N", default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1_000..=20_000_000))]
+    pub rows: u64,
+    /// Random seed of the throw-away warehouse.
+    #[arg(long, value_name = "S", default_value_t = 42)]
+    pub seed: u64,
+    /// Reuse this data dir's warehouse instead of seeding a throw-away one.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    /// Also write the artifact here.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// L2 penalty on the (standardised) coefficients; the loss is a sum over rows.
+    #[arg(long, value_name = "A", default_value_t = 1.0)]
+    pub alpha: f64,
+    /// Newton iterations at most; the artifact records whether the fit converged.
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub max_iterations: u32,
+    /// Converged when no parameter moves more than this in a step.
+    #[arg(long, value_name = "T", default_value_t = 1e-8)]
+    pub tolerance: f64,
+    /// Default high-risk threshold stored with the model (0–1).
+    #[arg(long, value_name = "P", default_value_t = crate::model::DEFAULT_THRESHOLD)]
+    pub threshold: f64,
+    #[command(flatten)]
+    pub guard: GuardArgs,
+    /// Print the evaluation as JSON (as `model show --json`).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ModelArg {
+    /// Model artifact to use [default: DATA_DIR/model.json].
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// Print the model's evaluation (AUC vs the Bayes ceiling, Gini, KS, Brier, calibration, thresholds,
+    /// coefficients, fairness) and the current population's drift.
+    Show(ModelShowArgs),
+    /// Write the exact feature matrix the model was trained on (masked ID, features, label, split flag) to Parquet.
+    #[command(after_help = "Example:\n  safehaven model export-training --out training.parquet")]
+    ExportTraining(ExportTrainingArgs),
+    /// PSI of the score and each feature: training population vs the current one, optionally shocked.
+    #[command(after_help = "Example:\n  safehaven model drift --medical-cost +30% --unemployment +3")]
+    Drift(DriftArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ModelShowArgs {
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    #[command(flatten)]
+    pub model: ModelArg,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportTrainingArgs {
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    /// Parquet file to write; replaced only once complete.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    #[command(flatten)]
+    pub model: ModelArg,
+    #[command(flatten)]
+    pub shock: ShockArgs,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    #[command(flatten)]
+    pub model: ModelArg,
+    #[command(flatten)]
+    pub guard: GuardArgs,
+    /// Print a JSON summary.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Drivers to shock. Percentages may be written +30%, 30, -10% …
+#[derive(Debug, Clone, Args)]
+pub struct ShockArgs {
+    /// Change medical and out-of-pocket costs by this percentage.
+    #[arg(long, value_name = "PCT", allow_hyphen_values = true, value_parser = parse_percent)]
+    pub medical_cost: Option<f64>,
+    /// Change income by this percentage.
+    #[arg(long, value_name = "PCT", allow_hyphen_values = true, value_parser = parse_percent)]
+    pub income: Option<f64>,
+    /// Raise unemployment by this many percentage points of the population (with --all or `model drift`).
+    #[arg(long, value_name = "POINTS", value_parser = parse_percent)]
+    pub unemployment: Option<f64>,
+    /// The person loses their job (one person).
+    #[arg(long)]
+    pub unemployed: bool,
+}
+
+impl ShockArgs {
+    pub fn shock(&self) -> crate::model::whatif::Shock {
+        crate::model::whatif::Shock {
+            medical_cost_pct: self.medical_cost.unwrap_or(0.0),
+            income_pct: self.income.unwrap_or(0.0),
+            unemployment_points: self.unemployment.unwrap_or(0.0),
+            unemployed: self.unemployed,
+        }
+    }
+}
+
+/// Parses "+30%", "30%", "-10", "2.5" into a number.
+fn parse_percent(text: &str) -> Result<f64, String> {
+    let trimmed = text.trim().trim_end_matches('%').trim_start_matches('+');
+    match trimmed.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => Err(format!("`{text}` is not a percentage: write it like +30%, -10% or 5")),
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct WhatifArgs {
+    /// The person, by masked ID (SH-XXXX-XXXX); omit with --all.
+    #[arg(value_name = "MASKED_ID", required_unless_present = "all", conflicts_with = "all")]
+    pub masked_id: Option<MaskedId>,
+    /// Rescore everyone and compare high-risk counts at --threshold.
+    #[arg(long)]
+    pub all: bool,
+    #[command(flatten)]
+    pub shock: ShockArgs,
+    /// High-risk threshold for --all [default: the model's].
+    #[arg(long, value_name = "P")]
+    pub threshold: Option<f64>,
+    #[command(flatten)]
+    pub model: ModelArg,
+    #[command(flatten)]
+    pub guard: GuardArgs,
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -293,5 +483,14 @@ mod tests {
     #[test]
     fn verify_cli() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn percentages_parse_with_or_without_sign_and_percent() {
+        assert_eq!(parse_percent("+30%"), Ok(30.0));
+        assert_eq!(parse_percent("-10%"), Ok(-10.0));
+        assert_eq!(parse_percent("2.5"), Ok(2.5));
+        assert!(parse_percent("thirty").unwrap_err().contains("+30%"));
+        assert!(parse_percent("inf").is_err());
     }
 }

@@ -2,7 +2,8 @@
 
 use crate::charts::thousands;
 use crate::cli::{
-    AuditCommand, BenchCommand, Cli, Command, GuardArgs, ListenArgs, PopulationArgs, RecipientArg, UserCommand,
+    AuditCommand, BenchCommand, BenchTrainArgs, Cli, Command, GuardArgs, ListenArgs, ModelCommand, PopulationArgs,
+    RecipientArg, UserCommand,
 };
 use crate::config::{self, Appliance};
 use crate::error::Error;
@@ -18,6 +19,10 @@ use crate::{bench, dv, server};
 use age::x25519::Recipient;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+
+mod modeling;
+
+pub use modeling::{MODEL_FILE, load_model};
 
 /// File in the data dir where `demo` writes the demo users' tokens (mode 0600).
 pub const DEMO_TOKENS_FILE: &str = "demo-tokens.txt";
@@ -77,6 +82,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
                 );
             }
             let guard = guard(data_dir, &args.guard)?;
+            drop(warehouse);
+            modeling::ensure_scored(data_dir, &guard, out)?;
+            let warehouse = Warehouse::open_read_only(&path)?;
             match demo_users(data_dir)? {
                 Some(tokens) => writeln!(out, "Sign in with a token from {} (one user per role).", tokens.display())?,
                 None => writeln!(
@@ -217,6 +225,15 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             }
             Ok(())
         }
+        Command::Train(args) => modeling::run_train(args, out),
+        Command::Model(ModelCommand::Show(args)) => modeling::run_show(args, out),
+        Command::Model(ModelCommand::ExportTraining(args)) => modeling::run_export_training(args, out),
+        Command::Model(ModelCommand::Drift(args)) => modeling::run_drift(args, out),
+        Command::Score(args) => modeling::run_score(args, out),
+        Command::Whatif(args) => modeling::run_whatif(args, out),
+        Command::Bench(BenchCommand::Train(args)) => bench_model(bench::ModelBench::Train, args, out),
+        Command::Bench(BenchCommand::Score(args)) => bench_model(bench::ModelBench::Score, args, out),
+        Command::Bench(BenchCommand::Whatif(args)) => bench_model(bench::ModelBench::Whatif, args, out),
         Command::Bench(BenchCommand::Seed(args)) => {
             let options = seed_options(&args.population, true);
             let result = bench::seed(options.params, options.threads)?;
@@ -584,6 +601,17 @@ fn print_info(out: &mut dyn Write, path: &Path, info: &warehouse::Info) -> std::
     writeln!(out, "{:<22}{:>14}", "table", "rows")?;
     for t in &info.tables {
         writeln!(out, "{:<22}{:>14}", t.name, thousands(t.rows))?;
+    }
+    Ok(())
+}
+
+fn bench_model(which: bench::ModelBench, args: BenchTrainArgs, out: &mut dyn Write) -> Result<(), Error> {
+    let result = bench::model(which, args.rows, args.seed, args.data_dir.as_deref())?;
+    if args.json {
+        serde_json::to_writer_pretty(&mut *out, &result).map_err(std::io::Error::from)?;
+        writeln!(out)?;
+    } else {
+        result.print(out)?;
     }
     Ok(())
 }

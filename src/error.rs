@@ -1,7 +1,7 @@
 //! The top-level error of a command, and its exit code.
 
 use crate::privacy::{audit, keys, masked, reveal, roles, vault};
-use crate::{config, privacy, server, warehouse};
+use crate::{config, model, privacy, server, warehouse};
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +26,8 @@ pub enum Error {
     Audit(#[from] audit::Error),
     #[error(transparent)]
     Reveal(#[from] reveal::Error),
+    #[error(transparent)]
+    Model(#[from] model::Error),
     #[error("cannot write to {path}: {source}: choose another --data-dir or fix its permissions")]
     DataDir { path: PathBuf, source: std::io::Error },
     /// A child process failed; it has said why on stderr.
@@ -57,6 +59,7 @@ impl Error {
             Error::Reveal(reveal::Error::UnknownId(_) | reveal::Error::Missing(_)) => false,
             Error::Reveal(reveal::Error::Warehouse(e)) => e.is_input_error(),
             Error::Vault(vault::Error::Encrypt(_)) => false,
+            Error::Model(model::Error::Fit(_) | model::Error::Polars(_)) => false,
             Error::Audit(_) | Error::CheckFailed(_) | Error::NotFound(_) | Error::Io(_) => false,
             _ => true,
         };

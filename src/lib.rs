@@ -16,6 +16,7 @@ pub mod commands;
 pub mod config;
 pub mod dv;
 pub mod error;
+pub mod model;
 pub mod privacy;
 pub mod server;
 pub mod synth;

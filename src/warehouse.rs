@@ -8,10 +8,12 @@
 pub mod export;
 mod fingerprint;
 mod load;
+pub mod modeling;
 pub mod service;
 
 pub use export::{ExportFormat, export};
 pub use load::{Seal, SeedOptions, SeedPrivacy, SeedReport, seed};
+pub use modeling::{ScoreRow, ScoreRun, StoredScore, write_training_parquet};
 
 use crate::catalog::Table;
 use crate::dv;
@@ -76,6 +78,17 @@ mod sql {
     pub const ALERT_LIST: &str = include_str!("../sql/alert_list.sql");
     pub const ALERT_GET: &str = include_str!("../sql/alert_get.sql");
     pub const ALERT_UPDATE: &str = include_str!("../sql/alert_update.sql");
+    pub const MODEL_POPULATION: &str = include_str!("../sql/model_population.sql");
+    pub const MODEL_PERSON: &str = include_str!("../sql/model_person.sql");
+    pub const MODEL_LABELLED: &str = include_str!("../sql/model_labelled.sql");
+    pub const SCORES_SCHEMA: &str = include_str!("../sql/scores_schema.sql");
+    pub const SCORES_SWAP: &str = include_str!("../sql/scores_swap.sql");
+    pub const SCORES_EXIST: &str = include_str!("../sql/scores_exist.sql");
+    pub const SCORE_ONE: &str = include_str!("../sql/score_one.sql");
+    pub const SCORE_RUN: &str = include_str!("../sql/score_run.sql");
+    pub const SCORE_RUN_INSERT: &str = include_str!("../sql/score_run_insert.sql");
+    pub const TRAINING_TABLE: &str = include_str!("../sql/training_table.sql");
+    pub const TRAINING_COPY: &str = include_str!("../sql/training_copy.sql");
 }
 
 /// What can go wrong with a warehouse; each message says what to do.
@@ -115,12 +128,14 @@ pub enum Error {
     Db(#[from] duckdb::Error),
     #[error("seeding failed: {0}")]
     Seed(String),
+    #[error("reading model data failed: {0}")]
+    Frame(String),
 }
 
 impl Error {
     /// Whether the user can fix this by changing what they passed (exit code 2) rather than a failure (1).
     pub fn is_input_error(&self) -> bool {
-        !matches!(self, Error::Db(_) | Error::Seed(_))
+        !matches!(self, Error::Db(_) | Error::Seed(_) | Error::Frame(_))
     }
 }
 
@@ -180,11 +195,26 @@ fn config(access: AccessMode) -> Result<Config> {
 impl Warehouse {
     /// Opens an existing warehouse read-only and checks that it is a SafeHaven warehouse of this version.
     pub fn open_read_only(path: &Path) -> Result<Self> {
+        Warehouse::open(path, AccessMode::ReadOnly)
+    }
+
+    /// Opens an existing warehouse to write model scores; `Busy` while another process (a server) has it open.
+    pub fn open_for_scores(path: &Path) -> Result<Self> {
+        Warehouse::open(path, AccessMode::ReadWrite)
+    }
+
+    fn open(path: &Path, access: AccessMode) -> Result<Self> {
         if !path.is_file() {
             return Err(Error::NotFound { path: path.to_owned() });
         }
-        let conn = Connection::open_with_flags(path, config(AccessMode::ReadOnly)?)
-            .map_err(|e| Error::Corrupt { path: path.to_owned(), detail: first_line(&e.to_string()) })?;
+        let conn = Connection::open_with_flags(path, config(access)?).map_err(|e| {
+            let detail = first_line(&e.to_string());
+            if detail.contains("Could not set lock") {
+                Error::Busy { path: path.to_owned() }
+            } else {
+                Error::Corrupt { path: path.to_owned(), detail }
+            }
+        })?;
         let warehouse = Warehouse { conn, path: path.to_owned() };
         let generation = warehouse
             .generation()

@@ -3,7 +3,7 @@
 use super::{Error, Result, Warehouse, sql};
 use crate::catalog::Table;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// File format of an export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -36,25 +36,8 @@ pub fn export(warehouse: &Warehouse, table: Table, format: ExportFormat, out: &P
     if !table.exportable() {
         return Err(exportable_table(table.name()).unwrap_err());
     }
-    let file_name = out.file_name().ok_or_else(|| Error::Output {
-        path: out.to_owned(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file path"),
-    })?;
-    let dir = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => Path::new(".").to_owned(),
-    };
-    if !dir.is_dir() {
-        return Err(Error::Output {
-            path: out.to_owned(),
-            source: std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                format!("directory {} does not exist", dir.display()),
-            ),
-        });
-    }
-    let tmp = dir.join(format!(".{}.tmp-{}", file_name.to_string_lossy(), std::process::id()));
-    let literal = format!("'{}'", tmp.to_string_lossy().replace('\'', "''"));
+    let tmp = staging_path(out)?;
+    let literal = path_literal(&tmp);
     let statement = sql::EXPORT
         .replace("{table}", table.name())
         .replace("{exclude}", &table.internal_keys().join(", "))
@@ -73,4 +56,33 @@ pub fn export(warehouse: &Warehouse, table: Table, format: ExportFormat, out: &P
         Error::Output { path: out.to_owned(), source }
     })?;
     Ok(rows)
+}
+
+/// A temporary path next to `out` to write to before renaming into place; checks that `out` is a file path in an
+/// existing directory.
+pub(super) fn staging_path(out: &Path) -> Result<PathBuf> {
+    let file_name = out.file_name().ok_or_else(|| Error::Output {
+        path: out.to_owned(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file path"),
+    })?;
+    let dir = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => Path::new(".").to_owned(),
+    };
+    if !dir.is_dir() {
+        return Err(Error::Output {
+            path: out.to_owned(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("directory {} does not exist", dir.display()),
+            ),
+        });
+    }
+    let tmp = dir.join(format!(".{}.tmp-{}", file_name.to_string_lossy(), std::process::id()));
+    Ok(tmp)
+}
+
+/// `path` as a quoted SQL string literal.
+pub(super) fn path_literal(path: &Path) -> String {
+    format!("'{}'", path.to_string_lossy().replace('\'', "''"))
 }

@@ -205,8 +205,8 @@ fn seed_then_info_from_the_command_line() {
     assert!(Path::new(&data_dir).join("warehouse.duckdb").is_file());
 }
 
-/// `demo` on a fresh directory: seeds, writes an identity next to the data dir, creates one user per role with
-/// their tokens in a 0600 file, and serves; the printed token signs in.
+/// `demo` on a fresh directory: seeds, writes an identity next to the data dir, trains and scores the risk model,
+/// creates one user per role with their tokens in a 0600 file, and serves; the printed token signs in.
 #[test]
 fn demo_seeds_creates_users_and_serves() {
     use std::io::{BufRead, BufReader, Read, Write};
@@ -214,16 +214,18 @@ fn demo_seeds_creates_users_and_serves() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("data");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_safehaven"))
-        .args(["demo", "--customers", "500", "--port", "0", "--data-dir", data_dir.to_str().unwrap()])
+        .args(["demo", "--customers", "5000", "--port", "0", "--data-dir", data_dir.to_str().unwrap()])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let mut reader = BufReader::new(child.stdout.take().unwrap());
     let mut url = None;
-    for _ in 0..3 {
+    let mut printed = String::new();
+    for _ in 0..10 {
         let mut line = String::new();
         reader.read_line(&mut line).unwrap();
+        printed.push_str(&line);
         if let Some(u) = line.split_whitespace().find(|w| w.starts_with("http://")) {
             url = Some(u.trim_end_matches('/').trim_start_matches("http://").to_owned());
             break;
@@ -249,6 +251,8 @@ fn demo_seeds_creates_users_and_serves() {
     assert_eq!(tokens.lines().filter(|l| !l.starts_with('#')).count(), 6);
     assert!(response.starts_with("HTTP/1.1 200") && response.contains("\"role\":\"executive\""), "{response}");
     assert!(dir.path().join("data.identity.txt").is_file());
+    assert!(data_dir.join("model.json").is_file());
+    assert!(printed.contains("validation AUC") && printed.contains("scored: 5,000 people"), "{printed}");
 }
 
 #[test]

@@ -2,6 +2,7 @@
 
 mod cli;
 mod dv;
+mod model;
 mod privacy;
 mod seeding;
 mod server;

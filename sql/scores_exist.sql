@@ -1,0 +1,2 @@
+-- Whether `safehaven score` has run on this warehouse.
+SELECT count(*) FROM information_schema.tables WHERE table_schema = 'model' AND table_name = 'score_run'

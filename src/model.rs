@@ -1,0 +1,441 @@
+//! The financial-distress risk model: pure, deterministic, inspectable. No I/O.
+//!
+//! - [`features`]: the clean room's indicators of a population (a polars frame) → the model's inputs;
+//! - [`newton`]: L2 logistic regression by Newton/IRLS, a linfa `Fit` (linfa-logistic is its cross-check);
+//! - [`train`]: split, standardise, fit, evaluate on the validation rows against the generator's truth, and
+//!   build the [`Artifact`];
+//! - [`Scorer`]: batch probabilities; [`explain`]: each feature's contribution and the top reasons in words;
+//! - [`whatif`]: rescoring under shocked drivers; [`drift`]: PSI against the training population.
+//!
+//! The warehouse supplies populations; commands read and write artifacts and scores.
+
+pub mod artifact;
+pub mod drift;
+pub mod explain;
+pub mod features;
+pub mod metrics;
+pub mod newton;
+pub mod whatif;
+
+pub use artifact::{Artifact, Provenance};
+pub use features::{Labelled, Population};
+
+use crate::privacy::KGuard;
+use artifact::{Convergence, DriftReference, FeatureEntry, Metrics, TrainingData};
+use linfa::prelude::*;
+use ndarray::{Array1, Array2, Axis};
+use newton::NewtonLogistic;
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::time::{Duration, Instant};
+
+/// Why the model could not be trained, loaded or applied; each message says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(
+        "the population has no column `{column}`: the warehouse and this build disagree; reseed with `safehaven seed --force`"
+    )]
+    MissingColumn { column: String },
+    #[error("column `{column}` is {found}, the model needs {expected}: reseed with `safehaven seed --force`")]
+    ColumnType { column: String, expected: String, found: String },
+    #[error("column `{column}` has {count} missing values: the clean room should never produce them; reseed")]
+    NullValues { column: String, count: usize },
+    #[error("feature {feature} is not a finite number for {masked_id}: check that person's indicators")]
+    NotFinite { feature: &'static str, masked_id: String },
+    #[error(
+        "region {region} is unknown to the model (it was trained on another population): retrain with `safehaven train`"
+    )]
+    UnknownRegion { region: String },
+    #[error("cannot train: {0}; seed a larger warehouse (`safehaven seed --customers 10000`)")]
+    TooFew(String),
+    #[error("cannot train: {0}")]
+    Fit(#[from] newton::FitError),
+    #[error("the model artifact is not usable: {0}; retrain with `safehaven train`")]
+    Corrupt(String),
+    #[error(
+        "the model artifact has format {found}, this SafeHaven reads {}: retrain with `safehaven train`",
+        artifact::FORMAT
+    )]
+    Format { found: String },
+    #[error(
+        "the model's features ({model}) differ from the features this SafeHaven computes ({computed}): retrain with `safehaven train`"
+    )]
+    FeatureMismatch { model: String, computed: String },
+    #[error("{field}: {detail}")]
+    Shock { field: &'static str, detail: String },
+    #[error("computing features failed: {0}")]
+    Polars(#[from] polars::prelude::PolarsError),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Fewest rows in each split, and fewest events and non-events in each, to train at all.
+pub const MIN_SPLIT_ROWS: usize = 200;
+pub const MIN_SPLIT_EVENTS: usize = 20;
+
+/// The salt of the train/validation split (public: the split is reproducible, not secret).
+pub const SPLIT_SALT: &str = "safehaven-split-1";
+/// Share of people in the validation split.
+pub const VALIDATION_SHARE: f64 = 0.3;
+
+/// The default high-risk threshold.
+pub const DEFAULT_THRESHOLD: f64 = 0.2;
+
+/// Drivers of the generator's true risk (directly, or through the hidden fragility they proxy) and the sign
+/// their coefficient should have.
+pub const EXPECTED_SIGNS: [(&str, i8); 7] = [
+    ("log_income", -1),
+    ("log_debt_to_income", 1),
+    ("credit_score", -1),
+    ("missed_payments_12m", 1),
+    ("overdrafts_12m", 1),
+    ("unemployed", 1),
+    ("out_of_pocket_to_income", 1),
+];
+
+/// How to train.
+#[derive(Debug, Clone)]
+pub struct TrainOptions {
+    pub solver: NewtonLogistic,
+    pub threshold: f64,
+    pub guard: KGuard,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        TrainOptions { solver: NewtonLogistic::default(), threshold: DEFAULT_THRESHOLD, guard: KGuard::default() }
+    }
+}
+
+/// Where training spent its time.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timings {
+    pub features: Duration,
+    pub fit: Duration,
+    pub evaluate: Duration,
+}
+
+/// SHA-256 over the feature names, then per row the feature values, the label and the split flag.
+pub fn training_fingerprint(x: &Array2<f64>, label: &[bool], validation: &[bool]) -> String {
+    let mut hasher = Sha256::new();
+    for name in features::names() {
+        hasher.update(name.as_bytes());
+        hasher.update([0]);
+    }
+    for (i, row) in x.rows().into_iter().enumerate() {
+        for v in row {
+            hasher.update(v.to_le_bytes());
+        }
+        hasher.update([u8::from(label[i]), u8::from(validation[i])]);
+    }
+    hex::encode(hasher.finalize())
+}
+
+fn rows_where(x: &Array2<f64>, mask: &[bool]) -> Array2<f64> {
+    let rows: Vec<usize> = (0..mask.len()).filter(|&i| mask[i]).collect();
+    x.select(Axis(0), &rows)
+}
+
+fn pick<T: Copy>(values: &[T], mask: &[bool]) -> Vec<T> {
+    values.iter().zip(mask).filter(|(_, m)| **m).map(|(v, _)| *v).collect()
+}
+
+/// Trains, evaluates and seals a model on a labelled population.
+pub fn train(data: &Labelled, provenance: Provenance, options: &TrainOptions) -> Result<(Artifact, Timings)> {
+    let started = Instant::now();
+    let n = data.population.len();
+    assert!(data.label.len() == n && data.validation.len() == n && data.true_p.len() == n);
+    let train_mask: Vec<bool> = data.validation.iter().map(|v| !v).collect();
+    let count = |mask: &[bool], label: bool| (0..n).filter(|&i| mask[i] && data.label[i] == label).count();
+    let (train_events, train_rest) = (count(&train_mask, true), count(&train_mask, false));
+    let (validation_events, validation_rest) = (count(&data.validation, true), count(&data.validation, false));
+    for (split, events, rest) in
+        [("training", train_events, train_rest), ("validation", validation_events, validation_rest)]
+    {
+        if events + rest < MIN_SPLIT_ROWS || events < MIN_SPLIT_EVENTS || rest < MIN_SPLIT_EVENTS {
+            return Err(Error::TooFew(format!(
+                "the {split} split has {} people, {events} with distress and {rest} without; it needs at least \
+                 {MIN_SPLIT_ROWS} people and {MIN_SPLIT_EVENTS} of each",
+                events + rest
+            )));
+        }
+    }
+    let encoding = features::fit_encoding(&data.population, &train_mask)?;
+    let x = features::matrix(&data.population, &encoding)?;
+    let fingerprint = training_fingerprint(&x, &data.label, &data.validation);
+    let x_train = rows_where(&x, &train_mask);
+    let mean = x_train.mean_axis(Axis(0)).expect("training rows are not empty");
+    // A feature that is constant in training gets unit scale: its standardised value is 0 and so is its weight.
+    let std = x_train.std_axis(Axis(0), 0.0).mapv(|s| if s > 1e-12 { s } else { 1.0 });
+    let standardised = (&x_train - &mean) / &std;
+    let timings_features = started.elapsed();
+
+    let started = Instant::now();
+    let targets = Array1::from(pick(&data.label, &train_mask));
+    let fit = options.solver.fit(&Dataset::new(standardised, targets))?;
+    let timings_fit = started.elapsed();
+
+    let started = Instant::now();
+    let features: Vec<FeatureEntry> = features::FEATURES
+        .iter()
+        .enumerate()
+        .map(|(j, f)| FeatureEntry {
+            name: f.name.to_owned(),
+            description: f.description.to_owned(),
+            mean: mean[j],
+            std: std[j],
+            coefficient: fit.coefficients[j],
+            expected_sign: EXPECTED_SIGNS.iter().find(|(name, _)| *name == f.name).map(|(_, s)| *s),
+        })
+        .collect();
+    let scorer = Scorer::from_parts(&features, fit.intercept);
+    let p = scorer.probabilities(&x);
+    let metrics = evaluate(data, &p, options)?;
+    let drift_reference = DriftReference {
+        score: drift::Reference::from_values(&pick(&p, &train_mask)),
+        features: features::FEATURES
+            .iter()
+            .enumerate()
+            .map(|(j, f)| (f.name.to_owned(), drift::Reference::from_values(&pick(&x.column(j).to_vec(), &train_mask))))
+            .collect(),
+    };
+    let artifact = Artifact {
+        format: artifact::FORMAT.to_owned(),
+        name: artifact::NAME.to_owned(),
+        version: String::new(),
+        target: "financial distress within 12 months of the observation date (bank.outcomes.distress_12m)".into(),
+        provenance,
+        training_data: TrainingData {
+            fingerprint,
+            rows: n as u64,
+            train_rows: (train_events + train_rest) as u64,
+            validation_rows: (validation_events + validation_rest) as u64,
+            train_events: train_events as u64,
+            validation_events: validation_events as u64,
+            split_salt: SPLIT_SALT.to_owned(),
+            validation_share: VALIDATION_SHARE,
+        },
+        solver: "newton-irls (L2, intercept unpenalised)".into(),
+        hyper_parameters: options.solver,
+        convergence: Convergence {
+            iterations: fit.iterations,
+            converged: fit.converged,
+            gradient_max: fit.gradient_max,
+            train_log_loss: fit.log_loss,
+        },
+        features,
+        intercept: fit.intercept,
+        encoding,
+        threshold: options.threshold,
+        metrics,
+        drift_reference,
+    };
+    let timings = Timings { features: timings_features, fit: timings_fit, evaluate: started.elapsed() };
+    Ok((artifact.seal(), timings))
+}
+
+/// The evaluation on the validation rows.
+fn evaluate(data: &Labelled, p: &[f64], options: &TrainOptions) -> Result<Metrics> {
+    let v = &data.validation;
+    let (p, labels, true_p) = (pick(p, v), pick(&data.label, v), pick(&data.true_p, v));
+    let auc = metrics::auc(&p, &labels).unwrap_or(0.5);
+    let (ks, ks_threshold) = metrics::ks(&p, &labels);
+    let (calibration, ece) = metrics::calibration(&p, &labels, 10, &options.guard);
+    let regions = data.population.text("region")?;
+    let age_bands = data.population.text("age_band")?;
+    Ok(Metrics {
+        auc,
+        bayes_auc: metrics::auc(&true_p, &labels).unwrap_or(0.5),
+        gini: 2.0 * auc - 1.0,
+        ks,
+        ks_threshold,
+        brier: metrics::brier(&p, &labels),
+        log_loss: metrics::log_loss(&p, &labels),
+        ece,
+        base_rate: labels.iter().filter(|&&l| l).count() as f64 / labels.len() as f64,
+        calibration,
+        thresholds: metrics::thresholds(&p, &labels, &metrics::CUTOFFS),
+        roc: metrics::roc(&p, &labels, 100),
+        fairness_by_region: metrics::fairness(&p, &labels, &pick(&regions, v), options.threshold, &options.guard),
+        fairness_by_age_band: metrics::fairness(&p, &labels, &pick(&age_bands, v), options.threshold, &options.guard),
+    })
+}
+
+/// Rows per parallel scoring chunk.
+const SCORE_CHUNK: usize = 16_384;
+
+/// Batch scoring on unstandardised features: the standardisation is folded into the weights once.
+#[derive(Debug, Clone)]
+pub struct Scorer {
+    weights: Array1<f64>,
+    bias: f64,
+}
+
+impl Scorer {
+    pub fn new(artifact: &Artifact) -> Scorer {
+        Scorer::from_parts(&artifact.features, artifact.intercept)
+    }
+
+    fn from_parts(features: &[FeatureEntry], intercept: f64) -> Scorer {
+        let weights: Array1<f64> = features.iter().map(|f| f.coefficient / f.std).collect();
+        let bias = intercept - features.iter().map(|f| f.coefficient * f.mean / f.std).sum::<f64>();
+        Scorer { weights, bias }
+    }
+
+    /// The probability of distress for each row of `x` (rows × features, unstandardised).
+    pub fn probabilities(&self, x: &Array2<f64>) -> Vec<f64> {
+        let mut p = vec![0.0; x.nrows()];
+        p.par_chunks_mut(SCORE_CHUNK).enumerate().for_each(|(c, out)| {
+            let start = c * SCORE_CHUNK;
+            let rows = x.slice(ndarray::s![start..start + out.len(), ..]);
+            let z = rows.dot(&self.weights);
+            for (o, z) in out.iter_mut().zip(z) {
+                *o = newton::sigmoid(z + self.bias);
+            }
+        });
+        p
+    }
+}
+
+/// Features and probabilities of a population under a model.
+pub fn score(artifact: &Artifact, population: &Population) -> Result<(Array2<f64>, Vec<f64>)> {
+    let x = features::matrix(population, &artifact.encoding)?;
+    let p = Scorer::new(artifact).probabilities(&x);
+    Ok((x, p))
+}
+
+/// The score in points: 600 at odds of 1:19 against distress (p = 0.05), 50 points to double the odds; higher
+/// is safer.
+pub fn points(p: f64) -> f64 {
+    let p = p.clamp(1e-9, 1.0 - 1e-9);
+    600.0 + 50.0 / std::f64::consts::LN_2 * (((1.0 - p) / p) / 19.0).ln()
+}
+
+/// PSI of a population's score and features against the training population.
+pub fn drift(artifact: &Artifact, x: &Array2<f64>, p: &[f64]) -> Vec<drift::Psi> {
+    let mut out = vec![drift::psi("score", &artifact.drift_reference.score, p)];
+    for (j, f) in features::FEATURES.iter().enumerate() {
+        if let Some(reference) = artifact.drift_reference.features.get(f.name) {
+            out.push(drift::psi(f.name, reference, &x.column(j).to_vec()));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A model trained on the unit-test population, with outcomes that follow missed payments and income.
+    pub fn small_model() -> Artifact {
+        let n = 3_000;
+        let population = features::tests::population(n);
+        let missed = population.numbers("missed_payments_12m").unwrap();
+        let data = Labelled {
+            label: (0..n).map(|i| ((i * 7_919 % 100) as f64) < 5.0 + 8.0 * missed[i]).collect(),
+            validation: (0..n).map(|i| i % 3 == 0).collect(),
+            true_p: (0..n).map(|i| 0.05 + 0.08 * missed[i]).collect(),
+            population,
+        };
+        let provenance =
+            Provenance { generator_version: 2, seed: 1, customers: n as u64, observation_date: "2025-12-31".into() };
+        train(&data, provenance, &TrainOptions::default()).unwrap().0
+    }
+
+    #[test]
+    fn the_artifact_round_trips_through_json() {
+        let artifact = small_model();
+        assert!(artifact.version.starts_with("financial-distress@"));
+        let json = artifact.to_json();
+        assert_eq!(Artifact::from_json(&json).unwrap(), artifact);
+        assert_eq!(Artifact::from_json(&json).unwrap().to_json(), json);
+    }
+
+    #[test]
+    fn an_edited_artifact_is_detected() {
+        let artifact = small_model();
+        let json = artifact.to_json();
+        let needle = format!("\"intercept\": {}", serde_json::to_string(&artifact.intercept).unwrap());
+        let edited = json.replace(&needle, "\"intercept\": 0.5");
+        assert_ne!(edited, json);
+        let err = Artifact::from_json(&edited).unwrap_err();
+        assert!(err.to_string().contains("edited or damaged"), "{err}");
+        let err = Artifact::from_json(&json[..json.len() / 2]).unwrap_err();
+        assert!(matches!(err, Error::Corrupt(_)), "{err}");
+    }
+
+    #[test]
+    fn another_format_or_feature_set_is_refused() {
+        let artifact = small_model();
+        let other = artifact.to_json().replace(artifact::FORMAT, "safehaven-model/99");
+        assert!(matches!(Artifact::from_json(&other), Err(Error::Format { .. })));
+        let mut fewer = artifact.clone();
+        fewer.features.pop();
+        let err = Artifact::from_json(&fewer.seal().to_json()).unwrap_err();
+        assert!(matches!(err, Error::FeatureMismatch { .. }), "{err}");
+    }
+
+    #[test]
+    fn scoring_folds_standardisation_into_the_weights() {
+        let artifact = small_model();
+        let population = features::tests::population(50);
+        let (x, p) = score(&artifact, &population).unwrap();
+        for (i, row) in x.rows().into_iter().enumerate() {
+            let z: f64 = artifact.intercept
+                + artifact.features.iter().zip(row).map(|(f, v)| f.coefficient * (v - f.mean) / f.std).sum::<f64>();
+            assert!((newton::sigmoid(z) - p[i]).abs() < 1e-12);
+            let contributions: f64 = explain::contributions(&artifact, &row.to_vec()).iter().sum();
+            assert!((artifact.intercept + contributions - z).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn reasons_are_positive_contributions_in_words() {
+        let artifact = small_model();
+        let population = features::tests::population(50);
+        let (x, _) = score(&artifact, &population).unwrap();
+        // Row 4 has 4 missed payments (i % 5), the strongest driver of this model.
+        let reasons = explain::top_reasons(&artifact, &x.row(4).to_vec());
+        assert!(reasons.len() <= explain::TOP_REASONS);
+        assert!(reasons.iter().all(|r| r.contribution > 0.0));
+        assert_eq!(reasons[0].text, "4 missed payments in 12 months");
+    }
+
+    #[test]
+    fn points_follow_the_scaling_convention() {
+        assert!((points(0.05) - 600.0).abs() < 1e-9);
+        // Doubling the odds against distress adds 50 points.
+        let odds = 19.0 * 2.0;
+        assert!((points(1.0 / (1.0 + odds)) - 650.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn too_small_a_training_set_is_refused_with_its_counts() {
+        let population = features::tests::population(100);
+        let data = Labelled {
+            label: (0..100).map(|i| i % 2 == 0).collect(),
+            validation: (0..100).map(|i| i % 3 == 0).collect(),
+            true_p: vec![0.5; 100],
+            population,
+        };
+        let provenance =
+            Provenance { generator_version: 2, seed: 1, customers: 100, observation_date: "2025-12-31".into() };
+        let err = train(&data, provenance, &TrainOptions::default()).unwrap_err();
+        assert!(matches!(err, Error::TooFew(_)) && err.to_string().contains("at least 200"), "{err}");
+    }
+
+    #[test]
+    fn a_single_class_is_refused() {
+        let population = features::tests::population(1_000);
+        let data = Labelled {
+            label: vec![false; 1_000],
+            validation: (0..1_000).map(|i| i % 3 == 0).collect(),
+            true_p: vec![0.1; 1_000],
+            population,
+        };
+        let provenance =
+            Provenance { generator_version: 2, seed: 1, customers: 1_000, observation_date: "2025-12-31".into() };
+        let err = train(&data, provenance, &TrainOptions::default()).unwrap_err();
+        assert!(err.to_string().contains("0 with distress"), "{err}");
+    }
+}

@@ -1,0 +1,259 @@
+//! What-if: rescoring one person or a whole population with drivers shocked ("what if medical costs rise 30 %?").
+//!
+//! Shocks act on the clean-room indicators, and the features are recomputed from them, so a shock reaches
+//! every input it should (an income cut raises debt-to-income and the medical burden too):
+//!
+//! - `medicalCostPct`: medical costs and out-of-pocket costs change by this percentage;
+//! - `incomePct`: income changes by this percentage;
+//! - `unemploymentPoints`: unemployment rises by this many points of the population: that many people in work,
+//!   chosen by a fixed hash of their masked ID (the same people every run), lose their job;
+//! - `unemployed`: for one person, they lose their job.
+//!
+//! Losing a job leaves [`UNEMPLOYED_INCOME_SHARE`] of income (benefits and other income), as in the
+//! synthetic population. The encoding (regional medians) stays the training population's.
+
+use super::drift::{self, Psi};
+use super::explain::{self, Reason};
+use super::features::{Population, RAW_COLUMNS};
+use super::{Artifact, Error, Result, score};
+use crate::privacy::KGuard;
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Share of income left after losing a job.
+pub const UNEMPLOYED_INCOME_SHARE: f64 = 0.35;
+
+/// Drivers to shock; zero / false leaves a driver alone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Shock {
+    pub medical_cost_pct: f64,
+    pub income_pct: f64,
+    pub unemployment_points: f64,
+    pub unemployed: bool,
+}
+
+impl Shock {
+    /// Checks each driver's range; the error names the field.
+    pub fn validate(&self) -> Result<()> {
+        let range = |field: &'static str, v: f64, lo: f64, hi: f64| {
+            if v.is_finite() && (lo..=hi).contains(&v) {
+                Ok(())
+            } else {
+                Err(Error::Shock { field, detail: format!("must be between {lo} and {hi}, got {v}") })
+            }
+        };
+        range("medicalCostPct", self.medical_cost_pct, -100.0, 1000.0)?;
+        range("incomePct", self.income_pct, -100.0, 1000.0)?;
+        range("unemploymentPoints", self.unemployment_points, 0.0, 100.0)
+    }
+
+    pub fn is_none(&self) -> bool {
+        *self == Shock::default()
+    }
+}
+
+/// FNV-1a: a fixed, fast hash to pick who loses their job.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
+/// Who loses their job under the shock.
+fn job_losses(population: &Population, shock: &Shock) -> Result<Vec<bool>> {
+    let employment = population.text("employment")?;
+    let in_work: Vec<bool> = employment.iter().map(|e| matches!(*e, "employed" | "self_employed")).collect();
+    if shock.unemployed {
+        return Ok(in_work);
+    }
+    let mut losses = vec![false; population.len()];
+    if shock.unemployment_points > 0.0 {
+        let ids = population.text("masked_id")?;
+        let mut candidates: Vec<(u64, usize)> =
+            (0..ids.len()).filter(|&i| in_work[i]).map(|i| (fnv1a(ids[i].as_bytes()), i)).collect();
+        let wanted =
+            ((shock.unemployment_points / 100.0 * population.len() as f64).round() as usize).min(candidates.len());
+        if wanted > 0 {
+            candidates.select_nth_unstable(wanted - 1);
+            for &(_, i) in &candidates[..wanted] {
+                losses[i] = true;
+            }
+        }
+    }
+    Ok(losses)
+}
+
+/// The population with the shock applied to its indicators, and how many lost their job.
+pub fn apply(population: &Population, shock: &Shock) -> Result<(Population, u64)> {
+    shock.validate()?;
+    let losses = job_losses(population, shock)?;
+    let lost = losses.iter().filter(|&&l| l).count() as u64;
+    let mut frame = population.frame().clone();
+    frame.with_column(Column::new("__job_loss".into(), losses))?;
+    let medical = lit(1.0 + shock.medical_cost_pct / 100.0);
+    let income = lit(1.0 + shock.income_pct / 100.0);
+    let job_loss = col("__job_loss");
+    let shocked = frame
+        .lazy()
+        .with_columns([
+            (col("income") * income * when(job_loss.clone()).then(lit(UNEMPLOYED_INCOME_SHARE)).otherwise(lit(1.0)))
+                .alias("income"),
+            when(job_loss).then(lit("unemployed")).otherwise(col("employment")).alias("employment"),
+            (col("medical_cost_12m") * medical.clone()).alias("medical_cost_12m"),
+            (col("out_of_pocket_12m") * medical).alias("out_of_pocket_12m"),
+        ])
+        .select(RAW_COLUMNS.iter().map(|(name, _)| col(*name)).collect::<Vec<_>>())
+        .collect()?;
+    Ok((Population::new(shocked)?, lost))
+}
+
+/// One person before and after.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonImpact {
+    pub masked_id: String,
+    pub shock: Shock,
+    pub old_probability: f64,
+    pub new_probability: f64,
+    pub change: f64,
+    pub old_reasons: Vec<Reason>,
+    pub new_reasons: Vec<Reason>,
+}
+
+/// Rescoring one person (a one-row population).
+pub fn person(artifact: &Artifact, person: &Population, shock: &Shock) -> Result<PersonImpact> {
+    let (x, p) = score(artifact, person)?;
+    let (shocked, _) = apply(person, shock)?;
+    let (x2, p2) = score(artifact, &shocked)?;
+    let row = |x: &ndarray::Array2<f64>| x.row(0).to_vec();
+    Ok(PersonImpact {
+        masked_id: person.text("masked_id")?[0].to_owned(),
+        shock: *shock,
+        old_probability: p[0],
+        new_probability: p2[0],
+        change: p2[0] - p[0],
+        old_reasons: explain::top_reasons(artifact, &row(&x)),
+        new_reasons: explain::top_reasons(artifact, &row(&x2)),
+    })
+}
+
+/// A population's risk at a threshold. Counts pass the k-anonymity guard (`None` when suppressed).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Outcome {
+    pub people: u64,
+    pub high_risk_count: Option<u64>,
+    /// Σ p: the number of people expected to reach distress within 12 months.
+    pub expected_distress: f64,
+    pub mean_probability: f64,
+}
+
+impl Outcome {
+    pub fn of(p: &[f64], threshold: f64, guard: &KGuard) -> Outcome {
+        let high = p.iter().filter(|&&p| p >= threshold).count() as u64;
+        let cells = guard.counts(vec![("high", high), ("other", p.len() as u64 - high)]);
+        let expected = p.iter().sum::<f64>();
+        Outcome {
+            people: p.len() as u64,
+            high_risk_count: cells.cells[0].count,
+            expected_distress: expected,
+            mean_probability: expected / p.len().max(1) as f64,
+        }
+    }
+}
+
+/// A population before and after.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PopulationImpact {
+    pub shock: Shock,
+    pub threshold: f64,
+    pub job_losses: u64,
+    pub baseline: Outcome,
+    pub scenario: Outcome,
+    pub high_risk_change: Option<i64>,
+    pub expected_distress_change: f64,
+    /// PSI of the shocked scores against the training population's.
+    pub score_psi: Psi,
+}
+
+/// Rescoring a whole population. `baseline` may pass the population's current probabilities to save a pass.
+pub fn population(
+    artifact: &Artifact,
+    people: &Population,
+    baseline: Option<&[f64]>,
+    shock: &Shock,
+    threshold: f64,
+    guard: &KGuard,
+) -> Result<(PopulationImpact, Vec<f64>)> {
+    if !(0.0..=1.0).contains(&threshold) {
+        return Err(Error::Shock { field: "threshold", detail: format!("must be between 0 and 1, got {threshold}") });
+    }
+    let computed;
+    let before = match baseline {
+        Some(p) => p,
+        None => {
+            computed = score(artifact, people)?.1;
+            &computed
+        }
+    };
+    let (shocked, job_losses) = apply(people, shock)?;
+    let (_, after) = score(artifact, &shocked)?;
+    let (baseline, scenario) = (Outcome::of(before, threshold, guard), Outcome::of(&after, threshold, guard));
+    let impact = PopulationImpact {
+        shock: *shock,
+        threshold,
+        job_losses,
+        high_risk_change: baseline.high_risk_count.zip(scenario.high_risk_count).map(|(a, b)| b as i64 - a as i64),
+        expected_distress_change: scenario.expected_distress - baseline.expected_distress,
+        score_psi: drift::psi("score", &artifact.drift_reference.score, &after),
+        baseline,
+        scenario,
+    };
+    Ok((impact, after))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::features::tests::population;
+
+    #[test]
+    fn shocks_change_the_indicators_they_name() {
+        let pop = population(50);
+        let shock = Shock { medical_cost_pct: 30.0, income_pct: -10.0, ..Default::default() };
+        let (shocked, lost) = apply(&pop, &shock).unwrap();
+        assert_eq!(lost, 0);
+        let (a, b) = (pop.numbers("medical_cost_12m").unwrap(), shocked.numbers("medical_cost_12m").unwrap());
+        assert!(a.iter().zip(&b).all(|(a, b)| (a * 1.3 - b).abs() < 1e-9));
+        let (a, b) = (pop.numbers("income").unwrap(), shocked.numbers("income").unwrap());
+        assert!(a.iter().zip(&b).all(|(a, b)| (a * 0.9 - b).abs() < 1e-9));
+        assert_eq!(pop.text("masked_id").unwrap(), shocked.text("masked_id").unwrap());
+    }
+
+    #[test]
+    fn unemployment_points_pick_the_same_people_every_time() {
+        let pop = population(1_000);
+        let shock = Shock { unemployment_points: 5.0, ..Default::default() };
+        let (a, lost) = apply(&pop, &shock).unwrap();
+        let (b, _) = apply(&pop, &shock).unwrap();
+        assert_eq!(lost, 50);
+        assert_eq!(a.text("employment").unwrap(), b.text("employment").unwrap());
+        let before = pop.text("employment").unwrap().iter().filter(|e| **e == "unemployed").count();
+        let after = a.text("employment").unwrap().iter().filter(|e| **e == "unemployed").count();
+        assert_eq!(after - before, 50);
+    }
+
+    #[test]
+    fn out_of_range_shocks_name_the_field() {
+        let err = Shock { medical_cost_pct: f64::NAN, ..Default::default() }.validate().unwrap_err();
+        assert!(err.to_string().starts_with("medicalCostPct"), "{err}");
+        let err = Shock { income_pct: -150.0, ..Default::default() }.validate().unwrap_err();
+        assert!(err.to_string().starts_with("incomePct"), "{err}");
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let err = serde_json::from_str::<Shock>(r#"{"medicalCost": 30}"#).unwrap_err();
+        assert!(err.to_string().contains("medicalCost"), "{err}");
+    }
+}
