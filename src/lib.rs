@@ -3,6 +3,8 @@
 //! - [`synth`] generates the deterministic synthetic population and its ground truth;
 //! - [`warehouse`] owns DuckDB (the only module that imports it) and every SQL file in `sql/`;
 //! - [`privacy`] holds the k-anonymity guard that every aggregate leaves through;
+//! - [`model`] is the financial-distress risk model (features, Newton fit, evaluation, reasons, what-if, drift);
+//! - [`dv`] is the DV lethality assessment engine;
 //! - [`charts`] renders SVG charts with plotters;
 //! - [`server`] is the HTTP API and embedded dashboard (the only module that imports axum);
 //! - [`cli`], [`commands`], [`config`], [`telemetry`], [`error`] and [`bench`] are the binary's plumbing;

@@ -23,7 +23,7 @@ pub use features::{Labelled, Population};
 use crate::privacy::KGuard;
 use artifact::{Convergence, DriftReference, FeatureEntry, Metrics, TrainingData};
 use linfa::prelude::*;
-use ndarray::{Array1, Array2, Axis};
+use ndarray::{Array1, Array2, Axis, ShapeBuilder};
 use newton::NewtonLogistic;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -131,9 +131,17 @@ pub fn training_fingerprint(x: &Array2<f64>, label: &[bool], validation: &[bool]
     hex::encode(hasher.finalize())
 }
 
+/// The rows in `mask`, column-major (the solver's fastest layout).
 fn rows_where(x: &Array2<f64>, mask: &[bool]) -> Array2<f64> {
     let rows: Vec<usize> = (0..mask.len()).filter(|&i| mask[i]).collect();
-    x.select(Axis(0), &rows)
+    let mut out = Array2::<f64>::zeros((rows.len(), x.ncols()).f());
+    for (j, mut column) in out.columns_mut().into_iter().enumerate() {
+        let source = x.column(j);
+        for (o, &i) in column.iter_mut().zip(&rows) {
+            *o = source[i];
+        }
+    }
+    out
 }
 
 fn pick<T: Copy>(values: &[T], mask: &[bool]) -> Vec<T> {
@@ -167,7 +175,10 @@ pub fn train(data: &Labelled, provenance: Provenance, options: &TrainOptions) ->
     let mean = x_train.mean_axis(Axis(0)).expect("training rows are not empty");
     // A feature that is constant in training gets unit scale: its standardised value is 0 and so is its weight.
     let std = x_train.std_axis(Axis(0), 0.0).mapv(|s| if s > 1e-12 { s } else { 1.0 });
-    let standardised = (&x_train - &mean) / &std;
+    let mut standardised = x_train;
+    for (j, mut column) in standardised.columns_mut().into_iter().enumerate() {
+        column.mapv_inplace(|v| (v - mean[j]) / std[j]);
+    }
     let timings_features = started.elapsed();
 
     let started = Instant::now();

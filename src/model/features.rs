@@ -7,7 +7,7 @@
 //! travels in the artifact, so scoring another population uses the training population's medians.
 
 use super::{Error, Result};
-use ndarray::Array2;
+use ndarray::{Array2, ShapeBuilder};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -285,18 +285,20 @@ pub fn matrix(population: &Population, encoding: &Encoding) -> Result<Array2<f64
     let mut frame = population.frame.clone();
     frame.with_column(Column::new("regional_median".into(), medians))?;
     let features = frame.lazy().select(expressions()).collect()?;
-    let mut x = Array2::<f64>::zeros((population.len(), FEATURES.len()));
+    // Column-major, so each feature is one contiguous copy.
+    let mut x = Array2::<f64>::zeros((population.len(), FEATURES.len()).f());
     for (j, feature) in FEATURES.iter().enumerate() {
-        let values = features.column(feature.name)?.cast(&DataType::Float64)?;
+        let values = features.column(feature.name)?.cast(&DataType::Float64)?.rechunk();
         let values = values.f64()?;
-        for (i, (slot, value)) in x.column_mut(j).iter_mut().zip(values.iter()).enumerate() {
-            match value {
-                Some(v) if v.is_finite() => *slot = v,
-                _ => {
-                    let masked_id = population.text("masked_id")?[i].to_owned();
-                    return Err(Error::NotFinite { feature: feature.name, masked_id });
-                }
-            }
+        let mut column = x.column_mut(j);
+        let target = column.as_slice_mut().expect("a column of a column-major matrix is contiguous");
+        match values.cont_slice() {
+            Ok(slice) => target.copy_from_slice(slice),
+            Err(_) => target.iter_mut().zip(values.iter()).for_each(|(t, v)| *t = v.unwrap_or(f64::NAN)),
+        }
+        if let Some(i) = target.iter().position(|v| !v.is_finite()) {
+            let masked_id = population.text("masked_id")?[i].to_owned();
+            return Err(Error::NotFinite { feature: feature.name, masked_id });
         }
     }
     Ok(x)

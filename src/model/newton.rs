@@ -2,14 +2,15 @@
 //! [`Fit`].
 //!
 //! Objective, as in linfa-logistic: Σᵢ log(1 + e^(−yᵢ·zᵢ)) + α/2·‖w‖², intercept unpenalised. Each iteration is
-//! one pass over the rows, in fixed chunks spread over the cores; a chunk's gradient and Hessian (Xᵀ·W·X through
-//! ndarray's matrix product) are summed in chunk order, so the result does not depend on the thread count.
+//! one pass over the rows, in fixed chunks spread over the cores; a chunk's gradient and Hessian (Xᵀ·W·X as
+//! column-pair dot products) are summed in chunk order, so the result does not depend on the thread count, and no
+//! kernel is picked by CPU features, so it does not depend on the machine either. Column-major input is fastest.
 //! The d×d system is solved by Cholesky; a step that does not lower the objective is halved. With d ≈ 20 a
 //! Newton step costs about as much as one gradient, and 6–8 steps reach machine-precision convergence, where a
 //! first-order solver needs hundreds of passes.
 
 use linfa::prelude::*;
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, s};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, s};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -118,24 +119,33 @@ fn pass(x: ArrayView2<'_, f64>, y: &[f64], beta: ArrayView1<'_, f64>, with_hessi
             let z = xc.dot(&w) + b;
             let mut loss = 0.0;
             let mut residual = Array1::<f64>::zeros(z.len());
-            let mut sqrt_weight = Array1::<f64>::zeros(z.len());
+            let mut weight = Array1::<f64>::zeros(z.len());
             for i in 0..z.len() {
                 loss += softplus(z[i]) - yc[i] * z[i];
                 let p = sigmoid(z[i]);
                 residual[i] = p - yc[i];
-                sqrt_weight[i] = (p * (1.0 - p)).sqrt();
+                weight[i] = p * (1.0 - p);
             }
             let mut gradient = Array1::<f64>::zeros(d + 1);
             gradient.slice_mut(s![..d]).assign(&xc.t().dot(&residual));
             gradient[d] = residual.sum();
             let mut hessian = Array2::<f64>::zeros((d + 1, d + 1));
             if with_hessian {
-                // [X 1]ᵀ W [X 1] through the matrix product of √W·[X 1] with itself.
-                let mut xw = Array2::<f64>::zeros((xc.nrows(), d + 1));
-                xw.slice_mut(s![.., ..d]).assign(&xc);
-                xw.column_mut(d).fill(1.0);
-                xw *= &sqrt_weight.view().insert_axis(Axis(1));
-                hessian = xw.t().dot(&xw);
+                // [X 1]ᵀ W [X 1], one column pair at a time. Each entry is a dot product in a fixed order
+                // (ndarray's own, not a BLAS-like kernel chosen by CPU features), so the bits do not depend on
+                // the machine.
+                let weighted: Vec<Array1<f64>> = (0..d).map(|a| &xc.column(a) * &weight).collect();
+                for a in 0..d {
+                    for b in a..d {
+                        let h = weighted[a].dot(&xc.column(b));
+                        hessian[[a, b]] = h;
+                        hessian[[b, a]] = h;
+                    }
+                    let h = weighted[a].sum();
+                    hessian[[a, d]] = h;
+                    hessian[[d, a]] = h;
+                }
+                hessian[[d, d]] = weight.sum();
             }
             Pass { loss, gradient, hessian }
         })

@@ -54,6 +54,17 @@ fn retraining_the_default_warehouse_reproduces_the_shipped_model() {
 }
 
 #[test]
+fn the_model_card_describes_the_shipped_artifact() {
+    let shipped = Artifact::from_json(SHIPPED).unwrap();
+    let card = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/models/README.md")).unwrap();
+    assert!(card.contains(&shipped.version), "models/README.md does not name {}", shipped.version);
+    assert!(
+        card.contains(&format!("{:.4}", shipped.metrics.auc))
+            && card.contains(&format!("{:.4}", shipped.metrics.bayes_auc))
+    );
+}
+
+#[test]
 fn the_quality_bars_hold_on_the_default_warehouse() {
     let a = artifact();
     let m = &a.metrics;
