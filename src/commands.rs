@@ -237,13 +237,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
         Command::Bench(BenchCommand::Seed(args)) => {
             let options = seed_options(&args.population, true);
             let result = bench::seed(options.params, options.threads)?;
-            if args.json {
-                serde_json::to_writer_pretty(&mut *out, &result).map_err(std::io::Error::from)?;
-                writeln!(out)?;
-            } else {
-                result.print(out)?;
-            }
-            Ok(())
+            print_bench(out, args.json, &result, bench::SeedBench::print)
         }
     }
 }
@@ -607,11 +601,21 @@ fn print_info(out: &mut dyn Write, path: &Path, info: &warehouse::Info) -> std::
 
 fn bench_model(which: bench::ModelBench, args: BenchTrainArgs, out: &mut dyn Write) -> Result<(), Error> {
     let result = bench::model(which, args.rows, args.seed, args.data_dir.as_deref())?;
-    if args.json {
-        serde_json::to_writer_pretty(&mut *out, &result).map_err(std::io::Error::from)?;
+    print_bench(out, args.json, &result, bench::ModelBenchResult::print)
+}
+
+/// Prints a benchmark result as JSON or as text.
+fn print_bench<T: serde::Serialize>(
+    out: &mut dyn Write,
+    json: bool,
+    result: &T,
+    print: fn(&T, &mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    if json {
+        serde_json::to_writer_pretty(&mut *out, result).map_err(std::io::Error::from)?;
         writeln!(out)?;
     } else {
-        result.print(out)?;
+        print(result, out)?;
     }
     Ok(())
 }

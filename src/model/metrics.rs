@@ -55,15 +55,13 @@ pub struct RocPoint {
     pub tpr: f64,
 }
 
-/// The ROC curve at about `points` evenly spaced shares of the population, from (0, 0) to (1, 1). The KS
-/// statistic is the largest TPR − FPR along it; [`ks`] computes it on every threshold.
-pub fn roc(scores: &[f64], labels: &[bool], points: usize) -> Vec<RocPoint> {
+/// The ROC curve at every distinct score, from the highest: (threshold, FPR, TPR) after all rows at or above it.
+fn cumulative(scores: &[f64], labels: &[bool]) -> Vec<RocPoint> {
     let order = order_desc(scores);
     let positives = labels.iter().filter(|&&l| l).count().max(1) as f64;
     let negatives = (labels.len() - labels.iter().filter(|&&l| l).count()).max(1) as f64;
-    let step = (order.len() / points.max(1)).max(1);
-    let mut curve = vec![RocPoint { threshold: 1.0, fpr: 0.0, tpr: 0.0 }];
     let (mut tp, mut fp) = (0.0, 0.0);
+    let mut curve = Vec::new();
     for (rank, &i) in order.iter().enumerate() {
         if labels[i] {
             tp += 1.0
@@ -71,33 +69,28 @@ pub fn roc(scores: &[f64], labels: &[bool], points: usize) -> Vec<RocPoint> {
             fp += 1.0
         }
         let last_of_tie = rank + 1 == order.len() || scores[order[rank + 1]] != scores[i];
-        if last_of_tie && ((rank + 1) % step == 0 || rank + 1 == order.len()) {
+        if last_of_tie {
             curve.push(RocPoint { threshold: scores[i], fpr: fp / negatives, tpr: tp / positives });
         }
     }
     curve
 }
 
+/// The ROC curve at about `points` evenly spaced thresholds, from (0, 0) to (1, 1), for charts.
+pub fn roc(scores: &[f64], labels: &[bool], points: usize) -> Vec<RocPoint> {
+    let full = cumulative(scores, labels);
+    let step = (full.len() / points.max(1)).max(1);
+    let mut curve = vec![RocPoint { threshold: 1.0, fpr: 0.0, tpr: 0.0 }];
+    curve.extend(full.iter().enumerate().filter(|(k, _)| (k + 1) % step == 0 || k + 1 == full.len()).map(|(_, p)| *p));
+    curve
+}
+
 /// Kolmogorov–Smirnov statistic: the largest gap between the cumulative score distributions of events and
-/// non-events, with the score where it occurs.
+/// non-events (TPR − FPR), with the score where it occurs.
 pub fn ks(scores: &[f64], labels: &[bool]) -> (f64, f64) {
-    let order = order_desc(scores);
-    let positives = labels.iter().filter(|&&l| l).count().max(1) as f64;
-    let negatives = (labels.len() - labels.iter().filter(|&&l| l).count()).max(1) as f64;
-    let (mut tp, mut fp, mut best, mut at) = (0.0, 0.0, 0.0, 1.0);
-    for (rank, &i) in order.iter().enumerate() {
-        if labels[i] {
-            tp += 1.0
-        } else {
-            fp += 1.0
-        }
-        let last_of_tie = rank + 1 == order.len() || scores[order[rank + 1]] != scores[i];
-        if last_of_tie && tp / positives - fp / negatives > best {
-            best = tp / positives - fp / negatives;
-            at = scores[i];
-        }
-    }
-    (best, at)
+    cumulative(scores, labels)
+        .iter()
+        .fold((0.0, 1.0), |best, p| if p.tpr - p.fpr > best.0 { (p.tpr - p.fpr, p.threshold) } else { best })
 }
 
 /// Mean squared error of the probabilities.
