@@ -7,7 +7,8 @@ CREATE OR REPLACE TABLE model.scores_next (
     high_risk BOOLEAN NOT NULL,       -- probability ≥ the model's threshold
     reason_1 VARCHAR,                 -- the inputs that raise the risk most, in words
     reason_2 VARCHAR,
-    reason_3 VARCHAR
+    reason_3 VARCHAR,
+    model_version VARCHAR NOT NULL    -- the artifact version that produced this score
 );
 CREATE TABLE IF NOT EXISTS model.score_run (
     model_version VARCHAR NOT NULL,

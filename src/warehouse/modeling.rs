@@ -222,12 +222,22 @@ impl Warehouse {
                 reason(0),
                 reason(1),
                 reason(2),
+                Arc::new(StringArray::from_iter_values(std::iter::repeat_n(model_version, chunk.len()))),
             ];
-            let fields = ["masked_id", "probability", "points", "high_risk", "reason_1", "reason_2", "reason_3"]
-                .iter()
-                .zip(&columns)
-                .map(|(name, c)| Field::new(*name, c.data_type().clone(), true))
-                .collect::<Vec<_>>();
+            let fields = [
+                "masked_id",
+                "probability",
+                "points",
+                "high_risk",
+                "reason_1",
+                "reason_2",
+                "reason_3",
+                "model_version",
+            ]
+            .iter()
+            .zip(&columns)
+            .map(|(name, c)| Field::new(*name, c.data_type().clone(), true))
+            .collect::<Vec<_>>();
             let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(frame_error)?;
             appender.append_record_batch(batch)?;
         }
