@@ -252,6 +252,15 @@ impl Warehouse {
         })?)
     }
 
+    /// The observation date: the end of the history and the start of the outcome window.
+    pub fn observation_date(&self) -> Result<chrono::NaiveDate> {
+        let generation = self.generation()?;
+        generation.observation_date.parse().map_err(|_| Error::NotSafeHaven {
+            path: self.path.clone(),
+            detail: format!("observation date {:?} is not a date", generation.observation_date),
+        })
+    }
+
     /// Generation parameters, row counts and fingerprint.
     pub fn info(&self) -> Result<Info> {
         let digests = fingerprint::table_digests(&self.conn)?;

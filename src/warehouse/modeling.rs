@@ -108,15 +108,30 @@ fn model_error(e: model::Error) -> Error {
 }
 
 impl Warehouse {
-    /// Every bank customer's clean-room indicators, as the model reads them.
+    /// The population query with its window ending at `as_of`.
+    fn population_query(&self, as_of: Option<chrono::NaiveDate>) -> Result<String> {
+        let as_of = match as_of {
+            Some(date) => date,
+            None => self.observation_date()?,
+        };
+        Ok(sql::MODEL_POPULATION.replace("{as_of}", &as_of.format("%Y-%m-%d").to_string()))
+    }
+
+    /// Every bank customer's clean-room indicators, as the model reads them, as of the observation date.
     pub fn population(&self) -> Result<Population> {
-        let frame = query_frame(&self.conn, sql::MODEL_POPULATION, &[])?;
+        self.population_as_of(None)
+    }
+
+    /// Every bank customer's indicators over the 12 months up to `as_of` (default: the observation date), for
+    /// comparing the population now with the population months ago.
+    pub fn population_as_of(&self, as_of: Option<chrono::NaiveDate>) -> Result<Population> {
+        let frame = query_frame(&self.conn, &self.population_query(as_of)?, &[])?;
         Population::new(frame).map_err(model_error)
     }
 
     /// One bank customer's indicators, by masked ID; `None` if no customer has it.
     pub fn person(&self, masked_id: &str) -> Result<Option<Population>> {
-        let query = sql::MODEL_PERSON.replace("{population}", sql::MODEL_POPULATION);
+        let query = sql::MODEL_PERSON.replace("{population}", &self.population_query(None)?);
         let frame = query_frame(&self.conn, &query, &[&masked_id])?;
         if frame.height() == 0 {
             return Ok(None);
@@ -127,7 +142,7 @@ impl Warehouse {
     /// The training rows: the population with its outcome, its split flag and the true probability, in person
     /// order. The split is a hash of the person key salted with `salt`, `share` of people to validation.
     pub fn labelled(&self, salt: &str, share: f64) -> Result<Labelled> {
-        let query = sql::MODEL_LABELLED.replace("{population}", sql::MODEL_POPULATION);
+        let query = sql::MODEL_LABELLED.replace("{population}", &self.population_query(None)?);
         let per_mille = (share * 1000.0).round() as i64;
         let mut frame = query_frame(&self.conn, &query, &[&salt, &per_mille])?;
         let take = |frame: &mut DataFrame, name: &str| -> Result<Series> {
