@@ -91,3 +91,14 @@ CREATE TABLE IF NOT EXISTS svc.screens (
     created_at VARCHAR NOT NULL,
     document VARCHAR NOT NULL
 );
+
+CREATE SEQUENCE IF NOT EXISTS svc.flag_numbers START 1;
+
+-- Cases flagged for review from the investigator view, by masked ID, with who flagged them and why.
+CREATE TABLE IF NOT EXISTS svc.case_flags (
+    flag_no BIGINT NOT NULL PRIMARY KEY,
+    masked_id VARCHAR NOT NULL,
+    actor VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL,
+    created_at VARCHAR NOT NULL
+);

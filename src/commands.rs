@@ -568,7 +568,17 @@ fn serve(
             None => None,
         };
         tracing::info!(%addr, k = guard.k(), "listening");
-        let state = server::AppState::new(warehouse, service, guard, data_dir, masker, sealer);
+        let artifact = load_model(&data_dir.join(MODEL_FILE));
+        let analytics = match &artifact {
+            Ok(_) => server::Analytics::Loading,
+            Err(e) => {
+                server::Analytics::Unavailable(format!("no risk model for the dashboard: {e}; then restart the server"))
+            }
+        };
+        let state = server::AppState::new(warehouse, service, guard, data_dir, masker, sealer, analytics);
+        if let Ok(artifact) = artifact {
+            state.load_analytics(artifact);
+        }
         // The URL is printed only once everything the server needs is open.
         writeln!(out, "SafeHaven is serving http://{addr}/ (Ctrl-C to stop)")?;
         out.flush()?;

@@ -10,6 +10,7 @@
 //! - [`cli`], [`commands`], [`config`], [`telemetry`], [`error`] and [`bench`] are the binary's plumbing;
 //! - [`catalog`] names the warehouse's tables.
 
+pub mod analytics;
 pub mod bench;
 pub mod catalog;
 pub mod charts;

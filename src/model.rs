@@ -293,15 +293,22 @@ impl Scorer {
         Scorer { weights, bias }
     }
 
-    /// The probability of distress for each row of `x` (rows × features, unstandardised).
+    /// The probability of distress for each row of `x` (rows × features, unstandardised). Each row's sum runs
+    /// over the features in order whatever the matrix layout, so one person scored alone gets the same bits as
+    /// in a batch.
     pub fn probabilities(&self, x: &Array2<f64>) -> Vec<f64> {
         let mut p = vec![0.0; x.nrows()];
         p.par_chunks_mut(SCORE_CHUNK).enumerate().for_each(|(c, out)| {
             let start = c * SCORE_CHUNK;
-            let rows = x.slice(ndarray::s![start..start + out.len(), ..]);
-            let z = rows.dot(&self.weights);
-            for (o, z) in out.iter_mut().zip(z) {
-                *o = newton::sigmoid(z + self.bias);
+            out.fill(0.0);
+            for (j, w) in self.weights.iter().enumerate() {
+                let column = x.slice(ndarray::s![start..start + out.len(), j]);
+                for (z, v) in out.iter_mut().zip(column) {
+                    *z += w * v;
+                }
+            }
+            for z in out.iter_mut() {
+                *z = newton::sigmoid(*z + self.bias);
             }
         });
         p

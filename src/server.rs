@@ -12,9 +12,11 @@ mod error;
 mod json;
 mod screens;
 mod survivors;
+mod views;
 
 pub use auth::Caller;
 pub use error::ApiError;
+pub use views::{Analytics, load_portfolio};
 
 use crate::privacy::KGuard;
 use crate::privacy::audit::AuditLog;
@@ -48,6 +50,7 @@ pub struct AppState {
     audit: AuditLog,
     masker: Masker,
     sealer: Option<Sealer>,
+    analytics: std::sync::RwLock<Analytics>,
 }
 
 impl AppState {
@@ -59,6 +62,7 @@ impl AppState {
         data_dir: &std::path::Path,
         masker: Masker,
         sealer: Option<Sealer>,
+        analytics: Analytics,
     ) -> Arc<Self> {
         let observation_date = warehouse.generation().ok().and_then(|g| g.observation_date.parse().ok());
         Arc::new(AppState {
@@ -72,6 +76,7 @@ impl AppState {
             audit: AuditLog::new(data_dir),
             masker,
             sealer,
+            analytics: std::sync::RwLock::new(analytics),
         })
     }
 
@@ -200,6 +205,12 @@ pub const API_ROUTES: &[(&str, &str, Option<Permission>)] = &[
     ("GET", "/api/v1/info", Some(Permission::Aggregates)),
     ("GET", "/api/v1/population/regions", Some(Permission::Aggregates)),
     ("GET", "/api/v1/charts/population-by-region.svg", Some(Permission::Aggregates)),
+    ("GET", "/api/v1/executive", Some(Permission::Aggregates)),
+    ("GET", "/api/v1/cases", Some(Permission::CaseList)),
+    ("GET", "/api/v1/cases/{maskedId}", Some(Permission::CaseDetail)),
+    ("POST", "/api/v1/cases/{maskedId}/what-if", Some(Permission::CaseDetail)),
+    ("POST", "/api/v1/cases/{maskedId}/flag", Some(Permission::CaseDetail)),
+    ("GET", "/api/v1/model", Some(Permission::Model)),
     ("POST", "/api/v1/screens/lap", Some(Permission::DvService)),
     ("POST", "/api/v1/screens/dash", Some(Permission::DvService)),
     ("POST", "/api/v1/survivors", Some(Permission::DvService)),
@@ -226,8 +237,18 @@ fn api_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         Router::new()
             .route("/api/v1/info", get(api::info))
             .route("/api/v1/population/regions", get(api::population_by_region))
-            .route("/api/v1/charts/population-by-region.svg", get(api::population_chart)),
+            .route("/api/v1/charts/population-by-region.svg", get(api::population_chart))
+            .route("/api/v1/executive", get(views::executive)),
     );
+    let case_list = requiring(Permission::CaseList, Router::new().route("/api/v1/cases", get(views::cases)));
+    let case_detail = requiring(
+        Permission::CaseDetail,
+        Router::new()
+            .route("/api/v1/cases/{masked_id}", get(views::case))
+            .route("/api/v1/cases/{masked_id}/what-if", post(views::what_if))
+            .route("/api/v1/cases/{masked_id}/flag", post(views::flag)),
+    );
+    let model_page = requiring(Permission::Model, Router::new().route("/api/v1/model", get(views::model)));
     let dv_service = Router::new()
         .route("/api/v1/screens/lap", post(screens::lap))
         .route("/api/v1/screens/dash", post(screens::dash))
@@ -249,6 +270,9 @@ fn api_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/v1/me", get(api::me))
         .merge(aggregates)
+        .merge(case_list)
+        .merge(case_detail)
+        .merge(model_page)
         .merge(dv_service)
         .route_layer(middleware::from_fn_with_state(state, auth::authenticate))
         .merge(mobile)

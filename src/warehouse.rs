@@ -88,6 +88,9 @@ mod sql {
     pub const SCORE_RUN: &str = include_str!("../sql/score_run.sql");
     pub const SCORE_RUN_INSERT: &str = include_str!("../sql/score_run_insert.sql");
     pub const TRAINING_TABLE: &str = include_str!("../sql/training_table.sql");
+    pub const TREND_CUBE: &str = include_str!("../sql/trend_cube.sql");
+    pub const FLAG_INSERT: &str = include_str!("../sql/flag_insert.sql");
+    pub const FLAG_LIST: &str = include_str!("../sql/flag_list.sql");
     pub const TRAINING_COPY: &str = include_str!("../sql/training_copy.sql");
 }
 

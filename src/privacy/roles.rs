@@ -33,6 +33,8 @@ pub enum Permission {
     CaseList,
     /// One case's masked detail.
     CaseDetail,
+    /// The model page: evaluation, coefficients, fairness, drift.
+    Model,
     /// The DV service: survivors, incidents, assessments, alerts.
     DvService,
     /// Scenarios and drills.
@@ -42,10 +44,11 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 6] = [
+    pub const ALL: [Permission; 7] = [
         Permission::Aggregates,
         Permission::CaseList,
         Permission::CaseDetail,
+        Permission::Model,
         Permission::DvService,
         Permission::Drills,
         Permission::Admin,
@@ -56,6 +59,7 @@ impl Permission {
             Permission::Aggregates => "aggregates",
             Permission::CaseList => "masked case lists",
             Permission::CaseDetail => "masked case detail",
+            Permission::Model => "the model page",
             Permission::DvService => "DV service",
             Permission::Drills => "scenarios and drills",
             Permission::Admin => "administration",
@@ -83,11 +87,11 @@ impl Role {
         use Permission::*;
         match self {
             Role::Executive => &[Aggregates],
-            Role::Analyst => &[Aggregates, CaseList],
-            Role::Investigator => &[Aggregates, CaseList, CaseDetail],
+            Role::Analyst => &[Aggregates, CaseList, Model],
+            Role::Investigator => &[Aggregates, CaseList, CaseDetail, Model],
             Role::Advocate => &[DvService],
             Role::Trainer => &[Aggregates, Drills],
-            Role::Admin => &[Aggregates, CaseList, CaseDetail, DvService, Drills, Admin],
+            Role::Admin => &[Aggregates, CaseList, CaseDetail, Model, DvService, Drills, Admin],
         }
     }
 

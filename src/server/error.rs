@@ -11,7 +11,10 @@ use serde_json::json;
 #[derive(Debug)]
 pub enum ApiError {
     Unauthenticated,
-    Forbidden { role: Role, permission: Permission },
+    Forbidden {
+        role: Role,
+        permission: Permission,
+    },
     NotFound(String),
     MethodNotAllowed,
     BadRequest(String),
@@ -19,6 +22,8 @@ pub enum ApiError {
     Unprocessable(String),
     UnsupportedMediaType,
     PayloadTooLarge,
+    /// The server cannot answer yet or at all (analytics loading, no model); the message says what to do.
+    Unavailable(String),
     Internal(String),
 }
 
@@ -70,6 +75,7 @@ impl IntoResponse for ApiError {
             ApiError::MethodNotAllowed => {
                 (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not accept that method".into())
             }
+            ApiError::Unavailable(message) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", message),
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error".into())

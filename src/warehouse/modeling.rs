@@ -129,6 +129,24 @@ impl Warehouse {
         Population::new(frame).map_err(model_error)
     }
 
+    /// The monthly trend cube of the executive view (raw counts: guard them before showing).
+    pub fn trend_cube(&self) -> Result<Vec<crate::analytics::TrendRow>> {
+        let mut stmt = self.conn.prepare(sql::TREND_CUBE)?;
+        let rows = stmt.query_map([], |row| {
+            Ok(crate::analytics::TrendRow {
+                month: row.get(0)?,
+                region: row.get(1)?,
+                credit_group: row.get(2)?,
+                age_band: row.get(3)?,
+                missed_payment: row.get::<_, i64>(4)? as u64,
+                overdraft: row.get::<_, i64>(5)? as u64,
+                claim: row.get::<_, i64>(6)? as u64,
+                medical_cost: row.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
     /// One bank customer's indicators, by masked ID; `None` if no customer has it.
     pub fn person(&self, masked_id: &str) -> Result<Option<Population>> {
         let query = sql::MODEL_PERSON.replace("{population}", &self.population_query(None)?);

@@ -324,6 +324,20 @@ impl Service {
         }
     }
 
+    /// Flags a case for review; returns the flag's number.
+    pub fn flag_case(&self, masked_id: &str, actor: &str, reason: &str, at: &str) -> Result<i64> {
+        Ok(self.conn.query_row(sql::FLAG_INSERT, duckdb::params![masked_id, actor, reason, at], |row| row.get(0))?)
+    }
+
+    /// A case's review flags, oldest first.
+    pub fn case_flags(&self, masked_id: &str) -> Result<Vec<CaseFlag>> {
+        let mut stmt = self.conn.prepare_cached(sql::FLAG_LIST)?;
+        let rows = stmt.query_map([masked_id], |row| {
+            Ok(CaseFlag { number: row.get(0)?, actor: row.get(1)?, reason: row.get(2)?, created_at: row.get(3)? })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
     /// Records a person's act on an alert.
     pub fn update_alert(&self, number: i64, status: &str, at: &str, by: &str, note: Option<&str>) -> Result<()> {
         self.conn.execute(sql::ALERT_UPDATE, duckdb::params![status, at, by, note, number])?;
@@ -336,6 +350,16 @@ impl Service {
 pub enum AlertSource {
     Assessment(i64),
     Screen(i64),
+}
+
+/// A case's flag for review.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaseFlag {
+    pub number: i64,
+    pub actor: String,
+    pub reason: String,
+    pub created_at: String,
 }
 
 /// A crisis alert as stored.

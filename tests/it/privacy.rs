@@ -111,8 +111,9 @@ async fn api_responses_carry_no_pii() {
     let params = Params { customers: crate::support::CUSTOMERS, seed: crate::support::SEED };
     let mut bodies = String::new();
     let survivor = assessed_survivor().await;
+    let customer = crate::support::shared_customer();
     for (_, route, _) in API_ROUTES.iter().filter(|(method, _, _)| *method == "GET") {
-        let route = route.replace("{userId}", &survivor);
+        let route = route.replace("{userId}", &survivor).replace("{maskedId}", &customer);
         let (status, _, body) = call_as(Some(token(Role::Admin)), Method::GET, &route).await;
         assert_eq!(status, StatusCode::OK, "{route}");
         bodies.push_str(&body);
@@ -245,6 +246,8 @@ fn body_for(route: &str, survivor: &str) -> serde_json::Value {
             "perpetratorRelationship": "spouse", "substanceUse": false, "extremeJealousy": false,
             "controllingBehavior": false
         }),
+        "/api/v1/cases/{maskedId}/what-if" => serde_json::json!({ "medicalCostPct": 30, "incomePct": -10 }),
+        "/api/v1/cases/{maskedId}/flag" => serde_json::json!({ "reason": "role matrix test" }),
         other => panic!("no body for {other}"),
     }
 }
@@ -252,10 +255,12 @@ fn body_for(route: &str, survivor: &str) -> serde_json::Value {
 #[tokio::test]
 async fn role_matrix_every_role_on_every_route() {
     let survivor = assessed_survivor().await;
+    let customer = crate::support::shared_customer();
     for (method, route, permission) in API_ROUTES {
         let method: Method = method.parse().unwrap();
         let body = (method == Method::POST).then(|| body_for(route, &survivor));
-        let route = &route.replace("{userId}", &survivor).replace("{alertId}", "AL-0000001");
+        let route =
+            &route.replace("{userId}", &survivor).replace("{alertId}", "AL-0000001").replace("{maskedId}", &customer);
         let (status, _, text) = call_json(None, method.clone(), route, body.clone()).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{route} without a token");
         assert!(text.contains("unauthenticated") || text.contains("sign in"), "{text}");
@@ -285,7 +290,7 @@ async fn me_says_who_and_what() {
     assert_eq!(status, StatusCode::OK);
     let me: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(me["role"], "analyst");
-    assert_eq!(me["permissions"], serde_json::json!(["aggregates", "caseList"]));
+    assert_eq!(me["permissions"], serde_json::json!(["aggregates", "caseList", "model"]));
 }
 
 #[test]

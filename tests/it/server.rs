@@ -46,6 +46,7 @@ pub async fn call_raw(
         shared_data_dir(),
         masker,
         Some(sealer),
+        safehaven::server::Analytics::Ready(crate::support::shared_portfolio()),
     ));
     let mut request = Request::builder().method(method).uri(uri);
     if let Some(token) = bearer {

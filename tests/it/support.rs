@@ -81,6 +81,37 @@ pub fn shared_service() -> safehaven::warehouse::service::Service {
     service.lock().unwrap().handle().expect("service handle")
 }
 
+/// The shared warehouse's dashboard analytics: a model trained on it in-process, and the portfolio it scores.
+pub fn shared_portfolio() -> std::sync::Arc<safehaven::analytics::Portfolio> {
+    static PORTFOLIO: OnceLock<std::sync::Arc<safehaven::analytics::Portfolio>> = OnceLock::new();
+    // Built on a plain thread: polars must not block inside a test's async runtime.
+    PORTFOLIO.get_or_init(|| std::thread::spawn(build_shared_portfolio).join().expect("portfolio thread")).clone()
+}
+
+fn build_shared_portfolio() -> std::sync::Arc<safehaven::analytics::Portfolio> {
+    {
+        {
+            use safehaven::model;
+            let warehouse = open_shared();
+            let data = warehouse.labelled(model::SPLIT_SALT, model::VALIDATION_SHARE).expect("labelled rows");
+            let g = warehouse.generation().expect("generation");
+            let provenance = model::Provenance {
+                generator_version: g.generator_version,
+                seed: g.seed,
+                customers: g.customers,
+                observation_date: g.observation_date,
+            };
+            let (artifact, _) = model::train(&data, provenance, &model::TrainOptions::default()).expect("trains");
+            std::sync::Arc::new(safehaven::server::load_portfolio(&warehouse, artifact).expect("portfolio loads"))
+        }
+    }
+}
+
+/// A bank customer's masked ID in the shared warehouse.
+pub fn shared_customer() -> String {
+    open_shared().people(1).expect("people").remove(0).masked_id
+}
+
 pub fn fingerprint(data_dir: &Path) -> String {
     Warehouse::open_read_only(&warehouse::path_in(data_dir)).expect("opens").info().expect("info").fingerprint
 }

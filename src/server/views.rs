@@ -1,0 +1,266 @@
+//! The dashboard's views: executive KPIs, the case list and case page with what-if and review flags, and the
+//! model page. Each reads the in-memory [`Portfolio`], loaded once in the background when the server starts.
+
+use super::json::{ApiJson, ApiPath};
+use super::{ApiError, AppState, Caller};
+use crate::analytics::{self, Indicator, Portfolio};
+use crate::model::{self, Artifact, whatif::Shock};
+use crate::privacy::audit::Event;
+use crate::warehouse::Warehouse;
+use axum::Json;
+use axum::extract::{Extension, Query, State};
+use axum::response::IntoResponse;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+type Shared = State<Arc<AppState>>;
+
+/// Where the dashboard's analytics stand.
+pub enum Analytics {
+    Loading,
+    Ready(Arc<Portfolio>),
+    /// Why there are none (no model, or it does not fit the warehouse); the message says what to do.
+    Unavailable(String),
+}
+
+/// Builds the portfolio: the population now and 3 and 12 months earlier, scored with `artifact`, and the trend
+/// cube.
+pub fn load_portfolio(warehouse: &Warehouse, artifact: Artifact) -> Result<Portfolio, String> {
+    let observed = warehouse.observation_date().map_err(|e| e.to_string())?;
+    let earlier = |months: u32| observed.checked_sub_months(chrono::Months::new(months));
+    let load = |as_of| warehouse.population_as_of(as_of).map_err(|e| e.to_string());
+    let now = load(Some(observed))?;
+    let history = [load(earlier(analytics::SNAPSHOT_MONTHS[1]))?, load(earlier(analytics::SNAPSHOT_MONTHS[2]))?];
+    let trends = warehouse.trend_cube().map_err(|e| e.to_string())?;
+    Portfolio::build(artifact, now, history, trends).map_err(|e| {
+        format!("the model does not fit this warehouse ({e}): retrain with `safehaven train`, then restart the server")
+    })
+}
+
+impl From<analytics::Error> for ApiError {
+    fn from(e: analytics::Error) -> Self {
+        match e {
+            analytics::Error::Model(e) => ApiError::Internal(e.to_string()),
+            other => ApiError::Unprocessable(other.to_string()),
+        }
+    }
+}
+
+impl AppState {
+    /// The portfolio, or 503 while it loads or when there is none.
+    fn portfolio(&self) -> Result<Arc<Portfolio>, ApiError> {
+        let analytics = self.analytics.read().map_err(|_| ApiError::internal("analytics lock poisoned"))?;
+        match &*analytics {
+            Analytics::Ready(portfolio) => Ok(portfolio.clone()),
+            Analytics::Loading => Err(ApiError::Unavailable(
+                "the risk analytics are still loading (a few seconds after start; longer for millions of people): retry shortly"
+                    .into(),
+            )),
+            Analytics::Unavailable(why) => Err(ApiError::Unavailable(why.clone())),
+        }
+    }
+
+    /// Loads the portfolio on a blocking thread; views answer 503 until it is ready.
+    pub fn load_analytics(self: &Arc<Self>, artifact: Artifact) {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
+            let loaded = state
+                .warehouse
+                .lock()
+                .map_err(|_| "warehouse lock poisoned".to_owned())
+                .and_then(|w| w.handle().map_err(|e| e.to_string()))
+                .and_then(|handle| load_portfolio(&handle, artifact));
+            let next = match loaded {
+                Ok(portfolio) => {
+                    tracing::info!(
+                        people = portfolio.len(),
+                        seconds = started.elapsed().as_secs_f64(),
+                        "analytics ready"
+                    );
+                    Analytics::Ready(Arc::new(portfolio))
+                }
+                Err(why) => {
+                    tracing::warn!(%why, "analytics unavailable");
+                    Analytics::Unavailable(why)
+                }
+            };
+            if let Ok(mut analytics) = state.analytics.write() {
+                *analytics = next;
+            }
+        });
+    }
+}
+
+/// Query parameters, checked by name: an unknown parameter or a malformed value is a 422 naming it.
+struct Params(HashMap<String, String>);
+
+impl Params {
+    fn new(query: HashMap<String, String>, allowed: &[&str]) -> Result<Params, ApiError> {
+        if let Some(unknown) = query.keys().find(|k| !allowed.contains(&k.as_str())) {
+            return Err(ApiError::Unprocessable(format!(
+                "{}: unknown parameter; this route takes {}",
+                unknown.chars().take(40).collect::<String>(),
+                allowed.join(", ")
+            )));
+        }
+        Ok(Params(query))
+    }
+
+    fn text(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str).filter(|v| !v.is_empty())
+    }
+
+    fn parse<T: std::str::FromStr>(&self, name: &str, what: &str) -> Result<Option<T>, ApiError> {
+        self.text(name)
+            .map(|v| {
+                v.parse::<T>().map_err(|_| {
+                    ApiError::Unprocessable(format!(
+                        "{name}: `{}` is not {what}",
+                        v.chars().take(40).collect::<String>()
+                    ))
+                })
+            })
+            .transpose()
+    }
+
+    fn threshold(&self, portfolio: &Portfolio) -> Result<f64, ApiError> {
+        Ok(self.parse::<f64>("threshold", "a number between 0 and 1")?.unwrap_or(portfolio.artifact().threshold))
+    }
+
+    fn filter(&self, portfolio: &Portfolio) -> Result<analytics::Filter, ApiError> {
+        Ok(portfolio.filter(self.text("region"), self.text("creditGroup"), self.text("ageBand"))?)
+    }
+}
+
+/// Runs portfolio work on a blocking thread: it is CPU-bound, and polars must not run on an async worker.
+async fn blocking<T, F>(work: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+{
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(work)).await.map_err(|e| ApiError::internal(e.to_string()))?
+}
+
+/// `GET /api/v1/executive?threshold=T[&region=..&creditGroup=..&ageBand=..]`
+pub async fn executive(
+    State(state): Shared,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<impl IntoResponse, ApiError> {
+    let params = Params::new(query, &["threshold", "region", "creditGroup", "ageBand"])?;
+    let portfolio = state.portfolio()?;
+    let (threshold, filter) = (params.threshold(&portfolio)?, params.filter(&portfolio)?);
+    let guard = state.guard;
+    let view = blocking(move || Ok(portfolio.executive(threshold, filter, &guard)?)).await?;
+    Ok(Json(view))
+}
+
+/// `GET /api/v1/cases?limit=N[&offset=..&region=..&creditGroup=..&ageBand=..&indicator=..&threshold=..]`
+pub async fn cases(
+    State(state): Shared,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<impl IntoResponse, ApiError> {
+    let params =
+        Params::new(query, &["limit", "offset", "threshold", "region", "creditGroup", "ageBand", "indicator"])?;
+    let portfolio = state.portfolio()?;
+    let (threshold, filter) = (params.threshold(&portfolio)?, params.filter(&portfolio)?);
+    let indicator = params.text("indicator").map(Indicator::parse).transpose()?;
+    let limit = params.parse::<u64>("limit", "a whole number")?.unwrap_or(25);
+    let offset = params.parse::<u64>("offset", "a whole number")?.unwrap_or(0);
+    let page = blocking(move || Ok(portfolio.cases(filter, indicator, threshold, offset, limit)?)).await?;
+    Ok(Json(page))
+}
+
+fn unknown_case(masked_id: &str) -> ApiError {
+    ApiError::NotFound(format!("no case with masked ID {}", masked_id.chars().take(20).collect::<String>()))
+}
+
+/// `GET /api/v1/cases/{maskedId}`: the case page with its review flags.
+pub async fn case(
+    State(state): Shared,
+    ApiPath(masked_id): ApiPath<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<impl IntoResponse, ApiError> {
+    let params = Params::new(query, &["threshold"])?;
+    let portfolio = state.portfolio()?;
+    let threshold = params.threshold(&portfolio)?;
+    let id = masked_id.clone();
+    let detail = blocking(move || portfolio.case(&id, threshold)?.ok_or_else(|| unknown_case(&id))).await?;
+    let id = masked_id.clone();
+    let flags = state.with_service(move |service| service.case_flags(&id)).await?;
+    let mut body = serde_json::to_value(detail).map_err(|e| ApiError::internal(e.to_string()))?;
+    body["flags"] = serde_json::to_value(flags).map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(Json(body))
+}
+
+/// `POST /api/v1/cases/{maskedId}/what-if` with `{ "medicalCostPct": 30, "incomePct": -10, "unemployed": true }`.
+pub async fn what_if(
+    State(state): Shared,
+    ApiPath(masked_id): ApiPath<String>,
+    ApiJson(shock): ApiJson<Shock>,
+) -> Result<impl IntoResponse, ApiError> {
+    shock.validate().map_err(|e| ApiError::Unprocessable(e.to_string()))?;
+    let portfolio = state.portfolio()?;
+    let impact =
+        blocking(move || portfolio.what_if(&masked_id, &shock)?.ok_or_else(|| unknown_case(&masked_id))).await?;
+    Ok(Json(impact))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlagRequest {
+    reason: String,
+}
+
+/// `POST /api/v1/cases/{maskedId}/flag` with `{ "reason": "…" }`: audited, stored with the case.
+pub async fn flag(
+    State(state): Shared,
+    Extension(caller): Extension<Caller>,
+    ApiPath(masked_id): ApiPath<String>,
+    ApiJson(request): ApiJson<FlagRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let reason = request.reason.trim().to_owned();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(ApiError::Unprocessable("reason: say why, in 1–500 characters".into()));
+    }
+    let portfolio = state.portfolio()?;
+    if !portfolio.contains(&masked_id) {
+        return Err(unknown_case(&masked_id));
+    }
+    let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let event = Event {
+        actor: caller.name.clone(),
+        action: "case.flag".into(),
+        subject: masked_id.clone(),
+        reason: reason.clone(),
+    };
+    let (audit, actor, id) = (state.audit.clone(), caller.name.clone(), masked_id.clone());
+    let number = state
+        .with_service_result(move |service| {
+            // The act is recorded in the audit log first: if that fails, nothing is stored.
+            audit.append(event, at.clone()).map_err(|e| ApiError::internal(e.to_string()))?;
+            service.flag_case(&id, &actor, &reason, &at).map_err(ApiError::from)
+        })
+        .await?;
+    Ok((axum::http::StatusCode::CREATED, Json(json!({ "flagNo": number, "maskedId": masked_id }))))
+}
+
+/// `GET /api/v1/model`: the model report, and the drift of the current population.
+pub async fn model(State(state): Shared) -> Result<Json<Value>, ApiError> {
+    let portfolio = state.portfolio()?;
+    let report = blocking(move || {
+        let report = portfolio.artifact().report(Some(portfolio.drift()));
+        serde_json::to_value(report).map_err(|e| ApiError::internal(e.to_string()))
+    })
+    .await?;
+    Ok(Json(report))
+}
+
+impl From<model::Error> for ApiError {
+    fn from(e: model::Error) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
