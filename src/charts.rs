@@ -3,6 +3,8 @@
 //! Colours come from the Okabe–Ito palette, which stays distinguishable under the common colour-vision
 //! deficiencies. Text is drawn in `currentColor`, so an inlined chart follows the page's light or dark theme.
 
+pub mod dashboard;
+
 use crate::privacy::Guarded;
 use plotters::prelude::*;
 
@@ -85,11 +87,12 @@ pub fn population_by_region(guarded: &Guarded<String>) -> Result<String, ChartEr
             suppressed.join(", ")
         ));
     }
-    Ok(accessible(svg, "Population by region", &description))
+    Ok(accessible(svg, "population", "Population by region", &description))
 }
 
-/// Adds `role`, `<title>` and `<desc>` to a plotters SVG, and lets its text follow the page colour.
-fn accessible(svg: String, title: &str, description: &str) -> String {
+/// Adds `role`, `<title>` and `<desc>` (with ids unique to the chart `slug`) to a plotters SVG, and lets its text
+/// follow the page colour.
+fn accessible(svg: String, slug: &str, title: &str, description: &str) -> String {
     let svg = svg
         .replace("fill=\"#000000\"", "fill=\"currentColor\"")
         .replace("stroke=\"#000000\"", "stroke=\"currentColor\"");
@@ -98,7 +101,7 @@ fn accessible(svg: String, title: &str, description: &str) -> String {
     };
     let (head, rest) = svg.split_at(open_end);
     format!(
-        "{head} role=\"img\" aria-labelledby=\"chart-title chart-desc\"><title id=\"chart-title\">{}</title><desc id=\"chart-desc\">{}</desc>{}",
+        "{head} role=\"img\" aria-labelledby=\"{slug}-title {slug}-desc\"><title id=\"{slug}-title\">{}</title><desc id=\"{slug}-desc\">{}</desc>{}",
         escape(title),
         escape(description),
         &rest[1..]
@@ -141,7 +144,7 @@ mod tests {
             KGuard::default().counts(vec![("OH".to_owned(), 500), ("TX".to_owned(), 900), ("WY".to_owned(), 3)]);
         let svg = population_by_region(&guarded).unwrap();
         assert!(svg.starts_with("<svg"));
-        assert!(svg.contains("<title id=\"chart-title\">Population by region</title>"));
+        assert!(svg.contains("<title id=\"population-title\">Population by region</title>"));
         assert!(svg.contains("Suppressed"));
         assert!(svg.contains("WY"));
         assert!(svg.contains("currentColor"));

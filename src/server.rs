@@ -206,11 +206,18 @@ pub const API_ROUTES: &[(&str, &str, Option<Permission>)] = &[
     ("GET", "/api/v1/population/regions", Some(Permission::Aggregates)),
     ("GET", "/api/v1/charts/population-by-region.svg", Some(Permission::Aggregates)),
     ("GET", "/api/v1/executive", Some(Permission::Aggregates)),
+    ("GET", "/api/v1/charts/exposure-map.svg", Some(Permission::Aggregates)),
+    ("GET", "/api/v1/charts/credit-groups.svg", Some(Permission::Aggregates)),
+    ("GET", "/api/v1/charts/trends.svg", Some(Permission::Aggregates)),
+    ("GET", "/api/v1/charts/model/roc.svg", Some(Permission::Model)),
+    ("GET", "/api/v1/charts/model/ks.svg", Some(Permission::Model)),
+    ("GET", "/api/v1/charts/model/calibration.svg", Some(Permission::Model)),
     ("GET", "/api/v1/cases", Some(Permission::CaseList)),
     ("GET", "/api/v1/cases/{maskedId}", Some(Permission::CaseDetail)),
     ("POST", "/api/v1/cases/{maskedId}/what-if", Some(Permission::CaseDetail)),
     ("POST", "/api/v1/cases/{maskedId}/flag", Some(Permission::CaseDetail)),
     ("GET", "/api/v1/model", Some(Permission::Model)),
+    ("GET", "/api/v1/dv/overview", Some(Permission::DvService)),
     ("POST", "/api/v1/screens/lap", Some(Permission::DvService)),
     ("POST", "/api/v1/screens/dash", Some(Permission::DvService)),
     ("POST", "/api/v1/survivors", Some(Permission::DvService)),
@@ -238,7 +245,8 @@ fn api_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
             .route("/api/v1/info", get(api::info))
             .route("/api/v1/population/regions", get(api::population_by_region))
             .route("/api/v1/charts/population-by-region.svg", get(api::population_chart))
-            .route("/api/v1/executive", get(views::executive)),
+            .route("/api/v1/executive", get(views::executive))
+            .route("/api/v1/charts/{name}", get(views::executive_chart)),
     );
     let case_list = requiring(Permission::CaseList, Router::new().route("/api/v1/cases", get(views::cases)));
     let case_detail = requiring(
@@ -248,13 +256,19 @@ fn api_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
             .route("/api/v1/cases/{masked_id}/what-if", post(views::what_if))
             .route("/api/v1/cases/{masked_id}/flag", post(views::flag)),
     );
-    let model_page = requiring(Permission::Model, Router::new().route("/api/v1/model", get(views::model)));
+    let model_page = requiring(
+        Permission::Model,
+        Router::new()
+            .route("/api/v1/model", get(views::model))
+            .route("/api/v1/charts/model/{name}", get(views::model_chart)),
+    );
     let dv_service = Router::new()
         .route("/api/v1/screens/lap", post(screens::lap))
         .route("/api/v1/screens/dash", post(screens::dash))
         .route("/api/v1/survivors", post(survivors::create_survivor))
         .route("/api/v1/survivors/{user_id}/incidents", post(survivors::create_incident))
         .route("/api/v1/alerts", get(alerts::list))
+        .route("/api/v1/dv/overview", get(views::dv_overview))
         .route("/api/v1/alerts/{alert_id}/acknowledge", post(alerts::acknowledge))
         .route("/api/v1/alerts/{alert_id}/close", post(alerts::close));
     let dv_service = requiring(Permission::DvService, dv_service);

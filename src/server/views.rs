@@ -4,11 +4,13 @@
 use super::json::{ApiJson, ApiPath};
 use super::{ApiError, AppState, Caller};
 use crate::analytics::{self, Indicator, Portfolio};
+use crate::charts;
 use crate::model::{self, Artifact, whatif::Shock};
 use crate::privacy::audit::Event;
 use crate::warehouse::Warehouse;
 use axum::Json;
 use axum::extract::{Extension, Query, State};
+use axum::http::header;
 use axum::response::IntoResponse;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -263,4 +265,89 @@ impl From<model::Error> for ApiError {
     fn from(e: model::Error) -> Self {
         ApiError::Internal(e.to_string())
     }
+}
+
+fn svg(body: String) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], body)
+}
+
+/// The executive charts: `/api/v1/charts/{exposure-map|credit-groups|trends}.svg` with the executive view's
+/// parameters.
+pub async fn executive_chart(
+    State(state): Shared,
+    ApiPath(name): ApiPath<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<impl IntoResponse, ApiError> {
+    let params = Params::new(query, &["threshold", "region", "creditGroup", "ageBand"])?;
+    let portfolio = state.portfolio()?;
+    let (threshold, filter) = (params.threshold(&portfolio)?, params.filter(&portfolio)?);
+    let guard = state.guard;
+    let body = blocking(move || {
+        let view = portfolio.executive(threshold, filter, &guard)?;
+        Ok(match name.as_str() {
+            "exposure-map.svg" => charts::dashboard::exposure_map(&view.regions, view.k)?,
+            "credit-groups.svg" => charts::dashboard::credit_bubbles(&view.credit_groups, view.k)?,
+            "trends.svg" => charts::dashboard::trends(&view.trends)?,
+            other => {
+                return Err(ApiError::NotFound(format!(
+                    "no chart named {}",
+                    other.chars().take(40).collect::<String>()
+                )));
+            }
+        })
+    })
+    .await?;
+    Ok(svg(body))
+}
+
+/// The model page's charts: `/api/v1/charts/model/{roc|ks|calibration}.svg`.
+pub async fn model_chart(State(state): Shared, ApiPath(name): ApiPath<String>) -> Result<impl IntoResponse, ApiError> {
+    let portfolio = state.portfolio()?;
+    let m = &portfolio.artifact().metrics;
+    let body = match name.as_str() {
+        "roc.svg" => charts::dashboard::roc(&m.roc, m.auc)?,
+        "ks.svg" => charts::dashboard::ks(&m.roc, m.ks, m.ks_threshold)?,
+        "calibration.svg" => charts::dashboard::calibration(&m.calibration, m.ece)?,
+        other => {
+            return Err(ApiError::NotFound(format!("no chart named {}", other.chars().take(40).collect::<String>())));
+        }
+    };
+    Ok(svg(body))
+}
+
+/// `GET /api/v1/dv/overview`: the synthetic survivors assessed as of the observation date: counts by level
+/// (through the k-guard) and the 100 highest scores by masked ID, for the advocate's queue.
+pub async fn dv_overview(State(state): Shared) -> Result<Json<Value>, ApiError> {
+    let as_of = state.observation_date.ok_or_else(|| ApiError::internal("the warehouse has no observation date"))?;
+    let cases = state.with_warehouse(|w| w.dv_cases(None)).await?;
+    let guard = state.guard;
+    blocking(move || {
+        use rayon::prelude::*;
+        let mut assessed: Vec<(String, crate::dv::Assessment)> = cases
+            .into_par_iter()
+            .map(|(id, profile, incidents)| (id, crate::dv::assess(&profile, &incidents, as_of)))
+            .collect();
+        let levels =
+            [crate::dv::Level::Critical, crate::dv::Level::High, crate::dv::Level::Moderate, crate::dv::Level::Low];
+        let counts = guard.counts(
+            levels.iter().map(|l| (l.name(), assessed.iter().filter(|(_, a)| a.level == *l).count() as u64)).collect(),
+        );
+        assessed.sort_by(|a, b| b.1.scores.overall.total_cmp(&a.1.scores.overall).then(a.0.cmp(&b.0)));
+        let top: Vec<Value> = assessed
+            .iter()
+            .take(100)
+            .map(|(id, a)| {
+                json!({
+                    "maskedId": id,
+                    "riskLevel": a.level.name(),
+                    "overallScore": a.scores.overall,
+                    "patterns": a.patterns.len(),
+                    "incidents": a.statistics.total_incidents,
+                    "daysSinceLast": a.statistics.days_since_last_incident,
+                })
+            })
+            .collect();
+        Ok(Json(json!({ "asOf": as_of, "k": guard.k(), "levels": counts, "survivors": top })))
+    })
+    .await
 }

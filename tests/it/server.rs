@@ -89,7 +89,7 @@ async fn front_page_and_assets_are_served_from_the_binary() {
     let (status, content_type, body) = call(Method::GET, "/").await;
     assert_eq!(status, StatusCode::OK);
     assert!(content_type.starts_with("text/html"));
-    assert!(body.contains("Population by region") && body.contains("/assets/app.js"));
+    assert!(body.contains("id=\"login-form\"") && body.contains("/assets/app.js"));
     for (path, kind) in [
         ("/assets/app.js", "text/javascript"),
         ("/assets/app.css", "text/css"),
