@@ -128,6 +128,8 @@ function buildNav(current) {
 }
 
 let renderSeq = 0;
+// A message to show once the next view has rendered (for example, why a view was not opened).
+let notice = "";
 
 async function render() {
   if (!me) return;
@@ -139,7 +141,7 @@ async function render() {
       $("view").replaceChildren(h("p", { class: "status" }, `Signed in as ${me.role}: this role has no dashboard views.`));
       return;
     }
-    if (name && VIEWS[name]) status(`The ${me.role} role may not open the ${VIEWS[name].title} view.`, true);
+    if (name && VIEWS[name]) notice = `The ${me.role} role may not open the ${VIEWS[name].title} view.`;
     go(first, {}, null, true);
     name = first;
     arg = null;
@@ -155,7 +157,8 @@ async function render() {
     const content = await VIEWS[name].render(params, arg, () => seq === renderSeq);
     if (seq !== renderSeq) return;
     view.replaceChildren(content);
-    status("");
+    status(notice, Boolean(notice));
+    notice = "";
   } catch (error) {
     if (seq !== renderSeq) return;
     if (error.status === 503) setTimeout(() => seq === renderSeq && render(), 2000);

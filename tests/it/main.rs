@@ -1,5 +1,6 @@
 //! The one integration-test binary: each module is a group of tests.
 
+mod browser;
 mod cli;
 mod dashboard;
 mod dv;
