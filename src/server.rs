@@ -10,6 +10,8 @@ mod assets;
 mod auth;
 mod error;
 mod json;
+mod metrics;
+mod openapi;
 mod screens;
 mod survivors;
 mod views;
@@ -51,6 +53,8 @@ pub struct AppState {
     masker: Masker,
     sealer: Option<Sealer>,
     analytics: std::sync::RwLock<Analytics>,
+    metrics: metrics::Metrics,
+    warehouse_path: std::path::PathBuf,
 }
 
 impl AppState {
@@ -65,6 +69,7 @@ impl AppState {
         analytics: Analytics,
     ) -> Arc<Self> {
         let observation_date = warehouse.generation().ok().and_then(|g| g.observation_date.parse().ok());
+        let warehouse_path = warehouse.path().to_owned();
         Arc::new(AppState {
             observation_date,
             warehouse: Mutex::new(warehouse),
@@ -77,6 +82,8 @@ impl AppState {
             masker,
             sealer,
             analytics: std::sync::RwLock::new(analytics),
+            metrics: metrics::Metrics::default(),
+            warehouse_path,
         })
     }
 
@@ -178,12 +185,15 @@ pub fn router(state: Arc<AppState>) -> Router {
     ];
     let mut app = Router::new()
         .route("/healthz", get(api::healthz))
+        .route("/metrics", get(metrics::metrics))
+        .route("/api/openapi.json", get(openapi::openapi))
         .route("/", get(assets::index))
         .route("/assets/{*path}", get(assets::asset))
         .merge(api_routes(state.clone()))
         .layer(DefaultBodyLimit::max(json::BODY_LIMIT))
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), metrics::record))
         .with_state(state);
     for (name, value) in headers {
         app = app.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));

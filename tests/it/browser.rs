@@ -133,7 +133,11 @@ fn every_view_renders_in_a_real_browser() {
         let dom = load(&chromium, &view(&admin, next), None);
         assert!(dom.contains(&format!("id=\"{marker}\"")), "{next}: no #{marker}");
         assert!(!dom.contains("data-js-errors"), "{next}: JavaScript errors");
-        assert!(!dom.contains("id=\"status\" class=\"status error\""), "{next}: an error is shown: {}", text_of(&dom, "status"));
+        assert!(
+            !dom.contains("id=\"status\" class=\"status error\""),
+            "{next}: an error is shown: {}",
+            text_of(&dom, "status")
+        );
         let rendered = dom.matches("<div class=\"chart\"><svg").count();
         assert_eq!(rendered, charts, "{next}: charts rendered");
     }

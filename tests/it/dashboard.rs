@@ -174,3 +174,34 @@ async fn the_model_page_has_the_evaluation_and_drift() {
     let (status, _) = get(Role::Executive, "/api/v1/model").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn openapi_and_metrics_are_served_without_a_token() {
+    let (status, _, body) = call_as(None, Method::GET, "/api/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    let doc: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    for (method, path, _) in safehaven::server::API_ROUTES {
+        assert!(doc["paths"][path][method.to_lowercase()].is_object(), "{method} {path}");
+    }
+    // Metrics count requests by route pattern, never by the path with its ID.
+    let id = shared_customer();
+    let app = crate::server::app();
+    let uri = format!("/api/v1/cases/{id}");
+    let (status, _, _) =
+        crate::server::send(app.clone(), Some(token(Role::Investigator)), Method::GET, &uri, None, "").await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, content_type, metrics) = crate::server::send(app, None, Method::GET, "/metrics", None, "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("application/openmetrics-text"));
+    assert!(metrics.contains("safehaven_warehouse_size_bytes"), "{metrics}");
+    assert!(metrics.contains("safehaven_dashboard_people"));
+    assert!(metrics.contains("safehaven_http_request_duration_seconds_bucket"));
+    assert!(
+        metrics.contains(
+            r#"safehaven_http_requests_total{route="/api/v1/cases/{masked_id}",method="GET",status="200"} 1"#
+        ),
+        "{metrics}"
+    );
+    assert!(!metrics.contains(&id), "a masked ID in the metrics");
+}

@@ -29,6 +29,21 @@ pub async fn call_json(
     call_raw(bearer, method, uri, body, "application/json").await
 }
 
+/// The application on the shared warehouse, with its analytics loaded.
+pub fn app() -> axum::Router {
+    let masker = safehaven::privacy::masked::Masker::load_or_create(shared_data_dir()).unwrap();
+    let sealer = safehaven::privacy::vault::Sealer::new(crate::support::test_identity().identity.recipient());
+    router(AppState::new(
+        open_shared(),
+        shared_service(),
+        KGuard::default(),
+        shared_data_dir(),
+        masker,
+        Some(sealer),
+        safehaven::server::Analytics::Ready(crate::support::shared_portfolio()),
+    ))
+}
+
 /// Calls the application with raw body bytes and a content type.
 pub async fn call_raw(
     bearer: Option<&str>,
@@ -37,17 +52,18 @@ pub async fn call_raw(
     body: Option<Vec<u8>>,
     content_type: &str,
 ) -> (StatusCode, String, String) {
-    let masker = safehaven::privacy::masked::Masker::load_or_create(shared_data_dir()).unwrap();
-    let sealer = safehaven::privacy::vault::Sealer::new(crate::support::test_identity().identity.recipient());
-    let app = router(AppState::new(
-        open_shared(),
-        shared_service(),
-        KGuard::default(),
-        shared_data_dir(),
-        masker,
-        Some(sealer),
-        safehaven::server::Analytics::Ready(crate::support::shared_portfolio()),
-    ));
+    send(app(), bearer, method, uri, body, content_type).await
+}
+
+/// Sends one request to `app`.
+pub async fn send(
+    app: axum::Router,
+    bearer: Option<&str>,
+    method: Method,
+    uri: &str,
+    body: Option<Vec<u8>>,
+    content_type: &str,
+) -> (StatusCode, String, String) {
     let mut request = Request::builder().method(method).uri(uri);
     if let Some(token) = bearer {
         request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));

@@ -1,0 +1,195 @@
+//! The OpenAPI 3.1 document at `/api/openapi.json`, generated from the router's own tables: every route of
+//! [`API_ROUTES`] with its permission (and the roles that hold it, from the role matrix), its path parameters,
+//! and its summary and query parameters from [`DOCS`]. A test checks that every route is documented.
+
+use super::API_ROUTES;
+use crate::privacy::roles::Role;
+use axum::Json;
+use serde_json::{Map, Value, json};
+
+/// (method, path, summary, query parameters as (name, description)).
+pub type Doc = (&'static str, &'static str, &'static str, &'static [(&'static str, &'static str)]);
+
+const VIEW_FILTERS: &[(&str, &str)] = &[
+    ("threshold", "high-risk threshold, 0–1 (default: the model's)"),
+    ("region", "two-letter region code, e.g. CA"),
+    ("creditGroup", "deep_subprime | subprime | near_prime | prime | super_prime"),
+    ("ageBand", "18-24 | 25-34 | 35-44 | 45-54 | 55-64 | 65+"),
+];
+
+/// What each route does.
+pub const DOCS: &[Doc] = &[
+    ("GET", "/api/v1/me", "The caller's name, role and permissions", &[]),
+    ("GET", "/api/v1/info", "Generation parameters, row counts and content fingerprint", &[]),
+    ("GET", "/api/v1/population/regions", "Customers per region through the k-anonymity guard", &[]),
+    ("GET", "/api/v1/charts/population-by-region.svg", "Population chart (SVG)", &[]),
+    (
+        "GET",
+        "/api/v1/executive",
+        "Executive KPIs with 3- and 12-month changes, regions, credit groups, trends",
+        VIEW_FILTERS,
+    ),
+    ("GET", "/api/v1/charts/exposure-map.svg", "Tile-grid map of medical exposure by region (SVG)", VIEW_FILTERS),
+    ("GET", "/api/v1/charts/credit-groups.svg", "Risk against volume by credit group (SVG)", VIEW_FILTERS),
+    ("GET", "/api/v1/charts/trends.svg", "Monthly trends (SVG)", VIEW_FILTERS),
+    ("GET", "/api/v1/charts/model/roc.svg", "The model's ROC curve (SVG)", &[]),
+    ("GET", "/api/v1/charts/model/ks.svg", "The model's KS plot (SVG)", &[]),
+    ("GET", "/api/v1/charts/model/calibration.svg", "The model's reliability diagram (SVG)", &[]),
+    (
+        "GET",
+        "/api/v1/cases",
+        "Highest-risk cases by masked ID with their top reasons",
+        &[
+            ("limit", "1–200 (default 25)"),
+            ("offset", "cases to skip"),
+            ("threshold", "high-risk threshold, 0–1"),
+            ("region", "two-letter region code"),
+            ("creditGroup", "credit group"),
+            ("ageBand", "age band"),
+            (
+                "indicator",
+                "unemployed | missed_payments | overdrafts | uninsured | high_medical_cost | out_of_pocket_burden",
+            ),
+        ],
+    ),
+    (
+        "GET",
+        "/api/v1/cases/{maskedId}",
+        "A case: indicators, probability history, contributions, review flags",
+        &[("threshold", "0–1")],
+    ),
+    (
+        "POST",
+        "/api/v1/cases/{maskedId}/what-if",
+        "Rescore a case: {medicalCostPct, incomePct, unemployed} → old and new probability",
+        &[],
+    ),
+    ("POST", "/api/v1/cases/{maskedId}/flag", "Flag a case for review: {reason}; audited", &[]),
+    ("GET", "/api/v1/model", "The model report: evaluation, coefficients, fairness, drift", &[]),
+    ("GET", "/api/v1/dv/overview", "Synthetic survivors' assessments by level and the highest scores", &[]),
+    ("POST", "/api/v1/screens/lap", "LAP Lethality Screen", &[]),
+    ("POST", "/api/v1/screens/dash", "DASH/MARAC referral screen", &[]),
+    ("POST", "/api/v1/survivors", "Create a DV survivor (PII sealed with age)", &[]),
+    ("POST", "/api/v1/survivors/{userId}/incidents", "Add an incident (narrative sealed, never analysed)", &[]),
+    ("GET", "/api/v1/alerts", "The crisis-alert queue", &[("status", "open | acknowledged | closed")]),
+    ("POST", "/api/v1/alerts/{alertId}/acknowledge", "Acknowledge an alert: {note?}; audited", &[]),
+    ("POST", "/api/v1/alerts/{alertId}/close", "Close an alert: {note}; audited", &[]),
+    ("POST", "/api/v1/risk-assessment/create", "Assess a survivor and store it: {userId, asOf?}", &[]),
+    ("GET", "/api/v1/risk-assessment/{userId}", "A survivor's latest stored assessment", &[]),
+    (
+        "POST",
+        "/services/apexrest/safehaven/v1/risk-assessment/create",
+        "The mobile client's create, under the source document's prefix",
+        &[],
+    ),
+    (
+        "GET",
+        "/services/apexrest/safehaven/v1/risk-assessment/{userId}",
+        "The mobile client's latest, under the source document's prefix",
+        &[],
+    ),
+];
+
+fn parameters(path: &str, query: &[(&str, &str)]) -> Vec<Value> {
+    let path_params = path
+        .split('/')
+        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }));
+    let query_params = query
+        .iter()
+        .map(|(name, description)| json!({ "name": name, "in": "query", "required": false, "description": description, "schema": { "type": "string" } }));
+    path_params.chain(query_params).collect()
+}
+
+/// The document.
+pub fn document() -> Value {
+    let error = json!({ "$ref": "#/components/responses/Error" });
+    let mut paths: Map<String, Value> = Map::new();
+    for (method, path, permission) in API_ROUTES {
+        let (summary, query) = DOCS
+            .iter()
+            .find(|(m, p, _, _)| m == method && p == path)
+            .map_or(("", &[][..]), |(_, _, summary, query)| (*summary, *query));
+        let roles: Vec<&str> =
+            Role::ALL.iter().filter(|r| permission.is_none_or(|p| r.may(p))).map(|r| r.name()).collect();
+        let mut responses = json!({
+            "200": { "description": "success" },
+            "401": error, "403": error, "404": error, "422": error, "503": error,
+        });
+        if *method == "POST" {
+            responses["201"] = json!({ "description": "created" });
+            responses["400"] = error.clone();
+            responses["409"] = error.clone();
+            responses["413"] = error.clone();
+            responses["415"] = error.clone();
+        }
+        let mut operation = json!({
+            "summary": summary,
+            "parameters": parameters(path, query),
+            "security": [{ "bearer": [] }],
+            "x-permission": permission.map(|p| p.describe()),
+            "x-roles": roles,
+            "responses": responses,
+        });
+        if *method == "POST" {
+            operation["requestBody"] =
+                json!({ "required": true, "content": { "application/json": { "schema": { "type": "object" } } } });
+        }
+        let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
+        entry[method.to_lowercase()] = operation;
+    }
+    for (path, summary) in [("/healthz", "Liveness (no token)"), ("/metrics", "Prometheus metrics (no token)")] {
+        paths.insert(path.into(), json!({ "get": { "summary": summary, "security": [], "responses": { "200": { "description": "success" } } } }));
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "SafeHaven",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Offline risk-intelligence appliance. Every /api route needs `Authorization: Bearer <token>`; x-roles lists the roles that may call it. Aggregates pass the k-anonymity guard (suppressed counts are null with suppressed: true).",
+        },
+        "paths": paths,
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "responses": {
+                "Error": {
+                    "description": "an error: { error: { code, message } } (the mobile routes: { success: false, errorMessage })",
+                    "content": { "application/json": { "schema": {
+                        "type": "object",
+                        "properties": { "error": { "type": "object", "properties": {
+                            "code": { "type": "string" }, "message": { "type": "string" } } } }
+                    } } }
+                }
+            }
+        }
+    })
+}
+
+/// `GET /api/openapi.json`
+pub async fn openapi() -> Json<Value> {
+    Json(document())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_documented_and_every_doc_is_a_route() {
+        for (method, path, _) in API_ROUTES {
+            assert!(DOCS.iter().any(|(m, p, _, _)| m == method && p == path), "{method} {path} has no DOCS entry");
+        }
+        for (method, path, _, _) in DOCS {
+            assert!(API_ROUTES.iter().any(|(m, p, _)| m == method && p == path), "{method} {path} is not a route");
+        }
+    }
+
+    #[test]
+    fn the_document_lists_roles_and_path_parameters() {
+        let doc = document();
+        let case = &doc["paths"]["/api/v1/cases/{maskedId}"]["get"];
+        assert_eq!(case["x-roles"], json!(["investigator", "admin"]));
+        assert_eq!(case["parameters"][0]["name"], "maskedId");
+        assert_eq!(doc["paths"]["/healthz"]["get"]["security"], json!([]));
+    }
+}
