@@ -225,6 +225,22 @@ async function chartPanel(title, url, file, hint) {
   );
 }
 
+// Export buttons for a table view: the download carries the token, so it goes through fetch.
+function exportButtons(label, base, query) {
+  const fetchFile = async (format) => {
+    try {
+      const response = await fetch(`${base}${format}${query ? `?${query}` : ""}`, { headers: { Authorization: `Bearer ${token()}` } });
+      if (response.status === 401) throw new Unauthenticated();
+      if (!response.ok) throw new Error(`export answered ${response.status}`);
+      const name = (response.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/);
+      download(await response.blob(), name ? name[1] : `export.${format}`);
+    } catch (error) {
+      fail(error);
+    }
+  };
+  return h("span", { class: "chart-actions" }, `${label}: `, h("button", { type: "button", class: "button", onclick: () => fetchFile("csv") }, "CSV"), h("button", { type: "button", class: "button", onclick: () => fetchFile("parquet") }, "Parquet"));
+}
+
 function card(label, value, extra, id) {
   return h("div", { class: "card", id }, h("span", { class: "label" }, label), h("span", { class: `value${value === "suppressed" ? " suppressed" : ""}` }, value), extra);
 }
@@ -301,6 +317,7 @@ async function executive(params) {
       card("Mean probability", pct(k.meanProbability.value, 2), delta(k.meanProbability, (v) => pct(v, 2)), "kpi-mean"),
       card("Medical exposure (12 m)", money(k.medicalExposure.value), delta(k.medicalExposure, money), "kpi-exposure"),
     ),
+    h("p", { class: "controls" }, exportButtons("Regions", "/api/v1/export/executive/regions.", query), exportButtons("Credit groups", "/api/v1/export/executive/credit-groups.", query), exportButtons("Trends", "/api/v1/export/executive/trends.", query)),
     map,
     trends,
     h("div", { class: "grid2" }, bubbles, h("section", { class: "panel" }, h("h2", {}, "Credit groups"), table("Credit groups", ["Group", { label: "People", num: true }, { label: "Mean risk", num: true }, { label: "High-risk", num: true }, { label: "Medical exposure", num: true }], view.creditGroups.map((g) => [g.label.replace(/_/g, " "), g.count == null ? "suppressed" : fmt.format(g.count), g.stats ? pct(g.stats.meanProbability, 2) : "suppressed", g.stats ? pct(g.stats.highRiskShare) : "suppressed", g.stats ? money(g.stats.medicalExposure) : "suppressed"])))),
@@ -339,6 +356,7 @@ async function cases(params) {
       select("Age band", "ageBand", AGES, state.ageBand, (e) => update({ ageBand: e.target.value })),
       select("Indicator", "indicator", INDICATORS, state.indicator, (e) => update({ indicator: e.target.value })),
     ),
+    h("p", { class: "controls" }, exportButtons("This page", "/api/v1/export/cases/", query.replace(/(^|&)limit=\d+/, "$1limit=25"))),
     table("Cases, highest probability first", ["Masked ID", "Region", "Credit group", "Age", { label: "Probability", num: true }, { label: "Points", num: true }, "Top reasons"], rows),
     h(
       "div",

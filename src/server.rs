@@ -222,7 +222,9 @@ pub const API_ROUTES: &[(&str, &str, Option<Permission>)] = &[
     ("GET", "/api/v1/charts/model/roc.svg", Some(Permission::Model)),
     ("GET", "/api/v1/charts/model/ks.svg", Some(Permission::Model)),
     ("GET", "/api/v1/charts/model/calibration.svg", Some(Permission::Model)),
+    ("GET", "/api/v1/export/executive/{table}", Some(Permission::Aggregates)),
     ("GET", "/api/v1/cases", Some(Permission::CaseList)),
+    ("GET", "/api/v1/export/cases/{format}", Some(Permission::CaseList)),
     ("GET", "/api/v1/cases/{maskedId}", Some(Permission::CaseDetail)),
     ("POST", "/api/v1/cases/{maskedId}/what-if", Some(Permission::CaseDetail)),
     ("POST", "/api/v1/cases/{maskedId}/flag", Some(Permission::CaseDetail)),
@@ -256,9 +258,15 @@ fn api_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
             .route("/api/v1/population/regions", get(api::population_by_region))
             .route("/api/v1/charts/population-by-region.svg", get(api::population_chart))
             .route("/api/v1/executive", get(views::executive))
-            .route("/api/v1/charts/{name}", get(views::executive_chart)),
+            .route("/api/v1/charts/{name}", get(views::executive_chart))
+            .route("/api/v1/export/executive/{table}", get(views::export_executive)),
     );
-    let case_list = requiring(Permission::CaseList, Router::new().route("/api/v1/cases", get(views::cases)));
+    let case_list = requiring(
+        Permission::CaseList,
+        Router::new()
+            .route("/api/v1/cases", get(views::cases))
+            .route("/api/v1/export/cases/{format}", get(views::export_cases)),
+    );
     let case_detail = requiring(
         Permission::CaseDetail,
         Router::new()

@@ -13,7 +13,7 @@ pub mod service;
 
 pub use export::{ExportFormat, export};
 pub use load::{Seal, SeedOptions, SeedPrivacy, SeedReport, seed};
-pub use modeling::{ScoreRow, ScoreRun, StoredScore, write_training_parquet};
+pub use modeling::{ScoreRow, ScoreRun, StoredScore, table_parquet, write_training_parquet};
 
 use crate::catalog::Table;
 use crate::dv;
@@ -91,7 +91,8 @@ mod sql {
     pub const TREND_CUBE: &str = include_str!("../sql/trend_cube.sql");
     pub const FLAG_INSERT: &str = include_str!("../sql/flag_insert.sql");
     pub const FLAG_LIST: &str = include_str!("../sql/flag_list.sql");
-    pub const TRAINING_COPY: &str = include_str!("../sql/training_copy.sql");
+    pub const TABLE_COPY: &str = include_str!("../sql/table_copy.sql");
+    pub const VIEW_TABLE: &str = include_str!("../sql/view_table.sql");
 }
 
 /// What can go wrong with a warehouse; each message says what to do.

@@ -29,6 +29,18 @@ pub const DOCS: &[Doc] = &[
         "Executive KPIs with 3- and 12-month changes, regions, credit groups, trends",
         VIEW_FILTERS,
     ),
+    (
+        "GET",
+        "/api/v1/export/executive/{table}",
+        "Download a guarded executive table: regions|credit-groups|trends, .csv or .parquet",
+        VIEW_FILTERS,
+    ),
+    (
+        "GET",
+        "/api/v1/export/cases/{format}",
+        "Download a page of the case list as csv or parquet (up to 200 cases)",
+        &[("limit", "1–200 (default 200)"), ("offset", "cases to skip"), ("indicator", "as for /api/v1/cases")],
+    ),
     ("GET", "/api/v1/charts/exposure-map.svg", "Tile-grid map of medical exposure by region (SVG)", VIEW_FILTERS),
     ("GET", "/api/v1/charts/credit-groups.svg", "Risk against volume by credit group (SVG)", VIEW_FILTERS),
     ("GET", "/api/v1/charts/trends.svg", "Monthly trends (SVG)", VIEW_FILTERS),

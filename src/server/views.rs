@@ -7,7 +7,7 @@ use crate::analytics::{self, Indicator, Portfolio};
 use crate::charts;
 use crate::model::{self, Artifact, whatif::Shock};
 use crate::privacy::audit::Event;
-use crate::warehouse::Warehouse;
+use crate::warehouse::{self, Warehouse};
 use axum::Json;
 use axum::extract::{Extension, Query, State};
 use axum::http::header;
@@ -350,4 +350,77 @@ pub async fn dv_overview(State(state): Shared) -> Result<Json<Value>, ApiError> 
         Ok(Json(json!({ "asOf": as_of, "k": guard.k(), "levels": counts, "survivors": top })))
     })
     .await
+}
+
+/// A table view as a CSV or Parquet download.
+fn download(view: analytics::TableView, format: &str) -> Result<axum::response::Response, ApiError> {
+    let (body, content_type) = match format {
+        "csv" => {
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            let internal = |e: csv::Error| ApiError::internal(e.to_string());
+            writer.write_record(&view.columns).map_err(internal)?;
+            for row in &view.rows {
+                let cells = row.iter().map(|cell| match cell {
+                    analytics::Cell::Text(t) => t.clone(),
+                    analytics::Cell::Number(Some(v)) => v.to_string(),
+                    analytics::Cell::Number(None) => String::new(),
+                });
+                writer.write_record(cells).map_err(internal)?;
+            }
+            (writer.into_inner().map_err(|e| ApiError::internal(e.to_string()))?, "text/csv; charset=utf-8")
+        }
+        "parquet" => (warehouse::table_parquet(&view)?, "application/vnd.apache.parquet"),
+        other => {
+            return Err(ApiError::NotFound(format!(
+                "no export format {}: use csv or parquet",
+                other.chars().take(20).collect::<String>()
+            )));
+        }
+    };
+    let disposition = format!("attachment; filename=\"{}.{format}\"", view.name);
+    Ok(([(header::CONTENT_TYPE, content_type.to_owned()), (header::CONTENT_DISPOSITION, disposition)], body)
+        .into_response())
+}
+
+/// `GET /api/v1/export/executive/{table}.{csv|parquet}` with the executive view's parameters; `table` is one of
+/// regions, credit-groups, trends. Every figure is the guarded one the view shows.
+pub async fn export_executive(
+    State(state): Shared,
+    ApiPath(file): ApiPath<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<axum::response::Response, ApiError> {
+    let (name, format) = file.rsplit_once('.').unwrap_or((&file, ""));
+    if !analytics::EXECUTIVE_TABLES.contains(&name) {
+        return Err(ApiError::NotFound(format!(
+            "no table {}: export one of {}",
+            name.chars().take(40).collect::<String>(),
+            analytics::EXECUTIVE_TABLES.join(", ")
+        )));
+    }
+    let (name, format) = (name.to_owned(), format.to_owned());
+    let params = Params::new(query, &["threshold", "region", "creditGroup", "ageBand"])?;
+    let portfolio = state.portfolio()?;
+    let (threshold, filter) = (params.threshold(&portfolio)?, params.filter(&portfolio)?);
+    let guard = state.guard;
+    blocking(move || {
+        let view = portfolio.executive(threshold, filter, &guard)?;
+        download(view.table(&name).expect("a listed table"), &format)
+    })
+    .await
+}
+
+/// `GET /api/v1/export/cases/{csv|parquet}` with the case list's parameters (one page, up to 200 cases).
+pub async fn export_cases(
+    State(state): Shared,
+    ApiPath(format): ApiPath<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<axum::response::Response, ApiError> {
+    let params =
+        Params::new(query, &["limit", "offset", "threshold", "region", "creditGroup", "ageBand", "indicator"])?;
+    let portfolio = state.portfolio()?;
+    let (threshold, filter) = (params.threshold(&portfolio)?, params.filter(&portfolio)?);
+    let indicator = params.text("indicator").map(Indicator::parse).transpose()?;
+    let limit = params.parse::<u64>("limit", "a whole number")?.unwrap_or(analytics::MAX_PAGE);
+    let offset = params.parse::<u64>("offset", "a whole number")?.unwrap_or(0);
+    blocking(move || download(portfolio.cases(filter, indicator, threshold, offset, limit)?.table(), &format)).await
 }

@@ -317,11 +317,59 @@ pub fn write_training_parquet(
     }
     appender.flush()?;
     drop(appender);
-    let copy = sql::TRAINING_COPY.replace("{path}", &super::export::path_literal(&tmp));
+    let copy = sql::TABLE_COPY.replace("{table}", "training").replace("{path}", &super::export::path_literal(&tmp));
     if let Err(e) = conn.execute_batch(&copy) {
         let _ = std::fs::remove_file(&tmp);
         return Err(Error::Output { path: path.to_owned(), source: std::io::Error::other(e.to_string()) });
     }
     std::fs::rename(&tmp, path).map_err(|source| Error::Output { path: path.to_owned(), source })?;
     Ok(n as u64)
+}
+
+/// A dashboard table view as Parquet bytes, through an in-memory DuckDB and a temporary file (removed after).
+pub fn table_parquet(view: &crate::analytics::TableView) -> Result<Vec<u8>> {
+    use crate::analytics::Cell;
+    use duckdb::types::Value;
+    let conn = Connection::open_in_memory_with_flags(super::config(duckdb::AccessMode::Automatic)?)?;
+    let numeric = |j: usize| view.rows.iter().any(|r| matches!(r[j], Cell::Number(_)));
+    let columns: Vec<String> = view
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(j, name)| format!("\"{name}\" {}", if numeric(j) { "DOUBLE" } else { "VARCHAR" }))
+        .collect();
+    conn.execute_batch(&sql::VIEW_TABLE.replace("{table}", view.name).replace("{columns}", &columns.join(", ")))?;
+    {
+        let mut appender = conn.appender(view.name)?;
+        for row in &view.rows {
+            let values: Vec<Value> = row
+                .iter()
+                .map(|cell| match cell {
+                    Cell::Text(t) => Value::Text(t.clone()),
+                    Cell::Number(Some(v)) => Value::Double(*v),
+                    Cell::Number(None) => Value::Null,
+                })
+                .collect();
+            appender.append_row(duckdb::appender_params_from_iter(values))?;
+        }
+        appender.flush()?;
+    }
+    let dir = tempfile_dir()?;
+    let path = dir.join(format!("{}.parquet", view.name));
+    let copy = sql::TABLE_COPY.replace("{table}", view.name).replace("{path}", &super::export::path_literal(&path));
+    let written = conn
+        .execute_batch(&copy)
+        .map_err(Error::from)
+        .and_then(|()| std::fs::read(&path).map_err(|source| Error::Output { path: path.clone(), source }));
+    let _ = std::fs::remove_dir_all(&dir);
+    written
+}
+
+/// A fresh private directory for one export.
+fn tempfile_dir() -> Result<std::path::PathBuf> {
+    let mut nonce = [0u8; 8];
+    getrandom::fill(&mut nonce).map_err(|e| Error::Frame(e.to_string()))?;
+    let dir = std::env::temp_dir().join(format!("safehaven-export-{}", hex::encode(nonce)));
+    std::fs::create_dir(&dir).map_err(|source| Error::Output { path: dir.clone(), source })?;
+    Ok(dir)
 }

@@ -205,3 +205,35 @@ async fn openapi_and_metrics_are_served_without_a_token() {
     );
     assert!(!metrics.contains(&id), "a masked ID in the metrics");
 }
+
+#[tokio::test]
+async fn table_views_export_as_csv_and_parquet_with_suppression() {
+    let (status, content_type, csv) =
+        call_as(Some(token(Role::Executive)), Method::GET, "/api/v1/export/executive/regions.csv?threshold=0.2").await;
+    assert_eq!(status, StatusCode::OK, "{csv}");
+    assert!(content_type.starts_with("text/csv"));
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "region,people,suppressed,mean_probability,high_risk_share,medical_exposure,exposure_share");
+    assert_eq!(lines.len(), 52);
+    // A suppressed region exports empty cells, not zeros.
+    assert!(lines.iter().any(|l| l.starts_with("DC,,true,,")), "{csv}");
+    let (status, content_type, parquet) =
+        call_as(Some(token(Role::Executive)), Method::GET, "/api/v1/export/executive/trends.parquet").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(parquet.starts_with("PAR1") && parquet.contains("missed_payment"));
+    assert_eq!(content_type, "application/vnd.apache.parquet");
+    let (status, _, cases) = call_as(Some(token(Role::Analyst)), Method::GET, "/api/v1/export/cases/csv?limit=5").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(cases.lines().count(), 6);
+    assert!(cases.starts_with("masked_id,region,credit_group"));
+    for (uri, code) in [
+        ("/api/v1/export/executive/people.csv", StatusCode::NOT_FOUND),
+        ("/api/v1/export/executive/regions.xlsx", StatusCode::NOT_FOUND),
+        ("/api/v1/export/executive/regions.csv?threshold=2", StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let (status, _, body) = call_as(Some(token(Role::Admin)), Method::GET, uri).await;
+        assert_eq!(status, code, "{uri}: {body}");
+    }
+    let (status, _, _) = call_as(Some(token(Role::Executive)), Method::GET, "/api/v1/export/cases/csv").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

@@ -113,7 +113,11 @@ async fn api_responses_carry_no_pii() {
     let survivor = assessed_survivor().await;
     let customer = crate::support::shared_customer();
     for (_, route, _) in API_ROUTES.iter().filter(|(method, _, _)| *method == "GET") {
-        let route = route.replace("{userId}", &survivor).replace("{maskedId}", &customer);
+        let route = route
+            .replace("{userId}", &survivor)
+            .replace("{maskedId}", &customer)
+            .replace("{table}", "regions.csv")
+            .replace("{format}", "csv");
         let (status, _, body) = call_as(Some(token(Role::Admin)), Method::GET, &route).await;
         assert_eq!(status, StatusCode::OK, "{route}");
         bodies.push_str(&body);
@@ -259,8 +263,12 @@ async fn role_matrix_every_role_on_every_route() {
     for (method, route, permission) in API_ROUTES {
         let method: Method = method.parse().unwrap();
         let body = (method == Method::POST).then(|| body_for(route, &survivor));
-        let route =
-            &route.replace("{userId}", &survivor).replace("{alertId}", "AL-0000001").replace("{maskedId}", &customer);
+        let route = &route
+            .replace("{userId}", &survivor)
+            .replace("{alertId}", "AL-0000001")
+            .replace("{maskedId}", &customer)
+            .replace("{table}", "trends.parquet")
+            .replace("{format}", "csv");
         let (status, _, text) = call_json(None, method.clone(), route, body.clone()).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{route} without a token");
         assert!(text.contains("unauthenticated") || text.contains("sign in"), "{text}");

@@ -80,7 +80,7 @@ pub async fn send(
     let content_type =
         response.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
     let body = axum::body::to_bytes(response.into_body(), 16 << 20).await.unwrap();
-    (status, content_type, String::from_utf8(body.to_vec()).unwrap())
+    (status, content_type, String::from_utf8_lossy(&body).into_owned())
 }
 
 #[tokio::test]
