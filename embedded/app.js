@@ -157,6 +157,8 @@ async function render() {
     const content = await VIEWS[name].render(params, arg, () => seq === renderSeq);
     if (seq !== renderSeq) return;
     view.replaceChildren(content);
+    // Time from navigation to a rendered view, for load measurements (performance.getEntriesByName).
+    performance.mark(`view-rendered:${name}`);
     status(notice, Boolean(notice));
     notice = "";
   } catch (error) {
@@ -587,7 +589,10 @@ function assessmentPanel(id, a) {
     ),
     h("h3", {}, "Patterns and their evidence"),
     evidence.length ? h("ul", {}, ...evidence.map(([p, e]) => h("li", {}, `${p.replace(/_/g, " ")}: ${Array.isArray(e) ? e.join("; ") : JSON.stringify(e)}`))) : h("p", {}, "No pattern detected."),
-    a.screens ? h("p", {}, `Screens: ${JSON.stringify(a.screens)}`) : null,
+    h("h3", {}, "Published screens"),
+    a.screens && a.screens.length
+      ? h("ul", {}, ...a.screens.map((sc) => h("li", {}, `${sc.kind.toUpperCase()} ${sc.screenId}: ${sc.kind === "lap" ? (sc.screenedIn ? "screened in" : "not screened in") : (sc.refer ? "refer to MARAC" : "no referral")} — ${sc.reason || (sc.reasons || []).join("; ")}`)))
+      : h("p", { class: "hint" }, "No LAP or DASH screen is stored for this survivor (POST /api/v1/screens/lap or /dash with its userId)."),
     h("h3", {}, "Recommendations"),
     h("pre", { class: "wrap" }, a.recommendations),
     h("h3", {}, "Resources"),

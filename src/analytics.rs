@@ -66,13 +66,18 @@ pub struct Portfolio {
     by_risk: Vec<u32>,
     months: Vec<String>,
     trends: Vec<(u16, u8, u8, u8, [f64; 4])>,
+    /// Executive views already computed, by (threshold bits, filter, k): dashboards ask the same ones again.
+    executive_cache: std::sync::Mutex<HashMap<(u64, Filter, u64), std::sync::Arc<Executive>>>,
 }
+
+/// Executive views kept in the cache before it is emptied.
+const EXECUTIVE_CACHE: usize = 256;
 
 /// Dates of the three snapshots, in months before the observation date.
 pub const SNAPSHOT_MONTHS: [u32; 3] = [0, 3, 12];
 
 /// Which people a view covers; `None` is everyone.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Filter {
     pub region: Option<u8>,
     pub credit_group: Option<u8>,
@@ -226,6 +231,7 @@ impl Portfolio {
             by_risk,
             months,
             trends,
+            executive_cache: Default::default(),
         })
     }
 
@@ -366,9 +372,24 @@ pub struct Executive {
 }
 
 impl Portfolio {
-    /// The executive view at `threshold` over the people `filter` admits.
-    pub fn executive(&self, threshold: f64, filter: Filter, guard: &KGuard) -> Result<Executive> {
+    /// The executive view at `threshold` over the people `filter` admits (computed once per distinct request).
+    pub fn executive(&self, threshold: f64, filter: Filter, guard: &KGuard) -> Result<std::sync::Arc<Executive>> {
         check_threshold(threshold)?;
+        let key = (threshold.to_bits(), filter, guard.k());
+        if let Some(view) = self.executive_cache.lock().ok().and_then(|cache| cache.get(&key).cloned()) {
+            return Ok(view);
+        }
+        let view = std::sync::Arc::new(self.compute_executive(threshold, filter, guard));
+        if let Ok(mut cache) = self.executive_cache.lock() {
+            if cache.len() >= EXECUTIVE_CACHE {
+                cache.clear();
+            }
+            cache.insert(key, view.clone());
+        }
+        Ok(view)
+    }
+
+    fn compute_executive(&self, threshold: f64, filter: Filter, guard: &KGuard) -> Executive {
         let mut totals = [Sums::default(); 3];
         let mut regions = vec![Sums::default(); REGIONS.len()];
         let mut credits = vec![Sums::default(); CREDIT_GROUPS.len()];
@@ -438,7 +459,7 @@ impl Portfolio {
                 })
                 .collect(),
         );
-        Ok(Executive {
+        Executive {
             threshold,
             model_version: self.artifact.version.clone(),
             k: guard.k(),
@@ -448,7 +469,7 @@ impl Portfolio {
             regions,
             credit_groups,
             trends: self.trends(filter, totals[0].people, guard),
-        })
+        }
     }
 
     /// The monthly trend over the people `filter` admits (`people` of them).

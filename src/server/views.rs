@@ -156,8 +156,12 @@ pub async fn executive(
     let portfolio = state.portfolio()?;
     let (threshold, filter) = (params.threshold(&portfolio)?, params.filter(&portfolio)?);
     let guard = state.guard;
-    let view = blocking(move || Ok(portfolio.executive(threshold, filter, &guard)?)).await?;
-    Ok(Json(view))
+    let body = blocking(move || {
+        let view = portfolio.executive(threshold, filter, &guard)?;
+        serde_json::to_vec(view.as_ref()).map_err(|e| ApiError::internal(e.to_string()))
+    })
+    .await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body))
 }
 
 /// `GET /api/v1/cases?limit=N[&offset=..&region=..&creditGroup=..&ageBand=..&indicator=..&threshold=..]`
