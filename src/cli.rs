@@ -81,6 +81,9 @@ pub enum Command {
         after_help = "Examples:\n  safehaven whatif SH-7K2Q-9XPM --medical-cost +30%\n  safehaven whatif --all --income -10% --unemployment +3 --threshold 0.2"
     )]
     Whatif(WhatifArgs),
+    /// Run stress scenarios on a copy of the population (the warehouse is never written); list, show, drop runs.
+    #[command(subcommand)]
+    Chaos(ChaosCommand),
     /// Measure performance.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -283,6 +286,61 @@ pub struct ExportArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub data_dir: DataDirArg,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChaosCommand {
+    /// Run a scenario: a preset (recession, health_crisis, market_boom) or a scenario file.
+    #[command(
+        after_help = "Examples:\n  safehaven chaos run recession\n  safehaven chaos run health_crisis --shape w --json\n  safehaven chaos run ./my-scenario.toml"
+    )]
+    Run(ChaosRunArgs),
+    /// List stored runs, newest first.
+    List(ChaosListArgs),
+    /// Show a stored run.
+    Show(ChaosRunIdArgs),
+    /// Delete a stored run.
+    Drop(ChaosRunIdArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ChaosRunArgs {
+    /// A preset name (recession, health_crisis, market_boom) or a path to a scenario .toml file.
+    #[arg(value_name = "NAME|FILE.toml")]
+    pub scenario: String,
+    /// Override the scenario's shape: linear, v, u or w.
+    #[arg(long, value_name = "SHAPE")]
+    pub shape: Option<String>,
+    #[command(flatten)]
+    pub model: ModelArg,
+    #[command(flatten)]
+    pub guard: GuardArgs,
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    /// Print the run as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ChaosListArgs {
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ChaosRunIdArgs {
+    /// The run's ID, as `chaos run` and `chaos list` print it (CR-…).
+    #[arg(value_name = "RUN_ID")]
+    pub run_id: String,
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -20,6 +20,7 @@ use age::x25519::Recipient;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+mod chaos;
 mod modeling;
 
 pub use modeling::{MODEL_FILE, load_model};
@@ -225,6 +226,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             }
             Ok(())
         }
+        Command::Chaos(command) => chaos::run(command, out),
         Command::Train(args) => modeling::run_train(args, out),
         Command::Model(ModelCommand::Show(args)) => modeling::run_show(args, out),
         Command::Model(ModelCommand::ExportTraining(args)) => modeling::run_export_training(args, out),

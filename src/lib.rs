@@ -13,6 +13,7 @@
 pub mod analytics;
 pub mod bench;
 pub mod catalog;
+pub mod chaos;
 pub mod charts;
 pub mod cli;
 pub mod commands;

@@ -9,6 +9,7 @@ pub mod export;
 mod fingerprint;
 mod load;
 pub mod modeling;
+pub mod runs;
 pub mod service;
 
 pub use export::{ExportFormat, export};
@@ -88,6 +89,11 @@ mod sql {
     pub const SCORE_RUN: &str = include_str!("../sql/score_run.sql");
     pub const SCORE_RUN_INSERT: &str = include_str!("../sql/score_run_insert.sql");
     pub const TRAINING_TABLE: &str = include_str!("../sql/training_table.sql");
+    pub const CHAOS_SCHEMA: &str = include_str!("../sql/chaos_schema.sql");
+    pub const CHAOS_INSERT: &str = include_str!("../sql/chaos_insert.sql");
+    pub const CHAOS_LIST: &str = include_str!("../sql/chaos_list.sql");
+    pub const CHAOS_GET: &str = include_str!("../sql/chaos_get.sql");
+    pub const CHAOS_DELETE: &str = include_str!("../sql/chaos_delete.sql");
     pub const TREND_CUBE: &str = include_str!("../sql/trend_cube.sql");
     pub const FLAG_INSERT: &str = include_str!("../sql/flag_insert.sql");
     pub const FLAG_LIST: &str = include_str!("../sql/flag_list.sql");

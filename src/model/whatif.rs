@@ -60,26 +60,38 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// Who loses their job under the shock.
 fn job_losses(population: &Population, shock: &Shock) -> Result<Vec<bool>> {
-    let employment = population.text("employment")?;
-    let in_work: Vec<bool> = employment.iter().map(|e| matches!(*e, "employed" | "self_employed")).collect();
     if shock.unemployed {
-        return Ok(in_work);
+        let employment = population.text("employment")?;
+        return Ok(employment.iter().map(|e| in_work(e)).collect());
     }
-    let mut losses = vec![false; population.len()];
-    if shock.unemployment_points > 0.0 {
-        let ids = population.text("masked_id")?;
-        let mut candidates: Vec<(u64, usize)> =
-            (0..ids.len()).filter(|&i| in_work[i]).map(|i| (fnv1a(ids[i].as_bytes()), i)).collect();
-        let wanted =
-            ((shock.unemployment_points / 100.0 * population.len() as f64).round() as usize).min(candidates.len());
-        if wanted > 0 {
-            candidates.select_nth_unstable(wanted - 1);
-            for &(_, i) in &candidates[..wanted] {
-                losses[i] = true;
-            }
+    pick_job_changes(population, shock.unemployment_points, 0)
+}
+
+fn in_work(employment: &str) -> bool {
+    matches!(employment, "employed" | "self_employed")
+}
+
+/// Who changes employment when unemployment moves by `points` of the population: for a rise, that many people
+/// in work lose their job; for a fall, that many unemployed people find one. People are picked by a fixed hash
+/// of their masked ID (salted with `salt`), so the same run picks the same people.
+pub fn pick_job_changes(population: &Population, points: f64, salt: u64) -> Result<Vec<bool>> {
+    let employment = population.text("employment")?;
+    let ids = population.text("masked_id")?;
+    let mut changes = vec![false; population.len()];
+    let eligible = |e: &str| if points > 0.0 { in_work(e) } else { e == "unemployed" };
+    let hash = |id: &str| {
+        if salt == 0 { fnv1a(id.as_bytes()) } else { fnv1a(&[&salt.to_le_bytes()[..], id.as_bytes()].concat()) }
+    };
+    let mut candidates: Vec<(u64, usize)> =
+        (0..ids.len()).filter(|&i| eligible(employment[i])).map(|i| (hash(ids[i]), i)).collect();
+    let wanted = ((points.abs() / 100.0 * population.len() as f64).round() as usize).min(candidates.len());
+    if wanted > 0 {
+        candidates.select_nth_unstable(wanted - 1);
+        for &(_, i) in &candidates[..wanted] {
+            changes[i] = true;
         }
     }
-    Ok(losses)
+    Ok(changes)
 }
 
 /// The population with the shock applied to its indicators, and how many lost their job.

@@ -1,6 +1,7 @@
 //! The one integration-test binary: each module is a group of tests.
 
 mod browser;
+mod chaos;
 mod cli;
 mod dashboard;
 mod dv;

@@ -1,0 +1,2 @@
+-- Drops one run.
+DELETE FROM runs WHERE run_id = ?

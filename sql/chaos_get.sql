@@ -1,0 +1,2 @@
+-- One run's document.
+SELECT result FROM runs WHERE run_id = ?

@@ -1,0 +1,2 @@
+-- Stores a completed run.
+INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)

@@ -1,0 +1,2 @@
+-- Runs, newest first.
+SELECT run_id, scenario, shape, created_at, model_version, people, seconds FROM runs ORDER BY created_at DESC, run_id DESC

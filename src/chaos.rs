@@ -1,0 +1,248 @@
+//! The chaos engine: declarative stress scenarios run against a copy of the population, never the baseline.
+//! Pure: no I/O. Commands read scenario files and the warehouse, and store runs.
+//!
+//! A run applies the scenario's shocks month by month at the intensity its shape gives that month: job
+//! changes (a fixed, seeded pick of people), income by credit group, medical and out-of-pocket costs by
+//! region, extra claim denials (paid out of pocket in full), each on an in-memory copy of the people's
+//! indicators. It rescores everyone with the model each month and compares with the baseline: high-risk count
+//! at the threshold, expected distress, medical exposure by region, and the score's PSI. House prices and the
+//! DV incident rate are recorded and reported, but no model input moves with them yet.
+
+pub mod scenario;
+
+pub use scenario::{Driver, ParseError, Scenario, Shape};
+
+use crate::model::whatif::{self, Outcome};
+use crate::model::{self, Artifact, Population, drift};
+use crate::privacy::{GuardedGroup, KGuard};
+use polars::prelude::*;
+use serde::Serialize;
+
+/// Why a run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Model(#[from] model::Error),
+    #[error("computing the scenario failed: {0}")]
+    Polars(#[from] PolarsError),
+}
+
+/// The scenario's state in one month.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Month {
+    pub month: u32,
+    pub intensity: f64,
+    pub high_risk_count: Option<u64>,
+    pub expected_distress: f64,
+    pub medical_exposure: f64,
+    pub job_changes: u64,
+    pub score_psi: f64,
+}
+
+/// Baseline or scenario figures at one point in time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Figures {
+    pub high_risk_count: Option<u64>,
+    pub expected_distress: f64,
+    pub mean_probability: f64,
+    pub medical_exposure: f64,
+}
+
+/// One region's medical exposure, baseline and at the scenario's peak.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegionExposure {
+    pub baseline: f64,
+    pub scenario: f64,
+    pub change_pct: f64,
+    /// This region's share of all medical exposure, baseline and scenario.
+    pub baseline_share: f64,
+    pub scenario_share: f64,
+}
+
+/// A run's result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunResult {
+    /// The scenario as run (after any shape override).
+    pub definition: Scenario,
+    pub model_version: String,
+    pub threshold: f64,
+    pub people: u64,
+    pub baseline: Figures,
+    /// The scenario's figures at the horizon (the last month).
+    pub scenario: Figures,
+    /// The month with the most expected distress, and its figures.
+    pub peak_month: u32,
+    pub peak: Figures,
+    pub months: Vec<Month>,
+    /// Medical exposure by region at the peak, through the k-guard.
+    pub regions: Vec<GuardedGroup<String, RegionExposure>>,
+    /// Drivers recorded but not moving any model input yet.
+    pub unmodelled: Vec<&'static str>,
+}
+
+fn matches_any(column: &str, values: &[String]) -> Expr {
+    values.iter().fold(lit(false), |acc, v| acc.or(col(column).eq(lit(v.clone()))))
+}
+
+/// The population under the scenario at `intensity`, and how many people changed employment.
+pub fn apply(population: &Population, scenario: &Scenario, intensity: f64) -> Result<(Population, u64), Error> {
+    let mut income = lit(1.0);
+    let mut medical = lit(1.0);
+    let mut denial = lit(0.0);
+    let mut points = 0.0;
+    for shock in &scenario.shocks {
+        match shock.driver {
+            scenario::Driver::Unemployment => points += shock.points.unwrap_or(0.0) * intensity,
+            scenario::Driver::Income => {
+                let factor = lit(1.0 + shock.percent.unwrap_or(0.0) / 100.0 * intensity);
+                income = match &shock.credit_groups {
+                    Some(groups) => income * when(matches_any("credit_group", groups)).then(factor).otherwise(lit(1.0)),
+                    None => income * factor,
+                };
+            }
+            scenario::Driver::MedicalCosts => {
+                let factor = lit(1.0 + shock.percent.unwrap_or(0.0) / 100.0 * intensity);
+                medical = match &shock.regions {
+                    Some(regions) => medical * when(matches_any("region", regions)).then(factor).otherwise(lit(1.0)),
+                    None => medical * factor,
+                };
+            }
+            scenario::Driver::ClaimDenialRate => denial = denial + lit(shock.points.unwrap_or(0.0) / 100.0 * intensity),
+            scenario::Driver::HousePrices | scenario::Driver::DvIncidentRate => {}
+        }
+    }
+    let changes = whatif::pick_job_changes(population, points, scenario.seed.wrapping_add(1))?;
+    let changed = changes.iter().filter(|&&c| c).count() as u64;
+    let mut frame = population.frame().clone();
+    frame.with_column(Column::new("__job_change".into(), changes))?;
+    let job_change = col("__job_change");
+    let (lose, gain) = (points > 0.0, points < 0.0);
+    let employment_factor = if lose {
+        lit(whatif::UNEMPLOYED_INCOME_SHARE)
+    } else if gain {
+        lit(1.0 / whatif::UNEMPLOYED_INCOME_SHARE)
+    } else {
+        lit(1.0)
+    };
+    let new_status = if gain { lit("employed") } else { lit("unemployed") };
+    let cost = col("medical_cost_12m") * medical.clone();
+    let paid = col("out_of_pocket_12m") * medical;
+    let shocked = frame
+        .lazy()
+        .with_columns([
+            (col("income") * income * when(job_change.clone()).then(employment_factor).otherwise(lit(1.0)))
+                .alias("income"),
+            when(job_change.and(lit(lose || gain))).then(new_status).otherwise(col("employment")).alias("employment"),
+            cost.clone().alias("medical_cost_12m"),
+            // Extra denials: that share of the covered part of claims is paid out of pocket too.
+            (paid.clone() + (cost - paid).clip(lit(0.0), lit(f64::MAX)) * denial.clone()).alias("out_of_pocket_12m"),
+            (col("denied_claims_12m") + col("claims_12m") * denial).alias("denied_claims_12m"),
+        ])
+        .select(model::features::RAW_COLUMNS.iter().map(|(name, _)| col(*name)).collect::<Vec<_>>())
+        .collect()?;
+    Ok((Population::new(shocked)?, changed))
+}
+
+fn figures(o: &Outcome, exposure: f64) -> Figures {
+    Figures {
+        high_risk_count: o.high_risk_count,
+        expected_distress: o.expected_distress,
+        mean_probability: o.mean_probability,
+        medical_exposure: exposure,
+    }
+}
+
+/// Medical exposure per region (in the order regions first appear sorted).
+fn exposure_by_region(population: &Population) -> Result<Vec<(String, u64, f64)>, Error> {
+    let regions = population.text("region")?;
+    let costs = population.numbers("medical_cost_12m")?;
+    let mut by: std::collections::BTreeMap<&str, (u64, f64)> = Default::default();
+    for (r, c) in regions.iter().zip(&costs) {
+        let e = by.entry(r).or_default();
+        e.0 += 1;
+        e.1 += c;
+    }
+    Ok(by.into_iter().map(|(r, (n, c))| (r.to_owned(), n, c)).collect())
+}
+
+/// Runs a scenario against a population with a model.
+pub fn run(
+    scenario: &Scenario,
+    artifact: &Artifact,
+    population: &Population,
+    guard: &KGuard,
+) -> Result<RunResult, Error> {
+    let threshold = scenario.threshold.unwrap_or(artifact.threshold);
+    let (_, baseline_p) = model::score(artifact, population)?;
+    let baseline_exposure: f64 = population.numbers("medical_cost_12m")?.iter().sum();
+    let baseline = figures(&Outcome::of(&baseline_p, threshold, guard), baseline_exposure);
+    let mut months = Vec::new();
+    let mut peak: Option<(u32, Figures, Population)> = None;
+    let mut at_horizon = baseline.clone();
+    for m in 1..=scenario.horizon_months {
+        let intensity = scenario.shape.intensity(m, scenario.horizon_months);
+        let (shocked, job_changes) = apply(population, scenario, intensity)?;
+        let (_, p) = model::score(artifact, &shocked)?;
+        let exposure: f64 = shocked.numbers("medical_cost_12m")?.iter().sum();
+        let now = figures(&Outcome::of(&p, threshold, guard), exposure);
+        months.push(Month {
+            month: m,
+            intensity,
+            high_risk_count: now.high_risk_count,
+            expected_distress: now.expected_distress,
+            medical_exposure: now.medical_exposure,
+            job_changes,
+            score_psi: drift::psi("score", &artifact.drift_reference.score, &p).psi,
+        });
+        let stronger = peak.as_ref().is_none_or(|(_, f, _)| {
+            (now.expected_distress - baseline.expected_distress).abs()
+                > (f.expected_distress - baseline.expected_distress).abs()
+        });
+        if m == scenario.horizon_months {
+            at_horizon = now.clone();
+        }
+        if stronger {
+            peak = Some((m, now, shocked));
+        }
+    }
+    let (peak_month, peak_figures, peak_population) = peak.expect("a horizon of at least one month");
+    let before = exposure_by_region(population)?;
+    let after = exposure_by_region(&peak_population)?;
+    let total_after: f64 = after.iter().map(|r| r.2).sum::<f64>().max(1e-9);
+    let regions = guard.groups(
+        before
+            .into_iter()
+            .zip(after)
+            .map(|((region, n, b), (_, _, a))| {
+                let stats = RegionExposure {
+                    baseline: b,
+                    scenario: a,
+                    change_pct: if b > 0.0 { 100.0 * (a - b) / b } else { 0.0 },
+                    baseline_share: b / baseline_exposure.max(1e-9),
+                    scenario_share: a / total_after,
+                };
+                (region, n, stats)
+            })
+            .collect(),
+    );
+    let mut unmodelled: Vec<&'static str> =
+        scenario.shocks.iter().filter(|s| !s.driver.modelled()).map(|s| s.driver.name()).collect();
+    unmodelled.dedup();
+    Ok(RunResult {
+        definition: scenario.clone(),
+        model_version: artifact.version.clone(),
+        threshold,
+        people: population.len() as u64,
+        baseline,
+        scenario: at_horizon,
+        peak_month,
+        peak: peak_figures,
+        months,
+        regions,
+        unmodelled,
+    })
+}

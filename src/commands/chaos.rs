@@ -1,0 +1,205 @@
+//! The chaos commands: `chaos run|list|show|drop`. A run reads the warehouse and the model, computes the
+//! scenario on an in-memory copy of the population, and stores the result whole in `chaos.duckdb`.
+
+use super::modeling::{MODEL_FILE, load_model};
+use super::{guard, now, open};
+use crate::chaos::{self, Scenario, Shape};
+use crate::charts::thousands;
+use crate::cli::{ChaosCommand, ChaosListArgs, ChaosRunArgs, ChaosRunIdArgs};
+use crate::error::Error;
+use crate::warehouse::runs::{RunStore, RunSummary};
+use std::io::Write;
+
+/// The preset scenarios, embedded so the binary runs them from anywhere.
+pub const PRESETS: [(&str, &str); 3] = [
+    ("recession", include_str!("../../scenarios/recession.toml")),
+    ("health_crisis", include_str!("../../scenarios/health_crisis.toml")),
+    ("market_boom", include_str!("../../scenarios/market_boom.toml")),
+];
+
+/// A preset by name, or a scenario file by path.
+pub fn load_scenario(name: &str) -> Result<Scenario, Error> {
+    if let Some((file, text)) = PRESETS.iter().find(|(n, _)| *n == name) {
+        return Scenario::parse(&format!("scenarios/{file}.toml"), text).map_err(|e| Error::Usage(e.to_string()));
+    }
+    let path = std::path::Path::new(name);
+    if !path.is_file() {
+        let presets: Vec<&str> = PRESETS.iter().map(|(n, _)| *n).collect();
+        return Err(Error::Usage(format!(
+            "no scenario `{name}`: use a preset ({}) or the path of a .toml scenario file",
+            presets.join(", ")
+        )));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Usage(format!("cannot read {name}: {e}")))?;
+    Scenario::parse(name, &text).map_err(|e| Error::Usage(e.to_string()))
+}
+
+fn run_id() -> String {
+    let mut nonce = [0u8; 3];
+    getrandom::fill(&mut nonce).expect("the OS provides randomness");
+    format!("CR-{}-{}", chrono::Utc::now().format("%Y%m%d-%H%M%S"), hex::encode(nonce))
+}
+
+fn print_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(), Error> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(std::io::Error::from)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn count(c: Option<u64>) -> String {
+    c.map_or("suppressed".into(), thousands)
+}
+
+pub fn run(command: ChaosCommand, out: &mut dyn Write) -> Result<(), Error> {
+    match command {
+        ChaosCommand::Run(args) => run_scenario(args, out),
+        ChaosCommand::List(args) => list(args, out),
+        ChaosCommand::Show(args) => show(args, out),
+        ChaosCommand::Drop(args) => {
+            if RunStore::open(&args.data_dir.data_dir)?.drop_run(&args.run_id)? {
+                writeln!(out, "dropped {}", args.run_id)?;
+                Ok(())
+            } else {
+                Err(Error::NotFound(format!("no run {}: `safehaven chaos list` shows the runs", args.run_id)))
+            }
+        }
+    }
+}
+
+fn run_scenario(args: ChaosRunArgs, out: &mut dyn Write) -> Result<(), Error> {
+    let data_dir = &args.data_dir.data_dir;
+    let mut scenario = load_scenario(&args.scenario)?;
+    if let Some(shape) = &args.shape {
+        scenario.shape = Shape::ALL
+            .iter()
+            .find(|(n, _)| n == shape)
+            .map(|(_, s)| *s)
+            .ok_or_else(|| Error::Usage(format!("--shape: unknown shape `{shape}`; shapes: linear, v, u, w")))?;
+    }
+    let artifact = load_model(&args.model.model.clone().unwrap_or_else(|| data_dir.join(MODEL_FILE)))?;
+    let guard = guard(data_dir, &args.guard)?;
+    let store = RunStore::open(data_dir)?;
+    let started = std::time::Instant::now();
+    let population = open(data_dir)?.population()?;
+    let result = chaos::run(&scenario, &artifact, &population, &guard).map_err(|e| match e {
+        chaos::Error::Model(e) => Error::Model(e),
+        other => Error::CheckFailed(other.to_string()),
+    })?;
+    let seconds = started.elapsed().as_secs_f64();
+    let id = run_id();
+    let mut document = serde_json::to_value(&result).map_err(std::io::Error::from)?;
+    document["runId"] = serde_json::json!(id);
+    document["seconds"] = serde_json::json!(seconds);
+    let summary = RunSummary {
+        run_id: id.clone(),
+        scenario: scenario.name.clone(),
+        shape: format!("{:?}", scenario.shape).to_lowercase(),
+        created_at: now(),
+        model_version: artifact.version.clone(),
+        people: result.people,
+        seconds,
+    };
+    store.insert(&summary, &document.to_string())?;
+    if args.json {
+        return print_json(out, &document);
+    }
+    print_run(out, &id, &result, seconds)
+}
+
+fn print_run(out: &mut dyn Write, id: &str, r: &chaos::RunResult, seconds: f64) -> Result<(), Error> {
+    let d = &r.definition;
+    writeln!(
+        out,
+        "{id}: {} ({:?} shape, {} months) on {} people in {seconds:.1} s",
+        d.name,
+        d.shape,
+        d.horizon_months,
+        thousands(r.people)
+    )?;
+    writeln!(out, "  {}", d.description)?;
+    writeln!(out, "  source: {}", d.source)?;
+    writeln!(
+        out,
+        "                      baseline      horizon (month {})   peak (month {})",
+        d.horizon_months, r.peak_month
+    )?;
+    writeln!(
+        out,
+        "  high-risk (≥ {:.2})   {:>10}    {:>10}          {:>10}",
+        r.threshold,
+        count(r.baseline.high_risk_count),
+        count(r.scenario.high_risk_count),
+        count(r.peak.high_risk_count)
+    )?;
+    let n = |v: f64| thousands(v.round() as u64);
+    writeln!(
+        out,
+        "  expected distress   {:>10}    {:>10}          {:>10}",
+        n(r.baseline.expected_distress),
+        n(r.scenario.expected_distress),
+        n(r.peak.expected_distress)
+    )?;
+    writeln!(
+        out,
+        "  medical exposure    {:>10}    {:>10}          {:>10}",
+        n(r.baseline.medical_exposure),
+        n(r.scenario.medical_exposure),
+        n(r.peak.medical_exposure)
+    )?;
+    if !r.unmodelled.is_empty() {
+        writeln!(out, "  recorded, not modelled yet: {}", r.unmodelled.join(", "))?;
+    }
+    writeln!(out, "  `safehaven chaos show {id} --json` has every month and region")?;
+    Ok(())
+}
+
+fn list(args: ChaosListArgs, out: &mut dyn Write) -> Result<(), Error> {
+    let runs = RunStore::open(&args.data_dir.data_dir)?.list()?;
+    if args.json {
+        return print_json(out, &runs);
+    }
+    if runs.is_empty() {
+        writeln!(out, "no runs yet: `safehaven chaos run recession`")?;
+    }
+    for r in runs {
+        writeln!(
+            out,
+            "{}  {:<14} {:<7} {}  {} people  {:.1} s",
+            r.run_id,
+            r.scenario,
+            r.shape,
+            r.created_at,
+            thousands(r.people),
+            r.seconds
+        )?;
+    }
+    Ok(())
+}
+
+fn show(args: ChaosRunIdArgs, out: &mut dyn Write) -> Result<(), Error> {
+    let document = RunStore::open(&args.data_dir.data_dir)?
+        .get(&args.run_id)?
+        .ok_or_else(|| Error::NotFound(format!("no run {}: `safehaven chaos list` shows the runs", args.run_id)))?;
+    let value: serde_json::Value = serde_json::from_str(&document).map_err(std::io::Error::from)?;
+    if args.json {
+        return print_json(out, &value);
+    }
+    let f = |v: &serde_json::Value| v.as_f64().map_or("suppressed".into(), |x| thousands(x.round() as u64));
+    writeln!(
+        out,
+        "{}: {} ({} people)",
+        args.run_id,
+        value["definition"]["name"].as_str().unwrap_or("?"),
+        value["people"]
+    )?;
+    for key in ["baseline", "scenario", "peak"] {
+        writeln!(
+            out,
+            "  {key:<9} high-risk {:>10}  expected distress {:>10}  medical exposure {:>14}",
+            f(&value[key]["highRiskCount"]),
+            f(&value[key]["expectedDistress"]),
+            f(&value[key]["medicalExposure"])
+        )?;
+    }
+    Ok(())
+}
