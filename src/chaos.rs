@@ -8,6 +8,7 @@
 //! at the threshold, expected distress, medical exposure by region, and the score's PSI. House prices and the
 //! DV incident rate are recorded and reported, but no model input moves with them yet.
 
+mod fast;
 pub mod scenario;
 
 pub use scenario::{Driver, ParseError, Scenario, Shape};
@@ -156,17 +157,15 @@ fn figures(o: &Outcome, exposure: f64) -> Figures {
     }
 }
 
-/// Medical exposure per region (in the order regions first appear sorted).
-fn exposure_by_region(population: &Population) -> Result<Vec<(String, u64, f64)>, Error> {
-    let regions = population.text("region")?;
-    let costs = population.numbers("medical_cost_12m")?;
+/// People and medical exposure per region, in region order.
+fn exposure_by_region(regions: &[&str], costs: &[f64]) -> Vec<(String, u64, f64)> {
     let mut by: std::collections::BTreeMap<&str, (u64, f64)> = Default::default();
-    for (r, c) in regions.iter().zip(&costs) {
+    for (r, c) in regions.iter().zip(costs) {
         let e = by.entry(r).or_default();
         e.0 += 1;
         e.1 += c;
     }
-    Ok(by.into_iter().map(|(r, (n, c))| (r.to_owned(), n, c)).collect())
+    by.into_iter().map(|(r, (n, c))| (r.to_owned(), n, c)).collect()
 }
 
 /// Runs a scenario against a population with a model.
@@ -180,14 +179,14 @@ pub fn run(
     let (_, baseline_p) = model::score(artifact, population)?;
     let baseline_exposure: f64 = population.numbers("medical_cost_12m")?.iter().sum();
     let baseline = figures(&Outcome::of(&baseline_p, threshold, guard), baseline_exposure);
+    let prepared = fast::Prepared::new(population, artifact, scenario.seed)?;
     let mut months = Vec::new();
-    let mut peak: Option<(u32, Figures, Population)> = None;
+    let mut peak: Option<(u32, Figures, Vec<f64>)> = None;
     let mut at_horizon = baseline.clone();
     for m in 1..=scenario.horizon_months {
         let intensity = scenario.shape.intensity(m, scenario.horizon_months);
-        let (shocked, job_changes) = apply(population, scenario, intensity)?;
-        let (_, p) = model::score(artifact, &shocked)?;
-        let exposure: f64 = shocked.numbers("medical_cost_12m")?.iter().sum();
+        let (p, costs, job_changes) = prepared.month(scenario, intensity);
+        let exposure: f64 = costs.iter().sum();
         let now = figures(&Outcome::of(&p, threshold, guard), exposure);
         months.push(Month {
             month: m,
@@ -206,12 +205,13 @@ pub fn run(
             at_horizon = now.clone();
         }
         if stronger {
-            peak = Some((m, now, shocked));
+            peak = Some((m, now, costs));
         }
     }
-    let (peak_month, peak_figures, peak_population) = peak.expect("a horizon of at least one month");
-    let before = exposure_by_region(population)?;
-    let after = exposure_by_region(&peak_population)?;
+    let (peak_month, peak_figures, peak_costs) = peak.expect("a horizon of at least one month");
+    let regions_of = population.text("region")?;
+    let before = exposure_by_region(&regions_of, &population.numbers("medical_cost_12m")?);
+    let after = exposure_by_region(&regions_of, &peak_costs);
     let total_after: f64 = after.iter().map(|r| r.2).sum::<f64>().max(1e-9);
     let regions = guard.groups(
         before

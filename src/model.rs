@@ -287,6 +287,11 @@ impl Scorer {
         Scorer::from_parts(&artifact.features, artifact.intercept)
     }
 
+    /// The weights on unstandardised features, and the bias: p = σ(bias + Σ wⱼ·xⱼ).
+    pub fn parts(&self) -> (Vec<f64>, f64) {
+        (self.weights.to_vec(), self.bias)
+    }
+
     fn from_parts(features: &[FeatureEntry], intercept: f64) -> Scorer {
         let weights: Array1<f64> = features.iter().map(|f| f.coefficient / f.std).collect();
         let bias = intercept - features.iter().map(|f| f.coefficient * f.mean / f.std).sum::<f64>();

@@ -81,6 +81,7 @@ fn run_scenario(args: ChaosRunArgs, out: &mut dyn Write) -> Result<(), Error> {
     let store = RunStore::open(data_dir)?;
     let started = std::time::Instant::now();
     let population = open(data_dir)?.population()?;
+    let load_seconds = started.elapsed().as_secs_f64();
     let result = chaos::run(&scenario, &artifact, &population, &guard).map_err(|e| match e {
         chaos::Error::Model(e) => Error::Model(e),
         other => Error::CheckFailed(other.to_string()),
@@ -90,6 +91,9 @@ fn run_scenario(args: ChaosRunArgs, out: &mut dyn Write) -> Result<(), Error> {
     let mut document = serde_json::to_value(&result).map_err(std::io::Error::from)?;
     document["runId"] = serde_json::json!(id);
     document["seconds"] = serde_json::json!(seconds);
+    // Reading the population from the warehouse, and the engine (apply, rescore, aggregate) after it.
+    document["loadSeconds"] = serde_json::json!(load_seconds);
+    document["engineSeconds"] = serde_json::json!(seconds - load_seconds);
     let summary = RunSummary {
         run_id: id.clone(),
         scenario: scenario.name.clone(),
@@ -103,7 +107,13 @@ fn run_scenario(args: ChaosRunArgs, out: &mut dyn Write) -> Result<(), Error> {
     if args.json {
         return print_json(out, &document);
     }
-    print_run(out, &id, &result, seconds)
+    print_run(out, &id, &result, seconds)?;
+    writeln!(
+        out,
+        "  time: {load_seconds:.1} s reading the population, {:.1} s applying, rescoring and aggregating",
+        seconds - load_seconds
+    )?;
+    Ok(())
 }
 
 fn print_run(out: &mut dyn Write, id: &str, r: &chaos::RunResult, seconds: f64) -> Result<(), Error> {

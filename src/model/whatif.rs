@@ -55,7 +55,11 @@ impl Shock {
 
 /// FNV-1a: a fixed, fast hash to pick who loses their job.
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
+    fnv1a_from(0xcbf2_9ce4_8422_2325, bytes)
+}
+
+fn fnv1a_from(state: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(state, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 /// Who loses their job under the shock.
@@ -69,6 +73,15 @@ fn job_losses(population: &Population, shock: &Shock) -> Result<Vec<bool>> {
 
 fn in_work(employment: &str) -> bool {
     matches!(employment, "employed" | "self_employed")
+}
+
+/// A person's place in the order of job changes: lower changes first.
+pub fn job_change_rank(masked_id: &str, salt: u64) -> u64 {
+    if salt == 0 {
+        fnv1a(masked_id.as_bytes())
+    } else {
+        fnv1a(&[&salt.to_le_bytes()[..], masked_id.as_bytes()].concat())
+    }
 }
 
 /// Who changes employment when unemployment moves by `points` of the population: for a rise, that many people

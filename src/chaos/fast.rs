@@ -1,0 +1,267 @@
+//! The monthly inner loop of a run, without rebuilding frames: the people's columns are read once, and each
+//! month recomputes only the model inputs a shock can move (income, debt-to-income, unemployment, out-of-pocket
+//! burden, medical cost ratio, denied claims) straight from them. Tests hold it to the reference path
+//! ([`super::apply`] then [`crate::model::features::matrix`]) within 1e-9.
+
+use super::Error;
+use super::scenario::{Driver, Scenario};
+use crate::model::features::{self, INCOME_FLOOR};
+use crate::model::whatif::UNEMPLOYED_INCOME_SHARE;
+use crate::model::{self, Artifact, Population, whatif};
+use ndarray::Array2;
+
+/// A population prepared for monthly shocks.
+pub struct Prepared {
+    /// The unshocked feature matrix, kept for checking the fast path against the reference one.
+    #[cfg_attr(not(test), allow(dead_code))]
+    base: Array2<f64>,
+    income: Vec<f64>,
+    debt: Vec<f64>,
+    cost: Vec<f64>,
+    oop: Vec<f64>,
+    claims: Vec<f64>,
+    denied: Vec<f64>,
+    unemployed: Vec<bool>,
+    regional_median: Vec<f64>,
+    /// Each person's region and credit group, as indices into `regions` and `credit_groups`.
+    region: Vec<u16>,
+    credit: Vec<u16>,
+    regions: Vec<String>,
+    credit_groups: Vec<String>,
+    /// The log odds from the features no shock moves, per person (with the model's weights).
+    fixed_z: Vec<f64>,
+    weights: Vec<f64>,
+    bias: f64,
+    /// People who can lose a job, then people who can find one, each in the order they are picked.
+    to_lose: Vec<usize>,
+    to_gain: Vec<usize>,
+}
+
+fn unique(values: &[String]) -> impl Iterator<Item = &str> {
+    values.iter().map(String::as_str).collect::<std::collections::BTreeSet<_>>().into_iter()
+}
+
+/// The model inputs a shock can move.
+const MOVING: [&str; 6] = [
+    "log_income",
+    "log_debt_to_income",
+    "unemployed",
+    "out_of_pocket_to_income",
+    "medical_cost_ratio",
+    "denied_claims_12m",
+];
+
+/// The column of a feature.
+fn j(name: &str) -> usize {
+    features::index(name).expect("a known feature")
+}
+
+impl Prepared {
+    pub fn new(population: &Population, artifact: &Artifact, seed: u64) -> Result<Prepared, Error> {
+        let base = features::matrix(population, &artifact.encoding)?;
+        let index = |values: Vec<&str>| {
+            let names: Vec<String> = values
+                .iter()
+                .copied()
+                .collect::<std::collections::BTreeSet<&str>>()
+                .into_iter()
+                .map(str::to_owned)
+                .collect();
+            let at: Vec<u16> =
+                values.iter().map(|v| names.binary_search_by(|n| n.as_str().cmp(v)).unwrap_or(0) as u16).collect();
+            (names, at)
+        };
+        let (regions, region) = index(population.text("region")?);
+        let (credit_groups, credit) = index(population.text("credit_group")?);
+        let (weights, bias) = model::Scorer::new(artifact).parts();
+        let moving = MOVING.map(j);
+        // Column by column (the matrix is column-major), in feature order.
+        let mut fixed_z = vec![0.0; base.nrows()];
+        for (k, column) in base.columns().into_iter().enumerate() {
+            if !moving.contains(&k) {
+                fixed_z.iter_mut().zip(column).for_each(|(z, v)| *z += weights[k] * v);
+            }
+        }
+        let employment = population.text("employment")?;
+        // The picking order `pick_job_changes` uses: the eligible people by their hash rank.
+        let ids = population.text("masked_id")?;
+        let order = |eligible: &dyn Fn(&str) -> bool| -> Vec<usize> {
+            let mut ranked: Vec<(u64, usize)> = (0..ids.len())
+                .filter(|&i| eligible(employment[i]))
+                .map(|i| (whatif::job_change_rank(ids[i], seed.wrapping_add(1)), i))
+                .collect();
+            ranked.sort_unstable();
+            ranked.into_iter().map(|(_, i)| i).collect()
+        };
+        let mut prepared = Prepared {
+            base,
+            income: population.numbers("income")?,
+            debt: population.numbers("debt")?,
+            cost: population.numbers("medical_cost_12m")?,
+            oop: population.numbers("out_of_pocket_12m")?,
+            claims: population.numbers("claims_12m")?,
+            denied: population.numbers("denied_claims_12m")?,
+            unemployed: employment.iter().map(|e| *e == "unemployed").collect(),
+            regional_median: features::regional_medians(population, &artifact.encoding)?,
+            region: Vec::new(),
+            credit: Vec::new(),
+            regions: Vec::new(),
+            credit_groups: Vec::new(),
+            fixed_z: Vec::new(),
+            weights: Vec::new(),
+            bias: 0.0,
+            to_lose: order(&|e| matches!(e, "employed" | "self_employed")),
+            to_gain: order(&|e| e == "unemployed"),
+        };
+        (prepared.region, prepared.credit, prepared.regions, prepared.credit_groups) =
+            (region, credit, regions, credit_groups);
+        (prepared.fixed_z, prepared.weights, prepared.bias) = (fixed_z, weights, bias);
+        Ok(prepared)
+    }
+
+    /// The factors, job changes and denial share under `scenario` at `intensity`.
+    fn shocks(&self, scenario: &Scenario, intensity: f64) -> (Vec<f64>, Vec<f64>, f64, Vec<usize>, bool) {
+        let mut income = vec![1.0; self.credit_groups.len()];
+        let mut medical = vec![1.0; self.regions.len()];
+        let (mut points, mut denial) = (0.0, 0.0);
+        let scale = |names: &[String], factors: &mut [f64], scope: &Option<Vec<String>>, f: f64| match scope {
+            // A name listed twice is shocked once.
+            Some(list) => unique(list).for_each(|name| {
+                if let Ok(k) = names.binary_search_by(|n| n.as_str().cmp(name)) {
+                    factors[k] *= f;
+                }
+            }),
+            None => factors.iter_mut().for_each(|x| *x *= f),
+        };
+        for shock in &scenario.shocks {
+            let f = 1.0 + shock.percent.unwrap_or(0.0) / 100.0 * intensity;
+            match shock.driver {
+                Driver::Unemployment => points += shock.points.unwrap_or(0.0) * intensity,
+                Driver::Income => scale(&self.credit_groups, &mut income, &shock.credit_groups, f),
+                Driver::MedicalCosts => scale(&self.regions, &mut medical, &shock.regions, f),
+                Driver::ClaimDenialRate => denial += shock.points.unwrap_or(0.0) / 100.0 * intensity,
+                Driver::HousePrices | Driver::DvIncidentRate => {}
+            }
+        }
+        let n = self.income.len();
+        let wanted = (points.abs() / 100.0 * n as f64).round() as usize;
+        let changed = if points > 0.0 { &self.to_lose } else { &self.to_gain };
+        let changed = if points == 0.0 { Vec::new() } else { changed[..wanted.min(changed.len())].to_vec() };
+        (income, medical, denial, changed, points > 0.0)
+    }
+
+    /// The moving inputs of person `i`, in [`MOVING`] order, and their medical cost.
+    #[allow(clippy::too_many_arguments)]
+    fn moving(
+        &self,
+        i: usize,
+        income: &[f64],
+        medical: &[f64],
+        denial: f64,
+        job: f64,
+        unemployed: bool,
+    ) -> ([f64; 6], f64) {
+        let floored = (self.income[i] * income[self.credit[i] as usize] * job).max(INCOME_FLOOR);
+        let m = medical[self.region[i] as usize];
+        let cost = self.cost[i] * m;
+        let paid = self.oop[i] * m;
+        let oop = paid + (cost - paid).max(0.0) * denial;
+        let values = [
+            floored.ln(),
+            (self.debt[i] / floored).clamp(0.01, 5.0).ln(),
+            f64::from(u8::from(unemployed)),
+            (oop / floored).clamp(0.0, 1.0),
+            (cost / self.regional_median[i]).clamp(0.0, 20.0),
+            self.denied[i] + self.claims[i] * denial,
+        ];
+        (values, cost)
+    }
+
+    fn jobs(&self, changed: &[usize], lose: bool) -> (Vec<f64>, Vec<bool>) {
+        let mut job = vec![1.0; self.income.len()];
+        let mut unemployed = self.unemployed.clone();
+        for &i in changed {
+            job[i] = if lose { UNEMPLOYED_INCOME_SHARE } else { 1.0 / UNEMPLOYED_INCOME_SHARE };
+            unemployed[i] = lose;
+        }
+        (job, unemployed)
+    }
+
+    /// Probabilities under `scenario` at `intensity`, the people's medical costs, and how many changed employment.
+    pub fn month(&self, scenario: &Scenario, intensity: f64) -> (Vec<f64>, Vec<f64>, u64) {
+        use rayon::prelude::*;
+        let (income, medical, denial, changed, lose) = self.shocks(scenario, intensity);
+        let (job, unemployed) = self.jobs(&changed, lose);
+        let moving = MOVING.map(j);
+        let (p, costs): (Vec<f64>, Vec<f64>) = (0..self.income.len())
+            .into_par_iter()
+            .map(|i| {
+                let (values, cost) = self.moving(i, &income, &medical, denial, job[i], unemployed[i]);
+                let z = self.fixed_z[i] + moving.iter().zip(values).map(|(&k, v)| self.weights[k] * v).sum::<f64>();
+                (crate::model::newton::sigmoid(z + self.bias), cost)
+            })
+            .unzip();
+        (p, costs, changed.len() as u64)
+    }
+
+    /// The full feature matrix under `scenario` at `intensity` (for checking against the reference path).
+    #[cfg(test)]
+    pub fn matrix(&self, scenario: &Scenario, intensity: f64) -> (Array2<f64>, Vec<f64>, u64) {
+        let (income, medical, denial, changed, lose) = self.shocks(scenario, intensity);
+        let (job, unemployed) = self.jobs(&changed, lose);
+        let mut x = self.base.clone();
+        let mut costs = vec![0.0; self.income.len()];
+        for (i, cost_out) in costs.iter_mut().enumerate() {
+            let (values, cost) = self.moving(i, &income, &medical, denial, job[i], unemployed[i]);
+            for (name, v) in MOVING.iter().zip(values) {
+                x[[i, j(name)]] = v;
+            }
+            *cost_out = cost;
+        }
+        (x, costs, changed.len() as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chaos::scenario::Shape;
+    use crate::model::features::tests::population;
+
+    #[test]
+    fn the_fast_path_matches_the_reference_path() {
+        let artifact = crate::model::tests::small_model();
+        let pop = population(700);
+        for (name, text) in [
+            ("recession", include_str!("../../scenarios/recession.toml")),
+            ("health_crisis", include_str!("../../scenarios/health_crisis.toml")),
+            ("market_boom", include_str!("../../scenarios/market_boom.toml")),
+        ] {
+            let mut scenario = Scenario::parse(name, text).unwrap();
+            // The unit-test population lives in CA, TX and NY: put a regional shock where it has people.
+            for shock in &mut scenario.shocks {
+                if let Some(regions) = &mut shock.regions {
+                    regions.push("NY".into());
+                    regions.push("TX".into());
+                }
+            }
+            scenario.shape = Shape::Linear;
+            let prepared = Prepared::new(&pop, &artifact, scenario.seed).unwrap();
+            for intensity in [0.0, 0.37, 1.0] {
+                let (fast, costs, changed) = prepared.matrix(&scenario, intensity);
+                let (p, _, _) = prepared.month(&scenario, intensity);
+                let p_reference = crate::model::Scorer::new(&artifact).probabilities(&fast);
+                assert!(p.iter().zip(&p_reference).all(|(a, b)| (a - b).abs() < 1e-12));
+                let (shocked, expected_changed) = crate::chaos::apply(&pop, &scenario, intensity).unwrap();
+                let reference = features::matrix(&shocked, &artifact.encoding).unwrap();
+                assert_eq!(changed, expected_changed, "{name} at {intensity}");
+                for ((at, a), b) in fast.indexed_iter().zip(reference.iter()) {
+                    let feature = features::FEATURES[at.1].name;
+                    assert!((a - b).abs() < 1e-9, "{name} at {intensity}, row {}, {feature}: {a} vs {b}", at.0);
+                }
+                let reference_costs = shocked.numbers("medical_cost_12m").unwrap();
+                assert!(costs.iter().zip(&reference_costs).all(|(a, b)| (a - b).abs() < 1e-6));
+            }
+        }
+    }
+}
