@@ -239,6 +239,11 @@ impl Portfolio {
         &self.artifact
     }
 
+    /// The population now (as of the observation date).
+    pub fn population(&self) -> &Population {
+        &self.population
+    }
+
     /// PSI of the current population's score and features against the training population.
     pub fn drift(&self) -> Vec<model::drift::Psi> {
         model::drift(&self.artifact, &self.x, &self.snapshots[0].p)

@@ -19,6 +19,23 @@ use crate::privacy::{GuardedGroup, KGuard};
 use polars::prelude::*;
 use serde::Serialize;
 
+/// The preset scenarios, embedded in the binary (compile-time text, not I/O).
+pub const PRESETS: [(&str, &str); 3] = [
+    ("recession", include_str!("../scenarios/recession.toml")),
+    ("health_crisis", include_str!("../scenarios/health_crisis.toml")),
+    ("market_boom", include_str!("../scenarios/market_boom.toml")),
+];
+
+/// A preset by name.
+pub fn preset(name: &str) -> Option<Result<Scenario, ParseError>> {
+    PRESETS.iter().find(|(n, _)| *n == name).map(|(n, text)| Scenario::parse(&format!("scenarios/{n}.toml"), text))
+}
+
+/// A shape by name (linear, v, u, w).
+pub fn shape(name: &str) -> Option<Shape> {
+    Shape::ALL.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
+}
+
 /// Why a run failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -8,6 +8,7 @@ mod api;
 mod assessments;
 mod assets;
 mod auth;
+mod chaos;
 mod error;
 mod json;
 mod metrics;
@@ -55,6 +56,7 @@ pub struct AppState {
     analytics: std::sync::RwLock<Analytics>,
     metrics: metrics::Metrics,
     warehouse_path: std::path::PathBuf,
+    data_dir: std::path::PathBuf,
 }
 
 impl AppState {
@@ -84,6 +86,7 @@ impl AppState {
             analytics: std::sync::RwLock::new(analytics),
             metrics: metrics::Metrics::default(),
             warehouse_path,
+            data_dir: data_dir.to_owned(),
         })
     }
 
@@ -229,6 +232,11 @@ pub const API_ROUTES: &[(&str, &str, Option<Permission>)] = &[
     ("POST", "/api/v1/cases/{maskedId}/what-if", Some(Permission::CaseDetail)),
     ("POST", "/api/v1/cases/{maskedId}/flag", Some(Permission::CaseDetail)),
     ("GET", "/api/v1/model", Some(Permission::Model)),
+    ("GET", "/api/v1/chaos/scenarios", Some(Permission::Drills)),
+    ("POST", "/api/v1/chaos/runs", Some(Permission::Drills)),
+    ("GET", "/api/v1/chaos/runs", Some(Permission::Drills)),
+    ("GET", "/api/v1/chaos/runs/{runId}", Some(Permission::Drills)),
+    ("GET", "/api/v1/charts/chaos/{runId}.svg", Some(Permission::Drills)),
     ("GET", "/api/v1/dv/overview", Some(Permission::DvService)),
     ("POST", "/api/v1/screens/lap", Some(Permission::DvService)),
     ("POST", "/api/v1/screens/dash", Some(Permission::DvService)),
@@ -280,6 +288,14 @@ fn api_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
             .route("/api/v1/model", get(views::model))
             .route("/api/v1/charts/model/{name}", get(views::model_chart)),
     );
+    let drills = requiring(
+        Permission::Drills,
+        Router::new()
+            .route("/api/v1/chaos/scenarios", get(chaos::scenarios))
+            .route("/api/v1/chaos/runs", post(chaos::create).get(chaos::list))
+            .route("/api/v1/chaos/runs/{run_id}", get(chaos::get))
+            .route("/api/v1/charts/chaos/{file}", get(chaos::chart)),
+    );
     let dv_service = Router::new()
         .route("/api/v1/screens/lap", post(screens::lap))
         .route("/api/v1/screens/dash", post(screens::dash))
@@ -305,6 +321,7 @@ fn api_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .merge(case_list)
         .merge(case_detail)
         .merge(model_page)
+        .merge(drills)
         .merge(dv_service)
         .route_layer(middleware::from_fn_with_state(state, auth::authenticate))
         .merge(mobile)

@@ -3,28 +3,21 @@
 
 use super::modeling::{MODEL_FILE, load_model};
 use super::{guard, now, open};
-use crate::chaos::{self, Scenario, Shape};
+use crate::chaos::{self, Scenario};
 use crate::charts::thousands;
 use crate::cli::{ChaosCommand, ChaosListArgs, ChaosRunArgs, ChaosRunIdArgs};
 use crate::error::Error;
-use crate::warehouse::runs::{RunStore, RunSummary};
+use crate::warehouse::runs::RunStore;
 use std::io::Write;
-
-/// The preset scenarios, embedded so the binary runs them from anywhere.
-pub const PRESETS: [(&str, &str); 3] = [
-    ("recession", include_str!("../../scenarios/recession.toml")),
-    ("health_crisis", include_str!("../../scenarios/health_crisis.toml")),
-    ("market_boom", include_str!("../../scenarios/market_boom.toml")),
-];
 
 /// A preset by name, or a scenario file by path.
 pub fn load_scenario(name: &str) -> Result<Scenario, Error> {
-    if let Some((file, text)) = PRESETS.iter().find(|(n, _)| *n == name) {
-        return Scenario::parse(&format!("scenarios/{file}.toml"), text).map_err(|e| Error::Usage(e.to_string()));
+    if let Some(parsed) = chaos::preset(name) {
+        return parsed.map_err(|e| Error::Usage(e.to_string()));
     }
     let path = std::path::Path::new(name);
     if !path.is_file() {
-        let presets: Vec<&str> = PRESETS.iter().map(|(n, _)| *n).collect();
+        let presets: Vec<&str> = chaos::PRESETS.iter().map(|(n, _)| *n).collect();
         return Err(Error::Usage(format!(
             "no scenario `{name}`: use a preset ({}) or the path of a .toml scenario file",
             presets.join(", ")
@@ -32,12 +25,6 @@ pub fn load_scenario(name: &str) -> Result<Scenario, Error> {
     }
     let text = std::fs::read_to_string(path).map_err(|e| Error::Usage(format!("cannot read {name}: {e}")))?;
     Scenario::parse(name, &text).map_err(|e| Error::Usage(e.to_string()))
-}
-
-fn run_id() -> String {
-    let mut nonce = [0u8; 3];
-    getrandom::fill(&mut nonce).expect("the OS provides randomness");
-    format!("CR-{}-{}", chrono::Utc::now().format("%Y%m%d-%H%M%S"), hex::encode(nonce))
 }
 
 fn print_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(), Error> {
@@ -70,10 +57,7 @@ fn run_scenario(args: ChaosRunArgs, out: &mut dyn Write) -> Result<(), Error> {
     let data_dir = &args.data_dir.data_dir;
     let mut scenario = load_scenario(&args.scenario)?;
     if let Some(shape) = &args.shape {
-        scenario.shape = Shape::ALL
-            .iter()
-            .find(|(n, _)| n == shape)
-            .map(|(_, s)| *s)
+        scenario.shape = chaos::shape(shape)
             .ok_or_else(|| Error::Usage(format!("--shape: unknown shape `{shape}`; shapes: linear, v, u, w")))?;
     }
     let artifact = load_model(&args.model.model.clone().unwrap_or_else(|| data_dir.join(MODEL_FILE)))?;
@@ -87,23 +71,7 @@ fn run_scenario(args: ChaosRunArgs, out: &mut dyn Write) -> Result<(), Error> {
         other => Error::CheckFailed(other.to_string()),
     })?;
     let seconds = started.elapsed().as_secs_f64();
-    let id = run_id();
-    let mut document = serde_json::to_value(&result).map_err(std::io::Error::from)?;
-    document["runId"] = serde_json::json!(id);
-    document["seconds"] = serde_json::json!(seconds);
-    // Reading the population from the warehouse, and the engine (apply, rescore, aggregate) after it.
-    document["loadSeconds"] = serde_json::json!(load_seconds);
-    document["engineSeconds"] = serde_json::json!(seconds - load_seconds);
-    let summary = RunSummary {
-        run_id: id.clone(),
-        scenario: scenario.name.clone(),
-        shape: format!("{:?}", scenario.shape).to_lowercase(),
-        created_at: now(),
-        model_version: artifact.version.clone(),
-        people: result.people,
-        seconds,
-    };
-    store.insert(&summary, &document.to_string())?;
+    let (id, document) = store.store(&result, &now(), load_seconds, seconds - load_seconds)?;
     if args.json {
         return print_json(out, &document);
     }

@@ -52,7 +52,7 @@ impl From<analytics::Error> for ApiError {
 
 impl AppState {
     /// The portfolio, or 503 while it loads or when there is none.
-    fn portfolio(&self) -> Result<Arc<Portfolio>, ApiError> {
+    pub(super) fn portfolio(&self) -> Result<Arc<Portfolio>, ApiError> {
         let analytics = self.analytics.read().map_err(|_| ApiError::internal("analytics lock poisoned"))?;
         match &*analytics {
             Analytics::Ready(portfolio) => Ok(portfolio.clone()),

@@ -26,7 +26,25 @@ pub struct RunStore {
     conn: Connection,
 }
 
+/// Open run stores of this process, by data dir: DuckDB lets a process hold a database file once.
+type Stores =
+    std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, std::sync::Arc<std::sync::Mutex<RunStore>>>>;
+
 impl RunStore {
+    /// The data dir's run store, opened once per process and shared (the server's requests, tests).
+    pub fn shared(data_dir: &Path) -> Result<std::sync::Arc<std::sync::Mutex<RunStore>>> {
+        static STORES: std::sync::OnceLock<Stores> = std::sync::OnceLock::new();
+        let stores = STORES.get_or_init(Default::default);
+        let mut stores = stores.lock().map_err(|_| Error::Frame("run store lock poisoned".into()))?;
+        let key = data_dir.to_path_buf();
+        if let Some(store) = stores.get(&key) {
+            return Ok(store.clone());
+        }
+        let store = std::sync::Arc::new(std::sync::Mutex::new(RunStore::open(data_dir)?));
+        stores.insert(key, store.clone());
+        Ok(store)
+    }
+
     /// Opens (creating if needed) the data dir's run store.
     pub fn open(data_dir: &Path) -> Result<Self> {
         let path = data_dir.join(FILE_NAME);
@@ -42,8 +60,39 @@ impl RunStore {
         Ok(RunStore { conn })
     }
 
+    /// Stores a completed run under a new ID; returns the ID and the stored document (the result with `runId`,
+    /// `seconds`, `loadSeconds` — reading the population — and `engineSeconds` — applying, rescoring and
+    /// aggregating).
+    pub fn store(
+        &self,
+        result: &crate::chaos::RunResult,
+        created_at: &str,
+        load_seconds: f64,
+        engine_seconds: f64,
+    ) -> Result<(String, serde_json::Value)> {
+        let mut nonce = [0u8; 3];
+        getrandom::fill(&mut nonce).map_err(|e| Error::Frame(e.to_string()))?;
+        let id = format!("CR-{}-{}", chrono::Utc::now().format("%Y%m%d-%H%M%S"), hex::encode(nonce));
+        let mut document = serde_json::to_value(result).map_err(|e| Error::Frame(e.to_string()))?;
+        document["runId"] = serde_json::json!(id);
+        document["seconds"] = serde_json::json!(load_seconds + engine_seconds);
+        document["loadSeconds"] = serde_json::json!(load_seconds);
+        document["engineSeconds"] = serde_json::json!(engine_seconds);
+        let summary = RunSummary {
+            run_id: id.clone(),
+            scenario: result.definition.name.clone(),
+            shape: format!("{:?}", result.definition.shape).to_lowercase(),
+            created_at: created_at.to_owned(),
+            model_version: result.model_version.clone(),
+            people: result.people,
+            seconds: load_seconds + engine_seconds,
+        };
+        self.insert(&summary, &document.to_string())?;
+        Ok((id, document))
+    }
+
     /// Stores a completed run.
-    pub fn insert(&self, summary: &RunSummary, document: &str) -> Result<()> {
+    fn insert(&self, summary: &RunSummary, document: &str) -> Result<()> {
         self.conn.execute_batch(sql::BEGIN)?;
         let inserted = self.conn.execute(
             sql::CHAOS_INSERT,

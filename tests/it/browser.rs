@@ -112,6 +112,7 @@ fn every_view_renders_in_a_real_browser() {
         stdout(&output).trim().to_owned()
     };
     let (admin, executive) = (token("admin"), token("executive"));
+    assert_exit(&safehaven(&["chaos", "run", "market_boom", "--data-dir", data_dir]), 0);
     let server = serve(dir.path());
     let view = |token: &str, next: &str| format!("{}/#token={token}&next={}", server.base, encode(next));
     // Wait for the analytics to load (a fraction of a second at this size).
@@ -128,6 +129,7 @@ fn every_view_renders_in_a_real_browser() {
         ("/model", "model-auc", 3),
         ("/dv", "assessment", 0),
         ("/summary", "app", 1),
+        ("/scenarios", "scenario-result", 1),
     ];
     for (next, marker, charts) in pages {
         let dom = load(&chromium, &view(&admin, next), None);

@@ -112,12 +112,14 @@ async fn api_responses_carry_no_pii() {
     let mut bodies = String::new();
     let survivor = assessed_survivor().await;
     let customer = crate::support::shared_customer();
+    let run = crate::support::shared_chaos_run().await;
     for (_, route, _) in API_ROUTES.iter().filter(|(method, _, _)| *method == "GET") {
         let route = route
             .replace("{userId}", &survivor)
             .replace("{maskedId}", &customer)
             .replace("{table}", "regions.csv")
-            .replace("{format}", "csv");
+            .replace("{format}", "csv")
+            .replace("{runId}", &run);
         let (status, _, body) = call_as(Some(token(Role::Admin)), Method::GET, &route).await;
         assert_eq!(status, StatusCode::OK, "{route}");
         bodies.push_str(&body);
@@ -252,6 +254,7 @@ fn body_for(route: &str, survivor: &str) -> serde_json::Value {
         }),
         "/api/v1/cases/{maskedId}/what-if" => serde_json::json!({ "medicalCostPct": 30, "incomePct": -10 }),
         "/api/v1/cases/{maskedId}/flag" => serde_json::json!({ "reason": "role matrix test" }),
+        "/api/v1/chaos/runs" => serde_json::json!({ "scenario": "market_boom" }),
         other => panic!("no body for {other}"),
     }
 }
@@ -260,6 +263,7 @@ fn body_for(route: &str, survivor: &str) -> serde_json::Value {
 async fn role_matrix_every_role_on_every_route() {
     let survivor = assessed_survivor().await;
     let customer = crate::support::shared_customer();
+    let run = crate::support::shared_chaos_run().await;
     for (method, route, permission) in API_ROUTES {
         let method: Method = method.parse().unwrap();
         let body = (method == Method::POST).then(|| body_for(route, &survivor));
@@ -268,7 +272,8 @@ async fn role_matrix_every_role_on_every_route() {
             .replace("{alertId}", "AL-0000001")
             .replace("{maskedId}", &customer)
             .replace("{table}", "trends.parquet")
-            .replace("{format}", "csv");
+            .replace("{format}", "csv")
+            .replace("{runId}", &run);
         let (status, _, text) = call_json(None, method.clone(), route, body.clone()).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{route} without a token");
         assert!(text.contains("unauthenticated") || text.contains("sign in"), "{text}");

@@ -146,3 +146,23 @@ pub fn assert_exit(output: &Output, code: i32) {
         stderr(output)
     );
 }
+
+/// A chaos run on the shared warehouse, made once through the API.
+pub async fn shared_chaos_run() -> String {
+    static RUN: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    RUN.get_or_init(|| async {
+        let body = serde_json::json!({ "scenario": "market_boom" });
+        let (status, _, text) = crate::server::call_json(
+            Some(token(safehaven::privacy::roles::Role::Trainer)),
+            axum::http::Method::POST,
+            "/api/v1/chaos/runs",
+            Some(body),
+        )
+        .await;
+        assert_eq!(status, axum::http::StatusCode::CREATED, "{text}");
+        let run: serde_json::Value = serde_json::from_str(&text).expect("a run");
+        run["runId"].as_str().expect("a run ID").to_owned()
+    })
+    .await
+    .clone()
+}

@@ -1,0 +1,125 @@
+//! The chaos API (trainer and admin): run a scenario on the dashboard's population, list and read stored runs,
+//! and chart a run's months. Runs are stored in `chaos.duckdb`, which the server holds once opened (the CLI's
+//! `chaos` commands then say it is in use).
+
+use super::json::{ApiJson, ApiPath};
+use super::{ApiError, AppState};
+use crate::chaos::{self, Scenario};
+use crate::warehouse::runs::RunStore;
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+type Shared = State<Arc<AppState>>;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RunRequest {
+    /// A preset name.
+    scenario: String,
+    /// linear | v | u | w, overriding the scenario's.
+    #[serde(default)]
+    shape: Option<String>,
+}
+
+fn scenario(request: &RunRequest) -> Result<Scenario, ApiError> {
+    let presets: Vec<&str> = chaos::PRESETS.iter().map(|(n, _)| *n).collect();
+    let mut scenario = chaos::preset(&request.scenario)
+        .ok_or_else(|| {
+            ApiError::Unprocessable(format!(
+                "scenario: unknown scenario `{}`; presets: {}",
+                request.scenario.chars().take(40).collect::<String>(),
+                presets.join(", ")
+            ))
+        })?
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    if let Some(shape) = &request.shape {
+        scenario.shape = chaos::shape(shape).ok_or_else(|| {
+            ApiError::Unprocessable(format!(
+                "shape: unknown shape `{}`; shapes: linear, v, u, w",
+                shape.chars().take(20).collect::<String>()
+            ))
+        })?;
+    }
+    Ok(scenario)
+}
+
+/// `GET /api/v1/chaos/scenarios`: the presets.
+pub async fn scenarios() -> Result<Json<Value>, ApiError> {
+    let list = chaos::PRESETS
+        .iter()
+        .filter_map(|(name, _)| chaos::preset(name)?.ok())
+        .map(|s| json!({ "name": s.name, "description": s.description, "source": s.source, "horizonMonths": s.horizon_months, "shape": s.shape }))
+        .collect::<Vec<_>>();
+    Ok(Json(json!({ "scenarios": list, "shapes": ["linear", "v", "u", "w"] })))
+}
+
+/// `POST /api/v1/chaos/runs` with `{ "scenario": "recession", "shape"?: "u" }`: runs on a copy of the dashboard's
+/// population, stores the run, and returns it.
+pub async fn create(
+    State(state): Shared,
+    ApiJson(request): ApiJson<RunRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let scenario = scenario(&request)?;
+    let portfolio = state.portfolio()?;
+    let (guard, data_dir) = (state.guard, state.data_dir.clone());
+    let document = tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        let result = chaos::run(&scenario, portfolio.artifact(), portfolio.population(), &guard)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let store = RunStore::shared(&data_dir)?;
+        let store = store.lock().map_err(|_| ApiError::internal("run store lock poisoned"))?;
+        let (_, document) = store.store(&result, &at, 0.0, started.elapsed().as_secs_f64())?;
+        Ok::<_, ApiError>(document)
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))??;
+    Ok((StatusCode::CREATED, Json(document)))
+}
+
+async fn with_store<T: Send + 'static>(
+    state: &Arc<AppState>,
+    work: impl FnOnce(&RunStore) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let data_dir = state.data_dir.clone();
+    tokio::task::spawn_blocking(move || {
+        let store = RunStore::shared(&data_dir)?;
+        let store = store.lock().map_err(|_| ApiError::internal("run store lock poisoned"))?;
+        work(&store)
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))?
+}
+
+/// `GET /api/v1/chaos/runs`: stored runs, newest first.
+pub async fn list(State(state): Shared) -> Result<Json<Value>, ApiError> {
+    let runs = with_store(&state, |store| Ok(store.list()?)).await?;
+    Ok(Json(json!({ "runs": runs })))
+}
+
+fn unknown_run(id: &str) -> ApiError {
+    ApiError::NotFound(format!("no run {}", id.chars().take(40).collect::<String>()))
+}
+
+async fn document(state: &Arc<AppState>, id: String) -> Result<Value, ApiError> {
+    let text = with_store(state, move |store| store.get(&id)?.ok_or_else(|| unknown_run(&id))).await?;
+    serde_json::from_str(&text).map_err(|e| ApiError::internal(e.to_string()))
+}
+
+/// `GET /api/v1/chaos/runs/{runId}`
+pub async fn get(State(state): Shared, ApiPath(id): ApiPath<String>) -> Result<Json<Value>, ApiError> {
+    Ok(Json(document(&state, id).await?))
+}
+
+/// `GET /api/v1/charts/chaos/{runId}.svg`: the run's high-risk count per month against the baseline.
+pub async fn chart(State(state): Shared, ApiPath(file): ApiPath<String>) -> Result<impl IntoResponse, ApiError> {
+    let id = file.strip_suffix(".svg").ok_or_else(|| unknown_run(&file))?.to_owned();
+    let run = document(&state, id).await?;
+    let svg = crate::charts::dashboard::scenario_months(&run)?;
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], svg))
+}
