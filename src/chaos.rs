@@ -5,9 +5,11 @@
 //! changes (a fixed, seeded pick of people), income by credit group, medical and out-of-pocket costs by
 //! region, extra claim denials (paid out of pocket in full), each on an in-memory copy of the people's
 //! indicators. It rescores everyone with the model each month and compares with the baseline: high-risk count
-//! at the threshold, expected distress, medical exposure by region, and the score's PSI. House prices and the
-//! DV incident rate are recorded and reported, but no model input moves with them yet.
+//! at the threshold, expected distress, medical exposure by region, and the score's PSI. A DV incident-rate
+//! shock adds incidents to the survivors' records at the strongest month and reassesses them ([`dv`]). House
+//! prices are recorded and reported, but no model input moves with them yet.
 
+pub mod dv;
 mod fast;
 pub mod scenario;
 
@@ -100,6 +102,9 @@ pub struct RunResult {
     pub regions: Vec<GuardedGroup<String, RegionExposure>>,
     /// Drivers recorded but not moving any model input yet.
     pub unmodelled: Vec<&'static str>,
+    /// DV assessments by level, baseline and at the scenario's strongest month, when it shocks the DV incident rate
+    /// and survivors were given.
+    pub dv: Option<dv::DvComparison>,
 }
 
 fn matches_any(column: &str, values: &[String]) -> Expr {
@@ -190,6 +195,7 @@ pub fn run(
     scenario: &Scenario,
     artifact: &Artifact,
     population: &Population,
+    survivors: Option<&dv::DvInput>,
     guard: &KGuard,
 ) -> Result<RunResult, Error> {
     let threshold = scenario.threshold.unwrap_or(artifact.threshold);
@@ -246,8 +252,22 @@ pub fn run(
             })
             .collect(),
     );
-    let mut unmodelled: Vec<&'static str> =
-        scenario.shocks.iter().filter(|s| !s.driver.modelled()).map(|s| s.driver.name()).collect();
+    // The DV effect at the month of strongest intensity.
+    let strongest = (1..=scenario.horizon_months)
+        .max_by(|&a, &b| {
+            let at = |m| scenario.shape.intensity(m, scenario.horizon_months);
+            at(a).total_cmp(&at(b)).then(b.cmp(&a))
+        })
+        .unwrap_or(1);
+    let dv = survivors.and_then(|input| {
+        dv::compare(scenario, input, scenario.shape.intensity(strongest, scenario.horizon_months), strongest, guard)
+    });
+    let mut unmodelled: Vec<&'static str> = scenario
+        .shocks
+        .iter()
+        .filter(|s| !s.driver.modelled() && !(s.driver == Driver::DvIncidentRate && dv.is_some()))
+        .map(|s| s.driver.name())
+        .collect();
     unmodelled.dedup();
     Ok(RunResult {
         definition: scenario.clone(),
@@ -261,5 +281,6 @@ pub fn run(
         months,
         regions,
         unmodelled,
+        dv,
     })
 }

@@ -94,6 +94,7 @@ mod sql {
     pub const CHAOS_LIST: &str = include_str!("../sql/chaos_list.sql");
     pub const CHAOS_GET: &str = include_str!("../sql/chaos_get.sql");
     pub const CHAOS_DELETE: &str = include_str!("../sql/chaos_delete.sql");
+    pub const DV_SURVIVOR_REGIONS: &str = include_str!("../sql/dv_survivor_regions.sql");
     pub const TREND_CUBE: &str = include_str!("../sql/trend_cube.sql");
     pub const FLAG_INSERT: &str = include_str!("../sql/flag_insert.sql");
     pub const FLAG_LIST: &str = include_str!("../sql/flag_list.sql");
@@ -409,6 +410,13 @@ pub type DvCase = (String, dv::Profile, Vec<dv::Incident>);
 
 impl Warehouse {
     /// DV cases from the clean room: every survivor, or the one with `masked_id`.
+    /// Each synthetic survivor's region, by masked ID.
+    pub fn survivor_regions(&self) -> Result<std::collections::HashMap<String, String>> {
+        let mut stmt = self.conn.prepare(sql::DV_SURVIVOR_REGIONS)?;
+        let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     pub fn dv_cases(&self, masked_id: Option<&str>) -> Result<Vec<DvCase>> {
         let mut stmt = match masked_id {
             Some(_) => self.conn.prepare_cached(sql::DV_SURVIVOR_ONE)?,

@@ -57,8 +57,8 @@ pub enum Driver {
     ClaimDenialRate,
     /// House prices, in percent: no model input depends on them yet, so they are recorded and reported only.
     HousePrices,
-    /// DV incident rate, as a multiplier (`multiplier`), optionally for some regions only: reported with the
-    /// run; reassessing survivors under it is not built yet.
+    /// DV incident rate, as a multiplier (`multiplier`), optionally for some regions only: survivors get extra
+    /// incidents and are reassessed.
     DvIncidentRate,
 }
 

@@ -64,9 +64,15 @@ fn run_scenario(args: ChaosRunArgs, out: &mut dyn Write) -> Result<(), Error> {
     let guard = guard(data_dir, &args.guard)?;
     let store = RunStore::open(data_dir)?;
     let started = std::time::Instant::now();
-    let population = open(data_dir)?.population()?;
+    let warehouse = open(data_dir)?;
+    let population = warehouse.population()?;
+    let survivors = chaos::dv::DvInput {
+        cases: warehouse.dv_cases(None)?,
+        regions: warehouse.survivor_regions()?,
+        as_of: warehouse.observation_date()?,
+    };
     let load_seconds = started.elapsed().as_secs_f64();
-    let result = chaos::run(&scenario, &artifact, &population, &guard).map_err(|e| match e {
+    let result = chaos::run(&scenario, &artifact, &population, Some(&survivors), &guard).map_err(|e| match e {
         chaos::Error::Model(e) => Error::Model(e),
         other => Error::CheckFailed(other.to_string()),
     })?;
@@ -124,6 +130,21 @@ fn print_run(out: &mut dyn Write, id: &str, r: &chaos::RunResult, seconds: f64) 
         n(r.scenario.medical_exposure),
         n(r.peak.medical_exposure)
     )?;
+    if let Some(dv) = &r.dv {
+        let level = |g: &crate::privacy::Guarded<&str>, name: &str| {
+            g.cells.iter().find(|c| c.label == name).and_then(|c| c.count).map_or("suppressed".into(), thousands)
+        };
+        writeln!(
+            out,
+            "  DV assessments (month {}, {} extra incidents): critical {} → {}, high {} → {}",
+            dv.month,
+            thousands(dv.extra_incidents),
+            level(&dv.baseline, "critical"),
+            level(&dv.scenario, "critical"),
+            level(&dv.baseline, "high"),
+            level(&dv.scenario, "high")
+        )?;
+    }
     if !r.unmodelled.is_empty() {
         writeln!(out, "  recorded, not modelled yet: {}", r.unmodelled.join(", "))?;
     }

@@ -78,6 +78,24 @@ fn a_health_crisis_concentrates_medical_exposure_where_it_was_shocked() {
     // A V shape peaks mid-horizon and recovers by the end.
     assert_eq!(crisis["peakMonth"], 6);
     assert_eq!(crisis["scenario"]["expectedDistress"], crisis["baseline"]["expectedDistress"]);
+    // DV incidents rise: survivors are reassessed at the strongest month, and no level count falls at the top.
+    let dv = &crisis["dv"];
+    assert_eq!(dv["month"], 6);
+    assert!(dv["extraIncidents"].as_u64().unwrap() > 0, "{dv}");
+    let count = |side: &str, level: &str| -> u64 {
+        dv[side]["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["label"] == level)
+            .and_then(|c| c["count"].as_u64())
+            .unwrap_or(0)
+    };
+    assert!(
+        count("scenario", "critical") + count("scenario", "high")
+            >= count("baseline", "critical") + count("baseline", "high")
+    );
+    assert_eq!(crisis["unmodelled"], serde_json::json!([]));
     let w = run(&["health_crisis", "--shape", "w"]);
     assert_eq!(w["definition"]["shape"], "w");
 }
