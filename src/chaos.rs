@@ -265,7 +265,7 @@ pub fn run(
     let mut unmodelled: Vec<&'static str> = scenario
         .shocks
         .iter()
-        .filter(|s| !s.driver.modelled() && !(s.driver == Driver::DvIncidentRate && dv.is_some()))
+        .filter(|s| !(s.driver.modelled() || s.driver == Driver::DvIncidentRate && dv.is_some()))
         .map(|s| s.driver.name())
         .collect();
     unmodelled.dedup();

@@ -243,14 +243,7 @@ pub fn trends(points: &[TrendPoint]) -> Result<String, ChartError> {
                 }
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font(("sans-serif", 13))
-            .background_style(WHITE.mix(0.0))
-            .border_style(TRANSPARENT)
-            .draw()
-            .map_err(draw_err)?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
         root.present().map_err(draw_err)?;
     }
     let suppressed = points.iter().filter(|p| p.suppressed).count();
@@ -299,14 +292,7 @@ pub fn ks(points: &[RocPoint], ks: f64, at: f64) -> Result<String, ChartError> {
             .map_err(draw_err)?
             .label("without")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 18, y)], BLUE.stroke_width(3)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font(("sans-serif", 13))
-            .background_style(WHITE.mix(0.0))
-            .border_style(TRANSPARENT)
-            .draw()
-            .map_err(draw_err)?;
+        legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         root.present().map_err(draw_err)?;
     }
     let description = format!("KS plot: the largest gap between the two curves is {ks:.3}, at probability {at:.3}.");
@@ -346,6 +332,21 @@ pub fn calibration(bins: &[CalibrationBin], ece: f64) -> Result<String, ChartErr
     }
     let description = format!("Reliability diagram over probability deciles; expected calibration error {ece:.4}.");
     Ok(accessible(svg, "calibration", "Calibration", &description))
+}
+
+/// Draws the series legend, borderless, at `position`.
+fn legend<'a, 'b: 'a, X: Ranged, Y: Ranged>(
+    chart: &mut ChartContext<'a, SVGBackend<'b>, Cartesian2d<X, Y>>,
+    position: SeriesLabelPosition,
+) -> Result<(), ChartError> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font(("sans-serif", 13))
+        .background_style(WHITE.mix(0.0))
+        .border_style(TRANSPARENT)
+        .draw()
+        .map_err(draw_err)
 }
 
 type UnitChart<'a, 'b> = ChartContext<
@@ -424,14 +425,7 @@ pub fn scenario_months(run: &serde_json::Value) -> Result<String, ChartError> {
             .map_err(draw_err)?
             .label(name.replace('_', " "))
             .legend(|(x, y)| PathElement::new([(x, y), (x + 18, y)], VERMILLION.stroke_width(3)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font(("sans-serif", 13))
-            .background_style(WHITE.mix(0.0))
-            .border_style(TRANSPARENT)
-            .draw()
-            .map_err(draw_err)?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
         root.present().map_err(draw_err)?;
     }
     let peak = months.iter().map(|m| m.1).fold(baseline, f64::max);

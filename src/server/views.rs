@@ -147,20 +147,28 @@ where
     tokio::task::spawn_blocking(move || span.in_scope(work)).await.map_err(|e| ApiError::internal(e.to_string()))?
 }
 
+/// The executive view the query asks for (threshold and filters, checked), computed on a blocking thread and
+/// handed to `then`.
+async fn with_executive<T, F>(state: &AppState, query: HashMap<String, String>, then: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&analytics::Executive) -> Result<T, ApiError> + Send + 'static,
+{
+    let params = Params::new(query, &["threshold", "region", "creditGroup", "ageBand"])?;
+    let portfolio = state.portfolio()?;
+    let (threshold, filter) = (params.threshold(&portfolio)?, params.filter(&portfolio)?);
+    let guard = state.guard;
+    blocking(move || then(portfolio.executive(threshold, filter, &guard)?.as_ref())).await
+}
+
 /// `GET /api/v1/executive?threshold=T[&region=..&creditGroup=..&ageBand=..]`
 pub async fn executive(
     State(state): Shared,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let params = Params::new(query, &["threshold", "region", "creditGroup", "ageBand"])?;
-    let portfolio = state.portfolio()?;
-    let (threshold, filter) = (params.threshold(&portfolio)?, params.filter(&portfolio)?);
-    let guard = state.guard;
-    let body = blocking(move || {
-        let view = portfolio.executive(threshold, filter, &guard)?;
-        serde_json::to_vec(view.as_ref()).map_err(|e| ApiError::internal(e.to_string()))
-    })
-    .await?;
+    let body =
+        with_executive(&state, query, |view| serde_json::to_vec(view).map_err(|e| ApiError::internal(e.to_string())))
+            .await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body))
 }
 
@@ -282,12 +290,7 @@ pub async fn executive_chart(
     ApiPath(name): ApiPath<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let params = Params::new(query, &["threshold", "region", "creditGroup", "ageBand"])?;
-    let portfolio = state.portfolio()?;
-    let (threshold, filter) = (params.threshold(&portfolio)?, params.filter(&portfolio)?);
-    let guard = state.guard;
-    let body = blocking(move || {
-        let view = portfolio.executive(threshold, filter, &guard)?;
+    let body = with_executive(&state, query, move |view| {
         Ok(match name.as_str() {
             "exposure-map.svg" => charts::dashboard::exposure_map(&view.regions, view.k)?,
             "credit-groups.svg" => charts::dashboard::credit_bubbles(&view.credit_groups, view.k)?,
@@ -402,15 +405,7 @@ pub async fn export_executive(
         )));
     }
     let (name, format) = (name.to_owned(), format.to_owned());
-    let params = Params::new(query, &["threshold", "region", "creditGroup", "ageBand"])?;
-    let portfolio = state.portfolio()?;
-    let (threshold, filter) = (params.threshold(&portfolio)?, params.filter(&portfolio)?);
-    let guard = state.guard;
-    blocking(move || {
-        let view = portfolio.executive(threshold, filter, &guard)?;
-        download(view.table(&name).expect("a listed table"), &format)
-    })
-    .await
+    with_executive(&state, query, move |view| download(view.table(&name).expect("a listed table"), &format)).await
 }
 
 /// `GET /api/v1/export/cases/{csv|parquet}` with the case list's parameters (one page, up to 200 cases).
