@@ -308,8 +308,10 @@ impl Scorer {
             out.fill(0.0);
             for (j, w) in self.weights.iter().enumerate() {
                 let column = x.slice(ndarray::s![start..start + out.len(), j]);
-                for (z, v) in out.iter_mut().zip(column) {
-                    *z += w * v;
+                // Column-major input gives plain slices, which the compiler turns into a tight loop.
+                match column.as_slice() {
+                    Some(values) => out.iter_mut().zip(values).for_each(|(z, v)| *z += w * v),
+                    None => out.iter_mut().zip(column).for_each(|(z, v)| *z += w * v),
                 }
             }
             for z in out.iter_mut() {
