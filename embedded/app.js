@@ -646,7 +646,7 @@ async function scenarios(params) {
         "section",
         { class: "panel", id: "scenario-result" },
         h("h2", {}, `${run.definition.name.replace(/_/g, " ")} · ${run.definition.shape} · run ${run.runId}`),
-        h("p", { class: "hint" }, `${fmt.format(run.people)} people, threshold ${run.threshold}; horizon month ${run.definition.horizon_months}, peak month ${run.peakMonth}.${run.unmodelled.length ? ` Recorded, not modelled yet: ${run.unmodelled.join(", ")}.` : ""}`),
+        h("p", { class: "hint" }, `${fmt.format(run.people)} people, threshold ${run.threshold}; horizon month ${run.definition.horizonMonths}, peak month ${run.peakMonth}.${run.unmodelled.length ? ` Recorded, not modelled yet: ${run.unmodelled.join(", ")}.` : ""}`),
         table("Baseline and scenario", ["", { label: "Baseline", num: true }, { label: "Horizon", num: true }, { label: "Δ", num: true }, { label: "Peak", num: true }, { label: "Δ", num: true }], [
           row(`High-risk (≥ ${run.threshold})`, "highRiskCount", num),
           row("Expected distress", "expectedDistress", num),

@@ -473,9 +473,9 @@ pub struct ShockArgs {
     #[arg(long, value_name = "PCT", allow_hyphen_values = true, value_parser = parse_percent)]
     pub income: Option<f64>,
     /// Raise unemployment by this many percentage points of the population (with --all or `model drift`).
-    #[arg(long, value_name = "POINTS", value_parser = parse_percent)]
+    #[arg(long, value_name = "POINTS", allow_hyphen_values = true, value_parser = parse_percent)]
     pub unemployment: Option<f64>,
-    /// The person loses their job (one person).
+    /// The person loses their job (`whatif MASKED_ID` only).
     #[arg(long)]
     pub unemployed: bool,
 }
@@ -511,7 +511,7 @@ pub struct WhatifArgs {
     #[command(flatten)]
     pub shock: ShockArgs,
     /// High-risk threshold for --all [default: the model's].
-    #[arg(long, value_name = "P")]
+    #[arg(long, value_name = "P", allow_negative_numbers = true)]
     pub threshold: Option<f64>,
     #[command(flatten)]
     pub model: ModelArg,

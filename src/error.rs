@@ -59,6 +59,7 @@ impl Error {
             Error::Reveal(reveal::Error::UnknownId(_) | reveal::Error::Missing(_)) => false,
             Error::Reveal(reveal::Error::Warehouse(e)) => e.is_input_error(),
             Error::Vault(vault::Error::Encrypt(_)) => false,
+            Error::Model(model::Error::Fit(model::newton::FitError::Params(_))) => true,
             Error::Model(model::Error::Fit(_) | model::Error::Polars(_)) => false,
             Error::Audit(_) | Error::CheckFailed(_) | Error::NotFound(_) | Error::Io(_) => false,
             _ => true,

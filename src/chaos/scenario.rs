@@ -85,7 +85,7 @@ impl Driver {
 
 /// One shock.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all(serialize = "camelCase"))]
 pub struct Shock {
     pub driver: Driver,
     /// For `income`, `medical_costs`, `house_prices`: percent change at full intensity.
@@ -102,7 +102,7 @@ pub struct Shock {
 
 /// A scenario, as written in its file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all(serialize = "camelCase"))]
 pub struct Scenario {
     pub name: String,
     pub description: String,
@@ -144,8 +144,8 @@ impl Scenario {
         let scenario: Scenario = toml::from_str(text).map_err(|e| {
             let offset = e.span().map_or(0, |s| s.start);
             let mut message = e.message().trim().to_owned();
-            if message.contains("unknown variant") && message.contains("expected one of `unemployment`") {
-                message = format!("{message}; valid drivers: {}", Driver::ALL.join(", "));
+            if message.contains("unknown variant") && message.contains("`unemployment`") {
+                message = format!("driver: {message}");
             }
             error(offset, message)
         })?;
@@ -169,37 +169,72 @@ impl Scenario {
         for shock in &scenario.shocks {
             let place = text[from..].find("[[shock]]").map_or(from, |i| from + i);
             from = place + 1;
-            shock.check().map_err(|message| error(place, message))?;
+            // Point at the offending field inside this shock's block when there is one.
+            let block_end = text[from..].find("[[shock]]").map_or(text.len(), |i| from + i);
+            shock.check().map_err(|(field, message)| {
+                let at = field
+                    .and_then(|f| {
+                        text[place..block_end].find(&format!("{f} ")).or_else(|| text[place..block_end].find(f))
+                    })
+                    .map_or(place, |i| place + i);
+                error(at, message)
+            })?;
         }
         Ok(scenario)
     }
 }
 
 impl Shock {
-    /// The one magnitude field this driver takes, with its range.
-    fn check(&self) -> Result<(), String> {
+    /// Checks the one magnitude field this driver takes, with its range, and the scope lists; an error names the
+    /// field it concerns.
+    fn check(&self) -> Result<(), (Option<&'static str>, String)> {
         let name = self.driver.name();
         let (field, value, lo, hi) = match self.driver {
             Driver::Income | Driver::MedicalCosts | Driver::HousePrices => ("percent", self.percent, -100.0, 1000.0),
             Driver::Unemployment | Driver::ClaimDenialRate => ("points", self.points, -50.0, 100.0),
-            Driver::DvIncidentRate => ("multiplier", self.multiplier, 0.0, 20.0),
+            // Fewer incidents are not modelled: a survivor's record cannot lose incidents.
+            Driver::DvIncidentRate => ("multiplier", self.multiplier, 1.0, 20.0),
         };
         let given = [("percent", self.percent), ("points", self.points), ("multiplier", self.multiplier)];
         if let Some((other, _)) = given.iter().find(|(f, v)| *f != field && v.is_some()) {
-            return Err(format!("shock `{name}`: takes `{field}`, not `{other}`"));
+            return Err((Some(other), format!("shock `{name}`: takes `{field}`, not `{other}`")));
         }
         match value {
-            None => Err(format!("shock `{name}`: missing field `{field}`")),
+            None => Err((None, format!("shock `{name}`: missing field `{field}`"))),
             Some(v) if !(v.is_finite() && (lo..=hi).contains(&v)) => {
-                Err(format!("shock `{name}`: `{field}` must be between {lo} and {hi}, got {v}"))
+                Err((Some(field), format!("shock `{name}`: `{field}` must be between {lo} and {hi}, got {v}")))
             }
             Some(_) => Ok(()),
         }?;
-        if self.regions.is_some() && !matches!(self.driver, Driver::MedicalCosts | Driver::DvIncidentRate) {
-            return Err(format!("shock `{name}`: `regions` applies to medical_costs and dv_incident_rate only"));
+        if let Some(regions) = &self.regions {
+            if !matches!(self.driver, Driver::MedicalCosts | Driver::DvIncidentRate) {
+                return Err((
+                    Some("regions"),
+                    format!("shock `{name}`: `regions` applies to medical_costs and dv_incident_rate only"),
+                ));
+            }
+            let valid: Vec<&str> = crate::synth::regions::REGIONS.iter().map(|r| r.code).collect();
+            if let Some(bad) = regions.iter().find(|r| !valid.contains(&r.as_str())) {
+                return Err((
+                    Some("regions"),
+                    format!(
+                        "shock `{name}`: unknown region `{bad}`; regions are two-letter codes: {}",
+                        valid.join(", ")
+                    ),
+                ));
+            }
         }
-        if self.credit_groups.is_some() && self.driver != Driver::Income {
-            return Err(format!("shock `{name}`: `credit_groups` applies to income only"));
+        if let Some(groups) = &self.credit_groups {
+            if self.driver != Driver::Income {
+                return Err((Some("credit_groups"), format!("shock `{name}`: `credit_groups` applies to income only")));
+            }
+            let valid = crate::analytics::CREDIT_GROUPS;
+            if let Some(bad) = groups.iter().find(|g| !valid.contains(&g.as_str())) {
+                return Err((
+                    Some("credit_groups"),
+                    format!("shock `{name}`: unknown credit group `{bad}`; credit groups: {}", valid.join(", ")),
+                ));
+            }
         }
         Ok(())
     }
@@ -251,7 +286,16 @@ points = 3
         assert!(Scenario::parse("s.toml", &unknown).unwrap_err().message.contains("colour"));
         let wrong = GOOD.replace("points = 3", "percent = 3");
         let err = Scenario::parse("s.toml", &wrong).unwrap_err();
-        assert!(err.message.contains("takes `points`, not `percent`") && err.line == 9, "{err}");
+        assert!(err.message.contains("takes `points`, not `percent`") && err.line == 11, "{err}");
+        let region = GOOD.replace(
+            "driver = \"unemployment\"\npoints = 3",
+            "driver = \"medical_costs\"\npercent = 3\nregions = [\"ZZ\"]",
+        );
+        let err = Scenario::parse("s.toml", &region).unwrap_err();
+        assert!(err.message.contains("unknown region `ZZ`") && err.line == 12, "{err}");
+        let fewer =
+            GOOD.replace("driver = \"unemployment\"\npoints = 3", "driver = \"dv_incident_rate\"\nmultiplier = 0.5");
+        assert!(Scenario::parse("s.toml", &fewer).unwrap_err().message.contains("between 1 and 20"));
         let big = GOOD.replace("horizon_months = 12", "horizon_months = 500");
         assert!(Scenario::parse("s.toml", &big).unwrap_err().message.starts_with("horizon_months"));
         let shape = GOOD.replace("\"linear\"", "\"zigzag\"");

@@ -16,6 +16,10 @@ pub fn load_scenario(name: &str) -> Result<Scenario, Error> {
         return parsed.map_err(|e| Error::Usage(e.to_string()));
     }
     let path = std::path::Path::new(name);
+    let looks_like_a_file = name.ends_with(".toml") || name.contains('/');
+    if looks_like_a_file && !path.is_file() {
+        return Err(Error::Usage(format!("cannot read scenario file {name}: no such file")));
+    }
     if !path.is_file() {
         let presets: Vec<&str> = chaos::PRESETS.iter().map(|(n, _)| *n).collect();
         return Err(Error::Usage(format!(
@@ -57,7 +61,7 @@ fn run_scenario(args: ChaosRunArgs, out: &mut dyn Write) -> Result<(), Error> {
     let data_dir = &args.data_dir.data_dir;
     let mut scenario = load_scenario(&args.scenario)?;
     if let Some(shape) = &args.shape {
-        scenario.shape = chaos::shape(shape)
+        scenario.shape = chaos::shape(&shape.to_lowercase())
             .ok_or_else(|| Error::Usage(format!("--shape: unknown shape `{shape}`; shapes: linear, v, u, w")))?;
     }
     let artifact = load_model(&args.model.model.clone().unwrap_or_else(|| data_dir.join(MODEL_FILE)))?;

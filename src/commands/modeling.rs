@@ -55,6 +55,12 @@ pub fn train(data_dir: &Path, options: &TrainOptions, out: Option<&Path>) -> Res
     let data = warehouse.labelled(model::SPLIT_SALT, model::VALIDATION_SHARE)?;
     let (artifact, _) = model::train(&data, provenance(&warehouse)?, options)?;
     let seconds = started.elapsed().as_secs_f64();
+    if !artifact.convergence.converged {
+        return Err(Error::CheckFailed(format!(
+            "the solver did not converge in {} iterations; nothing was written: raise --max-iterations (or --tolerance)",
+            artifact.convergence.iterations
+        )));
+    }
     let json = artifact.to_json();
     for path in std::iter::once(data_dir.join(MODEL_FILE)).chain(out.map(Path::to_owned)) {
         write_private(&path, json.as_bytes()).map_err(|source| Error::DataDir { path: path.clone(), source })?;
@@ -68,11 +74,12 @@ fn print_summary(out: &mut dyn Write, artifact: &Artifact) -> Result<(), Error> 
     let c = &artifact.convergence;
     writeln!(
         out,
-        "{}: {} training and {} validation people; {} Newton iterations, {}",
+        "{}: {} training and {} validation people; {} Newton iteration{}, {}",
         artifact.version,
         thousands(t.train_rows),
         thousands(t.validation_rows),
         c.iterations,
+        if c.iterations == 1 { "" } else { "s" },
         if c.converged { "converged" } else { "NOT converged (raise --max-iterations)" }
     )?;
     writeln!(
@@ -189,13 +196,14 @@ pub fn run_show(args: ModelShowArgs, out: &mut dyn Write) -> Result<(), Error> {
         gap(m.fairness_by_age_band.flag_rate_gap)
     )?;
     if let Some(drift) = drift {
+        writeln!(out)?;
         print_drift(out, "current population vs training", &drift)?;
     }
     Ok(())
 }
 
 fn print_drift(out: &mut dyn Write, title: &str, drift: &[drift::Psi]) -> Result<(), Error> {
-    writeln!(out, "\nPSI, {title} (< 0.10 stable, 0.10–0.25 investigate, ≥ 0.25 significant):")?;
+    writeln!(out, "PSI, {title} (< 0.10 stable, 0.10–0.25 investigate, ≥ 0.25 significant):")?;
     for psi in drift {
         writeln!(out, "  {:<26} {:.4}  {}", psi.name, psi.psi, psi.band.describe())?;
     }
@@ -203,6 +211,12 @@ fn print_drift(out: &mut dyn Write, title: &str, drift: &[drift::Psi]) -> Result
 }
 
 pub fn run_export_training(args: ExportTrainingArgs, out: &mut dyn Write) -> Result<(), Error> {
+    if args.out.extension().and_then(|e| e.to_str()) != Some("parquet") {
+        return Err(Error::Usage(format!(
+            "--out {}: the training matrix is written as Parquet; name the file *.parquet",
+            args.out.display()
+        )));
+    }
     let warehouse = open(&args.data_dir.data_dir)?;
     let data = warehouse.labelled(model::SPLIT_SALT, model::VALIDATION_SHARE)?;
     let train_mask: Vec<bool> = data.validation.iter().map(|v| !v).collect();
@@ -228,11 +242,29 @@ pub fn run_export_training(args: ExportTrainingArgs, out: &mut dyn Write) -> Res
     Ok(())
 }
 
+/// A shock's range error in the words of the command line (`--medical-cost`, not `medicalCostPct`).
+fn check_shock(shock: &Shock) -> Result<(), Error> {
+    shock.validate().map_err(|e| {
+        let text = e.to_string();
+        let flags = [
+            ("medicalCostPct", "--medical-cost (percent)"),
+            ("incomePct", "--income (percent)"),
+            ("unemploymentPoints", "--unemployment (points)"),
+        ];
+        Error::Usage(flags.iter().fold(text, |t, (field, flag)| t.replace(field, flag)))
+    })
+}
+
 pub fn run_drift(args: DriftArgs, out: &mut dyn Write) -> Result<(), Error> {
     let data_dir = &args.data_dir.data_dir;
     let artifact = load_model(&model_path(data_dir, &args.model.model))?;
     let shock = args.shock.shock();
-    shock.validate()?;
+    if shock.unemployed {
+        return Err(Error::Usage(
+            "--unemployed is for one person (`whatif MASKED_ID`): use --unemployment POINTS".into(),
+        ));
+    }
+    check_shock(&shock)?;
     let drift = current_drift(&artifact, &open(data_dir)?, &shock)?;
     if args.json {
         return print_json(out, &drift);
@@ -317,7 +349,7 @@ pub fn run_whatif(args: WhatifArgs, out: &mut dyn Write) -> Result<(), Error> {
     let data_dir = &args.data_dir.data_dir;
     let artifact = load_model(&model_path(data_dir, &args.model.model))?;
     let shock = args.shock.shock();
-    shock.validate()?;
+    check_shock(&shock)?;
     let warehouse = open(data_dir)?;
     if let Some(masked_id) = &args.masked_id {
         if args.threshold.is_some() {
@@ -365,7 +397,7 @@ pub fn run_whatif(args: WhatifArgs, out: &mut dyn Write) -> Result<(), Error> {
     let change = impact.high_risk_change.map_or("suppressed".to_owned(), |c| format!("{c:+}"));
     writeln!(
         out,
-        "high-risk change {change}; expected distress {:+.0}; {} job losses; score PSI {:.4} ({})",
+        "high-risk change {change}; expected distress {:+.0}; {} job losses; score PSI against the training population {:.4} ({})",
         impact.expected_distress_change,
         thousands(impact.job_losses),
         impact.score_psi.psi,

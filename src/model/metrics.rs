@@ -141,6 +141,10 @@ pub fn calibration(p: &[f64], labels: &[bool], bins: usize, guard: &KGuard) -> (
         let observed = rows.iter().filter(|&&i| labels[i]).count() as f64 / n;
         ece += n / p.len() as f64 * (predicted - observed).abs();
         let bounds = (p[rows[0]], p[rows[rows.len() - 1]]);
+        // The observed rate reveals the bin's events: withheld when they, or the non-events, are 1..k−1.
+        let events = rows.iter().filter(|&&i| labels[i]).count() as u64;
+        let small = |c: u64| (1..guard.k()).contains(&c);
+        let observed = (!small(events) && !small(rows.len() as u64 - events)).then_some(observed);
         cells.push((b as u32, rows.len() as u64, (bounds, predicted, observed)));
     }
     let guarded = guard.groups(cells);
@@ -154,7 +158,7 @@ pub fn calibration(p: &[f64], labels: &[bool], bins: usize, guard: &KGuard) -> (
                 upper: stats.map(|s| s.0.1),
                 count: g.count,
                 mean_predicted: stats.map(|s| s.1),
-                observed_rate: stats.map(|s| s.2),
+                observed_rate: stats.and_then(|s| s.2),
                 suppressed: g.suppressed,
             }
         })
@@ -197,10 +201,15 @@ pub fn thresholds(p: &[f64], labels: &[bool], cutoffs: &[f64]) -> Vec<ThresholdR
 pub struct GroupStats {
     /// `None` with fewer than [`MIN_EVENTS_FOR_AUC`] events or non-events.
     pub auc: Option<f64>,
-    pub flag_rate: f64,
-    pub observed_rate: f64,
+    /// `None` when the people flagged, or those not flagged, number 1..k−1: the rate would reveal them.
+    pub flag_rate: Option<f64>,
+    /// `None` when the events, or the non-events, number 1..k−1.
+    pub observed_rate: Option<f64>,
     pub mean_predicted: f64,
 }
+
+/// Groups smaller than this do not enter the fairness gaps (their rates are too noisy to compare).
+pub const MIN_GROUP_FOR_GAPS: u64 = 100;
 
 /// One group of a fairness breakdown; statistics are `None` when the k-anonymity guard suppressed the group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -235,10 +244,16 @@ pub fn fairness(p: &[f64], labels: &[bool], group: &[&str], threshold: f64, guar
             let events = gl.iter().filter(|&&l| l).count();
             let n = rows.len() as f64;
             let enough = events >= MIN_EVENTS_FOR_AUC && gl.len() - events >= MIN_EVENTS_FOR_AUC;
+            let flagged = gp.iter().filter(|&&p| p >= threshold).count();
+            // A rate is a count over the group: shown only if the count and its complement are safe.
+            let safe = |count: usize| {
+                let small = |c: usize| (1..guard.k() as usize).contains(&c);
+                !small(count) && !small(rows.len() - count)
+            };
             let stats = GroupStats {
                 auc: if enough { auc(&gp, &gl) } else { None },
-                flag_rate: gp.iter().filter(|&&p| p >= threshold).count() as f64 / n,
-                observed_rate: events as f64 / n,
+                flag_rate: safe(flagged).then(|| flagged as f64 / n),
+                observed_rate: safe(events).then(|| events as f64 / n),
                 mean_predicted: gp.iter().sum::<f64>() / n,
             };
             (name.to_owned(), rows.len() as u64, stats)
@@ -254,7 +269,11 @@ pub fn fairness(p: &[f64], labels: &[bool], group: &[&str], threshold: f64, guar
             .then(|| values.iter().cloned().fold(f64::MIN, f64::max) - values.iter().cloned().fold(f64::MAX, f64::min))
     };
     let aucs = groups.iter().filter_map(|g| g.stats.as_ref().and_then(|s| s.auc)).collect();
-    let flags = groups.iter().filter_map(|g| g.stats.as_ref().map(|s| s.flag_rate)).collect();
+    let flags = groups
+        .iter()
+        .filter(|g| g.count.is_some_and(|n| n >= MIN_GROUP_FOR_GAPS))
+        .filter_map(|g| g.stats.as_ref().and_then(|s| s.flag_rate))
+        .collect();
     Fairness { auc_gap: gap(aucs), flag_rate_gap: gap(flags), groups }
 }
 

@@ -126,7 +126,7 @@ fn bad_scenarios_are_named_and_change_nothing() {
     let before = safehaven(&["chaos", "list", "--data-dir", data_dir, "--json"]);
     let cases: [(&[&str], &str); 4] = [
         (&[file.to_str().unwrap()], "bad.toml:9:"),
-        (&[file.to_str().unwrap()], "valid drivers: unemployment, income"),
+        (&[file.to_str().unwrap()], "driver: unknown variant `inflation`, expected one of `unemployment`"),
         (&["depression"], "no scenario `depression`: use a preset (recession, health_crisis, market_boom)"),
         (&["recession", "--shape", "zigzag"], "--shape: unknown shape `zigzag`"),
     ];

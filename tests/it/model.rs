@@ -278,7 +278,7 @@ fn what_if_input_errors_are_named() {
     let id = open(trained().path()).people(1).unwrap().remove(0).masked_id;
     let cases: [(&[&str], i32, &str); 5] = [
         (&["--medical-cost", "lots"], 2, "is not a percentage"),
-        (&["--income", "-150%"], 2, "incomePct: must be between -100 and 1000"),
+        (&["--income", "-150%"], 2, "--income (percent): must be between -100 and 1000"),
         (&["--unemployment", "+3"], 2, "--unemployment is a population shock"),
         (&["--threshold", "0.2"], 2, "--all"),
         (&["--unemployed"], 0, ""),
@@ -293,4 +293,27 @@ fn what_if_input_errors_are_named() {
     let unknown = safehaven(&["whatif", "SH-0000-0000", "--data-dir", data_dir]);
     assert_exit(&unknown, 1);
     assert!(stderr(&unknown).contains("no bank customer with masked ID SH-0000-0000"));
+}
+
+#[test]
+fn an_unconverged_fit_replaces_nothing_and_bad_flags_are_refused() {
+    let dir = small_scored();
+    let data_dir = dir.path().to_str().unwrap();
+    let before = std::fs::read(dir.path().join("model.json")).unwrap();
+    let output = safehaven(&["train", "--data-dir", data_dir, "--max-iterations", "1"]);
+    assert_exit(&output, 1);
+    assert!(stderr(&output).contains("did not converge in 1 iterations; nothing was written"), "{}", stderr(&output));
+    assert_eq!(std::fs::read(dir.path().join("model.json")).unwrap(), before);
+    let output = safehaven(&["train", "--data-dir", data_dir, "--tolerance", "0"]);
+    assert_exit(&output, 2);
+    let output = safehaven(&["model", "drift", "--data-dir", data_dir, "--unemployed"]);
+    assert_exit(&output, 2);
+    assert!(stderr(&output).contains("--unemployed is for one person"));
+    let output = safehaven(&["whatif", "--all", "--data-dir", data_dir, "--threshold", "-0.1"]);
+    assert_exit(&output, 2);
+    assert!(stderr(&output).contains("threshold: must be between 0 and 1"), "{}", stderr(&output));
+    let out = dir.path().join("training.csv");
+    let output = safehaven(&["model", "export-training", "--data-dir", data_dir, "--out", out.to_str().unwrap()]);
+    assert_exit(&output, 2);
+    assert!(!out.exists());
 }
