@@ -37,10 +37,6 @@ fn print_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(), 
     Ok(())
 }
 
-fn count(c: Option<u64>) -> String {
-    c.map_or("suppressed".into(), thousands)
-}
-
 pub fn run(command: ChaosCommand, out: &mut dyn Write) -> Result<(), Error> {
     match command {
         ChaosCommand::Run(args) => run_scenario(args, out),
@@ -81,78 +77,78 @@ fn run_scenario(args: ChaosRunArgs, out: &mut dyn Write) -> Result<(), Error> {
         other => Error::CheckFailed(other.to_string()),
     })?;
     let seconds = started.elapsed().as_secs_f64();
-    let (id, document) = store.store(&result, &now(), load_seconds, seconds - load_seconds)?;
+    let (_, document) = store.store(&result, &now(), load_seconds, seconds - load_seconds)?;
     if args.json {
         return print_json(out, &document);
     }
-    print_run(out, &id, &result, seconds)?;
-    writeln!(
-        out,
-        "  time: {load_seconds:.1} s reading the population, {:.1} s applying, rescoring and aggregating",
-        seconds - load_seconds
-    )?;
-    Ok(())
+    print_run(out, &document)
 }
 
-fn print_run(out: &mut dyn Write, id: &str, r: &chaos::RunResult, seconds: f64) -> Result<(), Error> {
-    let d = &r.definition;
+/// Prints a stored run document (as `chaos run` and `chaos show` do).
+fn print_run(out: &mut dyn Write, run: &serde_json::Value) -> Result<(), Error> {
+    let d = &run["definition"];
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or("?").to_owned();
+    let number = |v: &serde_json::Value| v.as_f64().map_or("suppressed".into(), |x| thousands(x.round() as u64));
     writeln!(
         out,
-        "{id}: {} ({:?} shape, {} months) on {} people in {seconds:.1} s",
-        d.name,
-        d.shape,
-        d.horizon_months,
-        thousands(r.people)
+        "{}: {} ({} shape, {} months) on {} people in {:.1} s",
+        text(&run["runId"]),
+        text(&d["name"]),
+        text(&d["shape"]),
+        d["horizonMonths"],
+        number(&run["people"]),
+        run["seconds"].as_f64().unwrap_or(0.0)
     )?;
-    writeln!(out, "  {}", d.description)?;
-    writeln!(out, "  source: {}", d.source)?;
-    writeln!(
-        out,
-        "                      baseline      horizon (month {})   peak (month {})",
-        d.horizon_months, r.peak_month
-    )?;
-    writeln!(
-        out,
-        "  high-risk (≥ {:.2})   {:>10}    {:>10}          {:>10}",
-        r.threshold,
-        count(r.baseline.high_risk_count),
-        count(r.scenario.high_risk_count),
-        count(r.peak.high_risk_count)
-    )?;
-    let n = |v: f64| thousands(v.round() as u64);
-    writeln!(
-        out,
-        "  expected distress   {:>10}    {:>10}          {:>10}",
-        n(r.baseline.expected_distress),
-        n(r.scenario.expected_distress),
-        n(r.peak.expected_distress)
-    )?;
-    writeln!(
-        out,
-        "  medical exposure    {:>10}    {:>10}          {:>10}",
-        n(r.baseline.medical_exposure),
-        n(r.scenario.medical_exposure),
-        n(r.peak.medical_exposure)
-    )?;
-    if let Some(dv) = &r.dv {
-        let level = |g: &crate::privacy::Guarded<&str>, name: &str| {
-            g.cells.iter().find(|c| c.label == name).and_then(|c| c.count).map_or("suppressed".into(), thousands)
+    writeln!(out, "  {}", text(&d["description"]))?;
+    writeln!(out, "  source: {}", text(&d["source"]))?;
+    let horizon = format!("horizon (month {})", d["horizonMonths"]);
+    let peak = format!("peak (month {})", run["peakMonth"]);
+    writeln!(out, "  {:<20}{:>16}{:>22}{:>18}", "", "baseline", horizon, peak)?;
+    let threshold = format!("high-risk (>= {:.2})", run["threshold"].as_f64().unwrap_or(0.0));
+    for (label, key) in [
+        (threshold.as_str(), "highRiskCount"),
+        ("expected distress", "expectedDistress"),
+        ("medical exposure", "medicalExposure"),
+    ] {
+        writeln!(
+            out,
+            "  {label:<20}{:>16}{:>22}{:>18}",
+            number(&run["baseline"][key]),
+            number(&run["scenario"][key]),
+            number(&run["peak"][key])
+        )?;
+    }
+    let dv = &run["dv"];
+    if dv.is_object() {
+        let level = |side: &str, name: &str| {
+            dv[side]["cells"]
+                .as_array()
+                .and_then(|cells| cells.iter().find(|c| c["label"] == name))
+                .map_or("suppressed".into(), |c| number(&c["count"]))
         };
         writeln!(
             out,
-            "  DV assessments (month {}, {} extra incidents): critical {} → {}, high {} → {}",
-            dv.month,
-            thousands(dv.extra_incidents),
-            level(&dv.baseline, "critical"),
-            level(&dv.scenario, "critical"),
-            level(&dv.baseline, "high"),
-            level(&dv.scenario, "high")
+            "  DV assessments (month {}, {} extra incidents): critical {} -> {}, high {} -> {}",
+            dv["month"],
+            number(&dv["extraIncidents"]),
+            level("baseline", "critical"),
+            level("scenario", "critical"),
+            level("baseline", "high"),
+            level("scenario", "high")
         )?;
     }
-    if !r.unmodelled.is_empty() {
-        writeln!(out, "  recorded, not modelled yet: {}", r.unmodelled.join(", "))?;
+    let unmodelled: Vec<String> =
+        run["unmodelled"].as_array().map(|a| a.iter().map(text).collect()).unwrap_or_default();
+    if !unmodelled.is_empty() {
+        writeln!(out, "  recorded, not modelled yet: {}", unmodelled.join(", "))?;
     }
-    writeln!(out, "  `safehaven chaos show {id} --json` has every month and region")?;
+    writeln!(
+        out,
+        "  time: {:.1} s reading the population, {:.1} s applying, rescoring and aggregating",
+        run["loadSeconds"].as_f64().unwrap_or(0.0),
+        run["engineSeconds"].as_f64().unwrap_or(0.0)
+    )?;
+    writeln!(out, "  `safehaven chaos show {} --json` has every month and region", text(&run["runId"]))?;
     Ok(())
 }
 
@@ -187,22 +183,5 @@ fn show(args: ChaosRunIdArgs, out: &mut dyn Write) -> Result<(), Error> {
     if args.json {
         return print_json(out, &value);
     }
-    let f = |v: &serde_json::Value| v.as_f64().map_or("suppressed".into(), |x| thousands(x.round() as u64));
-    writeln!(
-        out,
-        "{}: {} ({} people)",
-        args.run_id,
-        value["definition"]["name"].as_str().unwrap_or("?"),
-        value["people"]
-    )?;
-    for key in ["baseline", "scenario", "peak"] {
-        writeln!(
-            out,
-            "  {key:<9} high-risk {:>10}  expected distress {:>10}  medical exposure {:>14}",
-            f(&value[key]["highRiskCount"]),
-            f(&value[key]["expectedDistress"]),
-            f(&value[key]["medicalExposure"])
-        )?;
-    }
-    Ok(())
+    print_run(out, &value)
 }
