@@ -278,9 +278,9 @@ fn api_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
     let case_detail = requiring(
         Permission::CaseDetail,
         Router::new()
-            .route("/api/v1/cases/{masked_id}", get(views::case))
-            .route("/api/v1/cases/{masked_id}/what-if", post(views::what_if))
-            .route("/api/v1/cases/{masked_id}/flag", post(views::flag)),
+            .route("/api/v1/cases/{maskedId}", get(views::case))
+            .route("/api/v1/cases/{maskedId}/what-if", post(views::what_if))
+            .route("/api/v1/cases/{maskedId}/flag", post(views::flag)),
     );
     let model_page = requiring(
         Permission::Model,
@@ -293,25 +293,25 @@ fn api_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         Router::new()
             .route("/api/v1/chaos/scenarios", get(chaos::scenarios))
             .route("/api/v1/chaos/runs", post(chaos::create).get(chaos::list))
-            .route("/api/v1/chaos/runs/{run_id}", get(chaos::get))
+            .route("/api/v1/chaos/runs/{runId}", get(chaos::get))
             .route("/api/v1/charts/chaos/{file}", get(chaos::chart)),
     );
     let dv_service = Router::new()
         .route("/api/v1/screens/lap", post(screens::lap))
         .route("/api/v1/screens/dash", post(screens::dash))
         .route("/api/v1/survivors", post(survivors::create_survivor))
-        .route("/api/v1/survivors/{user_id}/incidents", post(survivors::create_incident))
+        .route("/api/v1/survivors/{userId}/incidents", post(survivors::create_incident))
         .route("/api/v1/alerts", get(alerts::list))
         .route("/api/v1/dv/overview", get(views::dv_overview))
-        .route("/api/v1/alerts/{alert_id}/acknowledge", post(alerts::acknowledge))
-        .route("/api/v1/alerts/{alert_id}/close", post(alerts::close));
+        .route("/api/v1/alerts/{alertId}/acknowledge", post(alerts::acknowledge))
+        .route("/api/v1/alerts/{alertId}/close", post(alerts::close));
     let dv_service = requiring(Permission::DvService, dv_service);
     // The mobile client's routes, under SafeHaven's prefix and the source document's, with its error envelope.
     let mobile = Router::new()
         .route("/api/v1/risk-assessment/create", post(assessments::create))
-        .route("/api/v1/risk-assessment/{user_id}", get(assessments::latest))
+        .route("/api/v1/risk-assessment/{userId}", get(assessments::latest))
         .route("/services/apexrest/safehaven/v1/risk-assessment/create", post(assessments::create))
-        .route("/services/apexrest/safehaven/v1/risk-assessment/{user_id}", get(assessments::latest));
+        .route("/services/apexrest/safehaven/v1/risk-assessment/{userId}", get(assessments::latest));
     let mobile = requiring(Permission::DvService, mobile)
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .route_layer(middleware::map_response(assessments::mobile_envelope));

@@ -199,7 +199,7 @@ async fn openapi_and_metrics_are_served_without_a_token() {
     assert!(metrics.contains("safehaven_http_request_duration_seconds_bucket"));
     assert!(
         metrics.contains(
-            r#"safehaven_http_requests_total{route="/api/v1/cases/{masked_id}",method="GET",status="200"} 1"#
+            r#"safehaven_http_requests_total{route="/api/v1/cases/{maskedId}",method="GET",status="200"} 1"#
         ),
         "{metrics}"
     );
