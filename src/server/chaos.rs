@@ -1,6 +1,6 @@
 //! The chaos API (trainer and admin): run a scenario on the dashboard's population, list and read stored runs,
-//! and chart a run's months. Runs are stored in `chaos.duckdb`, which the server holds once opened (the CLI's
-//! `chaos` commands then say it is in use).
+//! and chart a run's months. Runs are stored in `chaos.duckdb`, opened for each request and closed after, so
+//! the CLI's `chaos` commands work while the server runs (between requests).
 
 use super::json::{ApiJson, ApiPath};
 use super::{ApiError, AppState};
@@ -75,9 +75,9 @@ pub async fn create(
         let result = chaos::run(&scenario, portfolio.artifact(), portfolio.population(), Some(&survivors), &guard)
             .map_err(|e| ApiError::internal(e.to_string()))?;
         let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let store = RunStore::shared(&data_dir)?;
-        let store = store.lock().map_err(|_| ApiError::internal("run store lock poisoned"))?;
-        let (_, document) = store.store(&result, &at, 0.0, started.elapsed().as_secs_f64())?;
+        let seconds = started.elapsed().as_secs_f64();
+        let (_, document) =
+            RunStore::with(&data_dir, |store| Ok::<_, ApiError>(store.store(&result, &at, 0.0, seconds)?))?;
         Ok::<_, ApiError>(document)
     })
     .await
@@ -90,13 +90,9 @@ async fn with_store<T: Send + 'static>(
     work: impl FnOnce(&RunStore) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let data_dir = state.data_dir.clone();
-    tokio::task::spawn_blocking(move || {
-        let store = RunStore::shared(&data_dir)?;
-        let store = store.lock().map_err(|_| ApiError::internal("run store lock poisoned"))?;
-        work(&store)
-    })
-    .await
-    .map_err(|e| ApiError::internal(e.to_string()))?
+    tokio::task::spawn_blocking(move || RunStore::with(&data_dir, work))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
 }
 
 /// `GET /api/v1/chaos/runs`: stored runs, newest first.

@@ -26,23 +26,18 @@ pub struct RunStore {
     conn: Connection,
 }
 
-/// Open run stores of this process, by data dir: DuckDB lets a process hold a database file once.
-type Stores =
-    std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, std::sync::Arc<std::sync::Mutex<RunStore>>>>;
-
 impl RunStore {
-    /// The data dir's run store, opened once per process and shared (the server's requests, tests).
-    pub fn shared(data_dir: &Path) -> Result<std::sync::Arc<std::sync::Mutex<RunStore>>> {
-        static STORES: std::sync::OnceLock<Stores> = std::sync::OnceLock::new();
-        let stores = STORES.get_or_init(Default::default);
-        let mut stores = stores.lock().map_err(|_| Error::Frame("run store lock poisoned".into()))?;
-        let key = data_dir.to_path_buf();
-        if let Some(store) = stores.get(&key) {
-            return Ok(store.clone());
-        }
-        let store = std::sync::Arc::new(std::sync::Mutex::new(RunStore::open(data_dir)?));
-        stores.insert(key, store.clone());
-        Ok(store)
+    /// Runs `work` on the data dir's run store, opened for it and closed after, one user at a time in this
+    /// process: a server holds the file only while a request uses it, so the CLI's `chaos` commands work
+    /// between requests.
+    pub fn with<T, E: From<Error>>(
+        data_dir: &Path,
+        work: impl FnOnce(&RunStore) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _turn = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let store = RunStore::open(data_dir)?;
+        work(&store)
     }
 
     /// Opens (creating if needed) the data dir's run store.

@@ -198,9 +198,8 @@ async fn openapi_and_metrics_are_served_without_a_token() {
     assert!(metrics.contains("safehaven_dashboard_people"));
     assert!(metrics.contains("safehaven_http_request_duration_seconds_bucket"));
     assert!(
-        metrics.contains(
-            r#"safehaven_http_requests_total{route="/api/v1/cases/{maskedId}",method="GET",status="200"} 1"#
-        ),
+        metrics
+            .contains(r#"safehaven_http_requests_total{route="/api/v1/cases/{maskedId}",method="GET",status="200"} 1"#),
         "{metrics}"
     );
     assert!(!metrics.contains(&id), "a masked ID in the metrics");
