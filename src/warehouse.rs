@@ -203,6 +203,19 @@ fn config(access: AccessMode) -> Result<Config> {
         .with("autoinstall_known_extensions", "false")?)
 }
 
+/// Opens a SafeHaven database file (warehouse, service, run store): a lock held by another process is `Busy`
+/// (a running server, or a command using it), any other failure `Corrupt`.
+fn connect(path: &Path, access: AccessMode) -> Result<Connection> {
+    Connection::open_with_flags(path, config(access)?).map_err(|e| {
+        let detail = first_line(&e.to_string());
+        if detail.contains("Could not set lock") {
+            Error::Busy { path: path.to_owned() }
+        } else {
+            Error::Corrupt { path: path.to_owned(), detail }
+        }
+    })
+}
+
 impl Warehouse {
     /// Opens an existing warehouse read-only and checks that it is a SafeHaven warehouse of this version.
     pub fn open_read_only(path: &Path) -> Result<Self> {
@@ -218,14 +231,7 @@ impl Warehouse {
         if !path.is_file() {
             return Err(Error::NotFound { path: path.to_owned() });
         }
-        let conn = Connection::open_with_flags(path, config(access)?).map_err(|e| {
-            let detail = first_line(&e.to_string());
-            if detail.contains("Could not set lock") {
-                Error::Busy { path: path.to_owned() }
-            } else {
-                Error::Corrupt { path: path.to_owned(), detail }
-            }
-        })?;
+        let conn = connect(path, access)?;
         let warehouse = Warehouse { conn, path: path.to_owned() };
         let generation = warehouse
             .generation()

@@ -1,7 +1,7 @@
 //! The chaos engine's run store, `DATA_DIR/chaos.duckdb`: completed runs as JSON documents. Apart from the
 //! warehouse (which a run only reads), and written one whole run per transaction.
 
-use super::{Error, Result, config, first_line, sql};
+use super::{Error, Result, connect, sql};
 use duckdb::{AccessMode, Connection, params};
 use serde::Serialize;
 use std::path::Path;
@@ -42,15 +42,7 @@ impl RunStore {
 
     /// Opens (creating if needed) the data dir's run store.
     pub fn open(data_dir: &Path) -> Result<Self> {
-        let path = data_dir.join(FILE_NAME);
-        let conn = Connection::open_with_flags(&path, config(AccessMode::ReadWrite)?).map_err(|e| {
-            let detail = first_line(&e.to_string());
-            if detail.contains("lock") {
-                Error::Busy { path: path.clone() }
-            } else {
-                Error::Corrupt { path: path.clone(), detail }
-            }
-        })?;
+        let conn = connect(&data_dir.join(FILE_NAME), AccessMode::ReadWrite)?;
         conn.execute_batch(sql::CHAOS_SCHEMA)?;
         Ok(RunStore { conn })
     }

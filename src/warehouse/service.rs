@@ -3,7 +3,7 @@
 //! stays read-only so the CLI can read it while the server runs. The sealed PII of API survivors goes to
 //! `service-vault.bin` beside it. While a server holds the database, the CLI cannot read it.
 
-use super::{Error, Result, config, sql};
+use super::{Error, Result, sql};
 use duckdb::{AccessMode, Connection, Row};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -50,15 +50,7 @@ pub struct NewSurvivor {
 
 /// Connects to the service database; a lock held by another process means a server is using it.
 fn connect(data_dir: &Path, access: AccessMode) -> Result<Connection> {
-    let path: PathBuf = data_dir.join(FILE_NAME);
-    Connection::open_with_flags(&path, config(access)?).map_err(|e| {
-        let detail = super::first_line(&e.to_string());
-        if detail.contains("lock") {
-            Error::Busy { path: path.clone() }
-        } else {
-            Error::Corrupt { path: path.clone(), detail }
-        }
-    })
+    super::connect(&data_dir.join(FILE_NAME), access)
 }
 
 impl Service {
