@@ -412,11 +412,8 @@ impl Portfolio {
         }
         // A figure is shown only if its group is at least k; a count of high-risk people also needs its
         // complement (the others) to be safe.
-        let visible = |s: &Sums| guard.counts(vec![((), s.people)]).total.is_some();
-        let high_visible = |s: &Sums| {
-            let cells = guard.counts(vec![("high", s.high), ("other", s.people - s.high)]);
-            cells.cells[0].count.is_some()
-        };
+        let visible = |s: &Sums| guard.shows(s.people);
+        let high_visible = |s: &Sums| guard.part(s.high, s.people).is_some();
         let kpi = |f: &dyn Fn(&Sums) -> Option<f64>| {
             let value = f(&totals[0]);
             let change = |s: usize| value.zip(f(&totals[s])).map(|(a, b)| a - b);
@@ -487,18 +484,14 @@ impl Portfolio {
                 }
             }
         }
-        let population_visible = guard.counts(vec![((), people)]).total.is_some();
+        let population_visible = guard.shows(people);
         self.months
             .iter()
             .zip(sums)
             .map(|(month, [missed, overdraft, claim, cost])| {
                 // Each count is people with such an event among `people`: shown only if it and its complement
                 // are safe.
-                let count = |n: f64| {
-                    let n = n as u64;
-                    let cells = guard.counts(vec![("with", n), ("without", people.saturating_sub(n))]);
-                    cells.cells[0].count.filter(|_| population_visible)
-                };
+                let count = |n: f64| guard.part(n as u64, people).filter(|_| population_visible);
                 let (missed, overdraft, claim) = (count(missed), count(overdraft), count(claim));
                 TrendPoint {
                     month: month.clone(),

@@ -143,8 +143,7 @@ pub fn calibration(p: &[f64], labels: &[bool], bins: usize, guard: &KGuard) -> (
         let bounds = (p[rows[0]], p[rows[rows.len() - 1]]);
         // The observed rate reveals the bin's events: withheld when they, or the non-events, are 1..k−1.
         let events = rows.iter().filter(|&&i| labels[i]).count() as u64;
-        let small = |c: u64| (1..guard.k()).contains(&c);
-        let observed = (!small(events) && !small(rows.len() as u64 - events)).then_some(observed);
+        let observed = guard.part(events, rows.len() as u64).map(|_| observed);
         cells.push((b as u32, rows.len() as u64, (bounds, predicted, observed)));
     }
     let guarded = guard.groups(cells);
@@ -246,10 +245,7 @@ pub fn fairness(p: &[f64], labels: &[bool], group: &[&str], threshold: f64, guar
             let enough = events >= MIN_EVENTS_FOR_AUC && gl.len() - events >= MIN_EVENTS_FOR_AUC;
             let flagged = gp.iter().filter(|&&p| p >= threshold).count();
             // A rate is a count over the group: shown only if the count and its complement are safe.
-            let safe = |count: usize| {
-                let small = |c: usize| (1..guard.k() as usize).contains(&c);
-                !small(count) && !small(rows.len() - count)
-            };
+            let safe = |count: usize| guard.part(count as u64, rows.len() as u64).is_some();
             let stats = GroupStats {
                 auc: if enough { auc(&gp, &gl) } else { None },
                 flag_rate: safe(flagged).then(|| flagged as f64 / n),

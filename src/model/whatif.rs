@@ -175,11 +175,10 @@ pub struct Outcome {
 impl Outcome {
     pub fn of(p: &[f64], threshold: f64, guard: &KGuard) -> Outcome {
         let high = p.iter().filter(|&&p| p >= threshold).count() as u64;
-        let cells = guard.counts(vec![("high", high), ("other", p.len() as u64 - high)]);
         let expected = p.iter().sum::<f64>();
         Outcome {
             people: p.len() as u64,
-            high_risk_count: cells.cells[0].count,
+            high_risk_count: guard.part(high, p.len() as u64),
             expected_distress: expected,
             mean_probability: expected / p.len().max(1) as f64,
         }

@@ -96,6 +96,17 @@ impl KGuard {
         }
     }
 
+    /// Whether a group of `count` people may be shown at all (0 or at least k).
+    pub fn shows(&self, count: u64) -> bool {
+        !(1..self.k).contains(&count)
+    }
+
+    /// A count of people with some property among `total` (a share, a rate, or a count shown beside its total,
+    /// which reveals the complement too): `None` when the count or its complement is 1..k−1.
+    pub fn part(&self, count: u64, total: u64) -> Option<u64> {
+        self.counts(vec![((), count), ((), total.saturating_sub(count))]).cells[0].count
+    }
+
     /// Guards a breakdown whose cells also carry statistics (means, rates, sums): a suppressed cell's
     /// statistics are suppressed with its count.
     pub fn groups<L, T>(&self, cells: Vec<(L, u64, T)>) -> Vec<GuardedGroup<L, T>> {
@@ -131,6 +142,17 @@ mod tests {
     fn guard(k: u64, counts: &[u64]) -> Vec<Option<u64>> {
         let cells = counts.iter().enumerate().map(|(i, &c)| (i, c)).collect();
         KGuard::new(k).unwrap().counts(cells).cells.into_iter().map(|c| c.count).collect()
+    }
+
+    #[test]
+    fn a_part_needs_itself_and_its_complement_safe() {
+        let guard = KGuard::default();
+        assert_eq!(guard.part(20, 100), Some(20));
+        assert_eq!(guard.part(3, 100), None);
+        assert_eq!(guard.part(95, 100), None);
+        assert_eq!(guard.part(0, 100), Some(0));
+        assert_eq!(guard.part(0, 5), None);
+        assert!(guard.shows(0) && guard.shows(11) && !guard.shows(10));
     }
 
     #[test]
