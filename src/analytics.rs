@@ -658,6 +658,7 @@ impl Portfolio {
 
     /// Rescoring one case with shocked drivers; `None` if no one has the masked ID.
     pub fn what_if(&self, masked_id: &str, shock: &Shock) -> Result<Option<PersonImpact>> {
+        shock.validate()?;
         if shock.unemployment_points != 0.0 {
             return Err(Error::OutOfRange {
                 parameter: "unemploymentPoints",

@@ -57,7 +57,7 @@ fn run_scenario(args: ChaosRunArgs, out: &mut dyn Write) -> Result<(), Error> {
     let data_dir = &args.data_dir.data_dir;
     let mut scenario = load_scenario(&args.scenario)?;
     if let Some(shape) = &args.shape {
-        scenario.shape = chaos::shape(&shape.to_lowercase())
+        scenario.shape = chaos::shape(shape)
             .ok_or_else(|| Error::Usage(format!("--shape: unknown shape `{shape}`; shapes: linear, v, u, w")))?;
     }
     let artifact = load_model(&args.model.model.clone().unwrap_or_else(|| data_dir.join(MODEL_FILE)))?;
@@ -72,10 +72,7 @@ fn run_scenario(args: ChaosRunArgs, out: &mut dyn Write) -> Result<(), Error> {
         as_of: warehouse.observation_date()?,
     };
     let load_seconds = started.elapsed().as_secs_f64();
-    let result = chaos::run(&scenario, &artifact, &population, Some(&survivors), &guard).map_err(|e| match e {
-        chaos::Error::Model(e) => Error::Model(e),
-        other => Error::CheckFailed(other.to_string()),
-    })?;
+    let result = chaos::run(&scenario, &artifact, &population, Some(&survivors), &guard)?;
     let seconds = started.elapsed().as_secs_f64();
     let (_, document) = store.store(&result, &now(), load_seconds, seconds - load_seconds)?;
     if args.json {

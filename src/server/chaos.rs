@@ -38,7 +38,7 @@ fn scenario(request: &RunRequest) -> Result<Scenario, ApiError> {
         })?
         .map_err(|e| ApiError::internal(e.to_string()))?;
     if let Some(shape) = &request.shape {
-        scenario.shape = chaos::shape(&shape.to_lowercase()).ok_or_else(|| {
+        scenario.shape = chaos::shape(shape).ok_or_else(|| {
             ApiError::Unprocessable(format!(
                 "shape: unknown shape `{}`; shapes: linear, v, u, w",
                 shape.chars().take(20).collect::<String>()

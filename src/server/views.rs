@@ -44,6 +44,8 @@ pub fn load_portfolio(warehouse: &Warehouse, artifact: Artifact) -> Result<Portf
 impl From<analytics::Error> for ApiError {
     fn from(e: analytics::Error) -> Self {
         match e {
+            // A shock out of range is the client's mistake; any other model error is ours.
+            analytics::Error::Model(e @ model::Error::Shock { .. }) => ApiError::Unprocessable(e.to_string()),
             analytics::Error::Model(e) => ApiError::Internal(e.to_string()),
             other => ApiError::Unprocessable(other.to_string()),
         }
@@ -216,7 +218,6 @@ pub async fn what_if(
     ApiPath(masked_id): ApiPath<String>,
     ApiJson(shock): ApiJson<Shock>,
 ) -> Result<impl IntoResponse, ApiError> {
-    shock.validate().map_err(|e| ApiError::Unprocessable(e.to_string()))?;
     let portfolio = state.portfolio()?;
     let impact =
         blocking(move || portfolio.what_if(&masked_id, &shock)?.ok_or_else(|| unknown_case(&masked_id))).await?;
