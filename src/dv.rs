@@ -160,6 +160,9 @@ pub enum Level {
 }
 
 impl Level {
+    /// Every level, most urgent first.
+    pub const ALL: [Level; 4] = [Level::Critical, Level::High, Level::Moderate, Level::Low];
+
     /// The level of an overall score, on the score rounded half away from zero (as shown).
     pub fn of(overall: f64) -> Level {
         match overall.round() as i64 {

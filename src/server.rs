@@ -48,6 +48,8 @@ pub struct AppState {
     pool: Mutex<Vec<Warehouse>>,
     service: Mutex<Service>,
     info: tokio::sync::OnceCell<Info>,
+    /// The synthetic survivors' assessments for the DV view, computed on first use.
+    dv_overview: tokio::sync::OnceCell<serde_json::Value>,
     guard: KGuard,
     users: Users,
     audit: AuditLog,
@@ -78,6 +80,7 @@ impl AppState {
             pool: Mutex::new(Vec::new()),
             service: Mutex::new(service),
             info: tokio::sync::OnceCell::new(),
+            dv_overview: tokio::sync::OnceCell::new(),
             guard,
             users: Users::new(data_dir),
             audit: AuditLog::new(data_dir),

@@ -28,10 +28,9 @@ pub struct DvComparison {
     pub scenario: Guarded<&'static str>,
 }
 
-const LEVELS: [Level; 4] = [Level::Critical, Level::High, Level::Moderate, Level::Low];
-
-fn levels(assessed: &[Level], guard: &KGuard) -> Guarded<&'static str> {
-    guard.counts(LEVELS.iter().map(|l| (l.name(), assessed.iter().filter(|a| *a == l).count() as u64)).collect())
+/// Assessments by level, most urgent first, through the k-guard.
+pub fn levels(assessed: &[Level], guard: &KGuard) -> Guarded<&'static str> {
+    guard.counts(Level::ALL.iter().map(|l| (l.name(), assessed.iter().filter(|a| *a == l).count() as u64)).collect())
 }
 
 /// A fixed fraction in [0, 1) for a survivor, so rounding extra incidents is reproducible.
