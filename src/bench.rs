@@ -203,19 +203,13 @@ pub fn model(
             }
         };
         let warehouse = Warehouse::open_read_only(&path)?;
-        let generation = warehouse.generation()?;
         let started = std::time::Instant::now();
         let data = warehouse.labelled(model::SPLIT_SALT, model::VALIDATION_SHARE)?;
         result.load_seconds = started.elapsed().as_secs_f64();
         result.rows = data.population.len() as u64;
         result.features = model::features::FEATURES.len();
-        let provenance = model::Provenance {
-            generator_version: generation.generator_version,
-            seed: generation.seed,
-            customers: generation.customers,
-            observation_date: generation.observation_date,
-        };
-        let (artifact, timings) = model::train(&data, provenance, &model::TrainOptions::default()).map_err(error)?;
+        let (artifact, timings) =
+            model::train(&data, warehouse.provenance()?, &model::TrainOptions::default()).map_err(error)?;
         match which {
             ModelBench::Train => {
                 result.feature_seconds = Some(timings.features.as_secs_f64());

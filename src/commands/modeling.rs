@@ -6,7 +6,7 @@ use crate::charts::thousands;
 use crate::cli::{DriftArgs, ExportTrainingArgs, ModelShowArgs, ScoreArgs, TrainArgs, WhatifArgs};
 use crate::error::Error;
 use crate::model::whatif::{self, Shock};
-use crate::model::{self, Artifact, Provenance, TrainOptions, drift, explain};
+use crate::model::{self, Artifact, TrainOptions, drift, explain};
 use crate::privacy::{KGuard, write_private};
 use crate::warehouse::{self, ScoreRow, Warehouse};
 use rayon::prelude::*;
@@ -32,15 +32,6 @@ pub fn load_model(path: &Path) -> Result<Artifact, Error> {
     Artifact::from_json(&json).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))
 }
 
-fn provenance(warehouse: &Warehouse) -> Result<Provenance, Error> {
-    let g = warehouse.generation()?;
-    Ok(Provenance {
-        generator_version: g.generator_version,
-        seed: g.seed,
-        customers: g.customers,
-        observation_date: g.observation_date,
-    })
-}
 
 fn print_json<T: serde::Serialize>(out: &mut dyn Write, value: &T) -> Result<(), Error> {
     serde_json::to_writer_pretty(&mut *out, value).map_err(std::io::Error::from)?;
@@ -53,7 +44,7 @@ pub fn train(data_dir: &Path, options: &TrainOptions, out: Option<&Path>) -> Res
     let warehouse = open(data_dir)?;
     let started = Instant::now();
     let data = warehouse.labelled(model::SPLIT_SALT, model::VALIDATION_SHARE)?;
-    let (artifact, _) = model::train(&data, provenance(&warehouse)?, options)?;
+    let (artifact, _) = model::train(&data, warehouse.provenance()?, options)?;
     let seconds = started.elapsed().as_secs_f64();
     if !artifact.convergence.converged {
         return Err(Error::CheckFailed(format!(
@@ -277,7 +268,7 @@ pub fn run_drift(args: DriftArgs, out: &mut dyn Write) -> Result<(), Error> {
 pub fn score(data_dir: &Path, artifact: &Artifact, guard: &KGuard) -> Result<whatif::Outcome, Error> {
     let warehouse = Warehouse::open_for_scores(&warehouse::path_in(data_dir))?;
     let population = warehouse.population()?;
-    let current = provenance(&warehouse)?;
+    let current = warehouse.provenance()?;
     if current != artifact.provenance {
         eprintln!(
             "note: {} was trained on seed {} ({} customers); this warehouse is seed {} ({} customers)",
@@ -410,7 +401,7 @@ pub fn run_whatif(args: WhatifArgs, out: &mut dyn Write) -> Result<(), Error> {
 /// missing or from another model.
 pub fn ensure_scored(data_dir: &Path, guard: &KGuard, out: &mut dyn Write) -> Result<(), Error> {
     let path = data_dir.join(MODEL_FILE);
-    let current = provenance(&open(data_dir)?)?;
+    let current = open(data_dir)?.provenance()?;
     let existing = match load_model(&path) {
         Ok(artifact) if artifact.provenance == current => Some(artifact),
         Ok(_) => None,

@@ -46,6 +46,19 @@ pub struct StoredScore {
     pub reasons: Vec<String>,
 }
 
+impl Warehouse {
+    /// The warehouse a model trained on it records as its provenance.
+    pub fn provenance(&self) -> Result<model::Provenance> {
+        let g = self.generation()?;
+        Ok(model::Provenance {
+            generator_version: g.generator_version,
+            seed: g.seed,
+            customers: g.customers,
+            observation_date: g.observation_date,
+        })
+    }
+}
+
 fn frame_error(e: impl std::fmt::Display) -> Error {
     Error::Frame(e.to_string())
 }

@@ -89,22 +89,12 @@ pub fn shared_portfolio() -> std::sync::Arc<safehaven::analytics::Portfolio> {
 }
 
 fn build_shared_portfolio() -> std::sync::Arc<safehaven::analytics::Portfolio> {
-    {
-        {
-            use safehaven::model;
-            let warehouse = open_shared();
-            let data = warehouse.labelled(model::SPLIT_SALT, model::VALIDATION_SHARE).expect("labelled rows");
-            let g = warehouse.generation().expect("generation");
-            let provenance = model::Provenance {
-                generator_version: g.generator_version,
-                seed: g.seed,
-                customers: g.customers,
-                observation_date: g.observation_date,
-            };
-            let (artifact, _) = model::train(&data, provenance, &model::TrainOptions::default()).expect("trains");
-            std::sync::Arc::new(safehaven::server::load_portfolio(&warehouse, artifact).expect("portfolio loads"))
-        }
-    }
+    use safehaven::model;
+    let warehouse = open_shared();
+    let data = warehouse.labelled(model::SPLIT_SALT, model::VALIDATION_SHARE).expect("labelled rows");
+    let provenance = warehouse.provenance().expect("provenance");
+    let (artifact, _) = model::train(&data, provenance, &model::TrainOptions::default()).expect("trains");
+    std::sync::Arc::new(safehaven::server::load_portfolio(&warehouse, artifact).expect("portfolio loads"))
 }
 
 /// A bank customer's masked ID in the shared warehouse.
