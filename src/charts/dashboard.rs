@@ -6,6 +6,7 @@ use super::{BLUE, ChartError, GREY, accessible, draw_err, escape, thousands};
 use crate::analytics::{CreditStats, RegionStats, TrendPoint};
 use crate::model::metrics::{CalibrationBin, RocPoint};
 use crate::privacy::GuardedGroup;
+use plotters::chart::MeshStyle;
 use plotters::prelude::*;
 
 /// Okabe–Ito vermillion and bluish green, the second and third series colours.
@@ -139,18 +140,16 @@ pub fn credit_bubbles(groups: &[GuardedGroup<String, CreditStats>], k: u64) -> R
             .y_label_area_size(60)
             .build_cartesian_2d(0.0..max_people * 1.2, 0.0..max_risk * 1.25)
             .map_err(draw_err)?;
-        chart
-            .configure_mesh()
-            .x_desc("people")
-            .y_desc("mean probability of distress")
-            .x_label_formatter(&|v| thousands(v.round() as u64))
-            .y_label_formatter(&|v| format!("{:.0} %", 100.0 * v))
-            .x_label_style(("sans-serif", 12))
-            .y_label_style(("sans-serif", 12))
-            .bold_line_style(GREY.mix(0.35))
-            .light_line_style(TRANSPARENT)
-            .draw()
-            .map_err(draw_err)?;
+        house_style(
+            chart
+                .configure_mesh()
+                .x_desc("people")
+                .y_desc("mean probability of distress")
+                .x_label_formatter(&|v| thousands(v.round() as u64))
+                .y_label_formatter(&|v| format!("{:.0} %", 100.0 * v)),
+        )
+        .draw()
+        .map_err(draw_err)?;
         let colours = [VERMILLION, ORANGE, GREEN, BLUE, RGBColor(0x56, 0xB4, 0xE9)];
         for (i, (label, people, stats)) in shown.iter().enumerate() {
             let radius = 6.0 + 34.0 * (stats.medical_exposure / max_exposure).sqrt();
@@ -207,18 +206,16 @@ pub fn trends(points: &[TrendPoint]) -> Result<String, ChartError> {
             .y_label_area_size(60)
             .build_cartesian_2d(0..n - 1, 0u64..max + max / 8)
             .map_err(draw_err)?;
-        chart
-            .configure_mesh()
-            .x_labels(8)
-            .x_label_formatter(&|i| points.get(*i).map_or(String::new(), |p| p.month.clone()))
-            .y_label_formatter(&|v| thousands(*v))
-            .y_desc("people")
-            .x_label_style(("sans-serif", 12))
-            .y_label_style(("sans-serif", 12))
-            .bold_line_style(GREY.mix(0.35))
-            .light_line_style(TRANSPARENT)
-            .draw()
-            .map_err(draw_err)?;
+        house_style(
+            chart
+                .configure_mesh()
+                .x_labels(8)
+                .x_label_formatter(&|i| points.get(*i).map_or(String::new(), |p| p.month.clone()))
+                .y_label_formatter(&|v| thousands(*v))
+                .y_desc("people"),
+        )
+        .draw()
+        .map_err(draw_err)?;
         let series: [Series; 3] = [
             ("missed a payment", VERMILLION, |p| p.missed_payment),
             ("overdrawn", ORANGE, |p| p.overdraft),
@@ -312,18 +309,16 @@ pub fn calibration(bins: &[CalibrationBin], ece: f64) -> Result<String, ChartErr
             .y_label_area_size(56)
             .build_cartesian_2d(0.0..top, 0.0..top)
             .map_err(draw_err)?;
-        chart
-            .configure_mesh()
-            .x_desc("mean predicted probability")
-            .y_desc("observed rate")
-            .x_label_formatter(&|v| format!("{:.0} %", 100.0 * v))
-            .y_label_formatter(&|v| format!("{:.0} %", 100.0 * v))
-            .x_label_style(("sans-serif", 12))
-            .y_label_style(("sans-serif", 12))
-            .bold_line_style(GREY.mix(0.35))
-            .light_line_style(TRANSPARENT)
-            .draw()
-            .map_err(draw_err)?;
+        house_style(
+            chart
+                .configure_mesh()
+                .x_desc("mean predicted probability")
+                .y_desc("observed rate")
+                .x_label_formatter(&|v| format!("{:.0} %", 100.0 * v))
+                .y_label_formatter(&|v| format!("{:.0} %", 100.0 * v)),
+        )
+        .draw()
+        .map_err(draw_err)?;
         chart.draw_series(LineSeries::new([(0.0, 0.0), (top, top)], GREY.stroke_width(1))).map_err(draw_err)?;
         let shown: Vec<(f64, f64)> = bins.iter().filter_map(|b| Some((b.mean_predicted?, b.observed_rate?))).collect();
         chart.draw_series(LineSeries::new(shown.clone(), BLUE.stroke_width(2))).map_err(draw_err)?;
@@ -332,6 +327,16 @@ pub fn calibration(bins: &[CalibrationBin], ece: f64) -> Result<String, ChartErr
     }
     let description = format!("Reliability diagram over probability deciles; expected calibration error {ece:.4}.");
     Ok(accessible(svg, "calibration", "Calibration", &description))
+}
+
+/// The house style of a chart's axes: 12 px labels, faint major grid lines, no minor ones.
+fn house_style<'m, 'a, 'b, 'c, X: Ranged, Y: Ranged>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, SVGBackend<'c>>,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, SVGBackend<'c>> {
+    mesh.x_label_style(("sans-serif", 12))
+        .y_label_style(("sans-serif", 12))
+        .bold_line_style(GREY.mix(0.35))
+        .light_line_style(TRANSPARENT)
 }
 
 /// Draws the series legend, borderless, at `position`.
@@ -366,16 +371,7 @@ fn unit_square<'a, 'b>(
         .y_label_area_size(50)
         .build_cartesian_2d(0.0..1.0, 0.0..1.0)
         .map_err(draw_err)?;
-    chart
-        .configure_mesh()
-        .x_desc(x)
-        .y_desc(y)
-        .x_label_style(("sans-serif", 12))
-        .y_label_style(("sans-serif", 12))
-        .bold_line_style(GREY.mix(0.35))
-        .light_line_style(TRANSPARENT)
-        .draw()
-        .map_err(draw_err)?;
+    house_style(chart.configure_mesh().x_desc(x).y_desc(y)).draw().map_err(draw_err)?;
     Ok(chart)
 }
 
@@ -401,17 +397,15 @@ pub fn scenario_months(run: &serde_json::Value) -> Result<String, ChartError> {
             .y_label_area_size(70)
             .build_cartesian_2d(0u32..last, bottom..top.max(bottom + 1.0))
             .map_err(draw_err)?;
-        chart
-            .configure_mesh()
-            .x_desc("month")
-            .y_desc("expected distress (people)")
-            .y_label_formatter(&|v| thousands(v.round() as u64))
-            .x_label_style(("sans-serif", 12))
-            .y_label_style(("sans-serif", 12))
-            .bold_line_style(GREY.mix(0.35))
-            .light_line_style(TRANSPARENT)
-            .draw()
-            .map_err(draw_err)?;
+        house_style(
+            chart
+                .configure_mesh()
+                .x_desc("month")
+                .y_desc("expected distress (people)")
+                .y_label_formatter(&|v| thousands(v.round() as u64)),
+        )
+        .draw()
+        .map_err(draw_err)?;
         chart
             .draw_series(LineSeries::new([(0, baseline), (last, baseline)], GREY.stroke_width(2)))
             .map_err(draw_err)?

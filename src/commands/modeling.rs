@@ -32,7 +32,6 @@ pub fn load_model(path: &Path) -> Result<Artifact, Error> {
     Artifact::from_json(&json).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))
 }
 
-
 fn print_json<T: serde::Serialize>(out: &mut dyn Write, value: &T) -> Result<(), Error> {
     serde_json::to_writer_pretty(&mut *out, value).map_err(std::io::Error::from)?;
     writeln!(out)?;
