@@ -63,9 +63,6 @@ pub enum Driver {
 }
 
 impl Driver {
-    pub const ALL: [&'static str; 6] =
-        ["unemployment", "income", "medical_costs", "claim_denial_rate", "house_prices", "dv_incident_rate"];
-
     pub fn name(self) -> &'static str {
         match self {
             Driver::Unemployment => "unemployment",

@@ -172,11 +172,6 @@ impl Population {
         Ok(self.frame.column(name)?.bool()?.no_null_iter().collect())
     }
 
-    /// The row of a masked ID.
-    pub fn position(&self, masked_id: &str) -> Result<Option<usize>> {
-        Ok(self.frame.column("masked_id")?.str()?.no_null_iter().position(|id| id == masked_id))
-    }
-
     /// A population of one row.
     pub fn row(&self, index: usize) -> Population {
         Population { frame: self.frame.slice(index as i64, 1) }
