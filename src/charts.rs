@@ -6,6 +6,7 @@
 pub mod dashboard;
 
 use crate::privacy::Guarded;
+use plotters::chart::MeshStyle;
 use plotters::prelude::*;
 
 /// Okabe–Ito blue, the primary series colour.
@@ -40,9 +41,7 @@ pub fn population_by_region(guarded: &Guarded<String>) -> Result<String, ChartEr
             .build_cartesian_2d((0..n.max(1)).into_segmented(), 0u64..(max + max / 10))
             .map_err(draw_err)?;
         let labels: Vec<&str> = bars.iter().map(|b| b.0).collect();
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
+        house_style(chart.configure_mesh().disable_x_mesh())
             .x_labels(bars.len().max(1))
             .x_label_formatter(&|v| match v {
                 SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => {
@@ -50,12 +49,8 @@ pub fn population_by_region(guarded: &Guarded<String>) -> Result<String, ChartEr
                 }
                 SegmentValue::Last => String::new(),
             })
-            .x_label_style(("sans-serif", 12))
-            .y_label_style(("sans-serif", 12))
             .y_desc("people")
             .y_label_formatter(&|v| thousands(*v))
-            .bold_line_style(GREY.mix(0.35))
-            .light_line_style(TRANSPARENT)
             .draw()
             .map_err(draw_err)?;
         let stub = (max / 60).max(1);
@@ -88,6 +83,16 @@ pub fn population_by_region(guarded: &Guarded<String>) -> Result<String, ChartEr
         ));
     }
     Ok(accessible(svg, "population", "Population by region", &description))
+}
+
+/// The house style of a chart's axes: 12 px labels, faint major grid lines, no minor ones.
+fn house_style<'m, 'a, 'b, 'c, X: Ranged, Y: Ranged>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, SVGBackend<'c>>,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, SVGBackend<'c>> {
+    mesh.x_label_style(("sans-serif", 12))
+        .y_label_style(("sans-serif", 12))
+        .bold_line_style(GREY.mix(0.35))
+        .light_line_style(TRANSPARENT)
 }
 
 /// Adds `role`, `<title>` and `<desc>` (with ids unique to the chart `slug`) to a plotters SVG, and lets its text

@@ -2,11 +2,10 @@
 //! trends, and the model page's ROC, KS and calibration plots. Suppressed cells are drawn grey and named, never
 //! drawn as zero; each point carries a `<title>` tooltip.
 
-use super::{BLUE, ChartError, GREY, accessible, draw_err, escape, thousands};
+use super::{BLUE, ChartError, GREY, accessible, draw_err, escape, house_style, thousands};
 use crate::analytics::{CreditStats, RegionStats, TrendPoint};
 use crate::model::metrics::{CalibrationBin, RocPoint};
 use crate::privacy::GuardedGroup;
-use plotters::chart::MeshStyle;
 use plotters::prelude::*;
 
 /// Okabe–Ito vermillion and bluish green, the second and third series colours.
@@ -327,16 +326,6 @@ pub fn calibration(bins: &[CalibrationBin], ece: f64) -> Result<String, ChartErr
     }
     let description = format!("Reliability diagram over probability deciles; expected calibration error {ece:.4}.");
     Ok(accessible(svg, "calibration", "Calibration", &description))
-}
-
-/// The house style of a chart's axes: 12 px labels, faint major grid lines, no minor ones.
-fn house_style<'m, 'a, 'b, 'c, X: Ranged, Y: Ranged>(
-    mesh: &'m mut MeshStyle<'a, 'b, X, Y, SVGBackend<'c>>,
-) -> &'m mut MeshStyle<'a, 'b, X, Y, SVGBackend<'c>> {
-    mesh.x_label_style(("sans-serif", 12))
-        .y_label_style(("sans-serif", 12))
-        .bold_line_style(GREY.mix(0.35))
-        .light_line_style(TRANSPARENT)
 }
 
 /// Draws the series legend, borderless, at `position`.
