@@ -148,6 +148,15 @@ fn pick<T: Copy>(values: &[T], mask: &[bool]) -> Vec<T> {
     values.iter().zip(mask).filter(|(_, m)| **m).map(|(v, _)| *v).collect()
 }
 
+/// The encoding fitted on the training rows, and the feature matrix of every row: exactly what [`train`] fits
+/// on, and what `model export-training` writes.
+pub fn training_matrix(data: &Labelled) -> Result<(features::Encoding, Array2<f64>)> {
+    let train_mask: Vec<bool> = data.validation.iter().map(|v| !v).collect();
+    let encoding = features::fit_encoding(&data.population, &train_mask)?;
+    let x = features::matrix(&data.population, &encoding)?;
+    Ok((encoding, x))
+}
+
 /// Trains, evaluates and seals a model on a labelled population.
 pub fn train(data: &Labelled, provenance: Provenance, options: &TrainOptions) -> Result<(Artifact, Timings)> {
     let started = Instant::now();
@@ -168,8 +177,7 @@ pub fn train(data: &Labelled, provenance: Provenance, options: &TrainOptions) ->
             )));
         }
     }
-    let encoding = features::fit_encoding(&data.population, &train_mask)?;
-    let x = features::matrix(&data.population, &encoding)?;
+    let (encoding, x) = training_matrix(data)?;
     let fingerprint = training_fingerprint(&x, &data.label, &data.validation);
     let x_train = rows_where(&x, &train_mask);
     let mean = x_train.mean_axis(Axis(0)).expect("training rows are not empty");

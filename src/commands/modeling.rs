@@ -209,9 +209,7 @@ pub fn run_export_training(args: ExportTrainingArgs, out: &mut dyn Write) -> Res
     }
     let warehouse = open(&args.data_dir.data_dir)?;
     let data = warehouse.labelled(model::SPLIT_SALT, model::VALIDATION_SHARE)?;
-    let train_mask: Vec<bool> = data.validation.iter().map(|v| !v).collect();
-    let encoding = model::features::fit_encoding(&data.population, &train_mask)?;
-    let x = model::features::matrix(&data.population, &encoding)?;
+    let (_, x) = model::training_matrix(&data)?;
     let ids = data.population.text("masked_id")?;
     let rows = warehouse::write_training_parquet(
         &args.out,
