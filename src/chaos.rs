@@ -9,6 +9,7 @@
 //! shock adds incidents to the survivors' records at the strongest month and reassesses them ([`dv`]). House
 //! prices are recorded and reported, but no model input moves with them yet.
 
+pub mod drill;
 pub mod dv;
 mod fast;
 pub mod scenario;
