@@ -244,6 +244,11 @@ impl Portfolio {
         &self.population
     }
 
+    /// Masked IDs, in population order.
+    pub fn ids(&self) -> &[String] {
+        &self.ids
+    }
+
     /// PSI of the current population's score and features against the training population.
     pub fn drift(&self) -> Vec<model::drift::Psi> {
         model::drift(&self.artifact, &self.x, &self.snapshots[0].p)

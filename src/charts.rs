@@ -4,6 +4,7 @@
 //! deficiencies. Text is drawn in `currentColor`, so an inlined chart follows the page's light or dark theme.
 
 pub mod dashboard;
+pub mod drill;
 
 use crate::privacy::Guarded;
 use plotters::chart::MeshStyle;

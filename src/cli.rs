@@ -84,6 +84,9 @@ pub enum Command {
     /// Run stress scenarios on a copy of the population (the warehouse is never written); list, show, drop runs.
     #[command(subcommand)]
     Chaos(ChaosCommand),
+    /// Run timed crisis drills: start, pause, resume, stop, list, debrief.
+    #[command(subcommand)]
+    Drill(DrillCommand),
     /// Measure performance.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -341,6 +344,82 @@ pub struct ChaosRunIdArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DrillCommand {
+    /// Start a drill: a preset (winter_surge, layoff_wave) or a drill file. Handed to the server serving the
+    /// data dir if there is one; otherwise this command serves the dashboard with the drill running.
+    #[command(
+        after_help = "Examples:\n  safehaven drill start winter_surge\n  safehaven drill start layoff_wave --days-per-minute 60\n  safehaven drill start ./my-drill.toml --port 7400"
+    )]
+    Start(DrillStartArgs),
+    /// Pause the running drill (its clock stops; actions wait).
+    Pause(DataDirOnly),
+    /// Resume the paused drill.
+    Resume(DataDirOnly),
+    /// Stop the running drill; its debrief is then ready.
+    Stop(DataDirOnly),
+    /// The preset drills and this data dir's runs, newest first, with their status.
+    List(DrillListArgs),
+    /// Write a run's debrief: RUN_ID.html (charts, timeline, late and missed alerts, actions by role) and RUN_ID.json.
+    #[command(
+        after_help = "Examples:\n  safehaven drill report DR-20261123-093000-1a2b3c\n  safehaven drill report DR-20261123-093000-1a2b3c --replay --out ./debriefs"
+    )]
+    Report(DrillReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DrillStartArgs {
+    /// A preset drill (winter_surge, layoff_wave) or a path to a drill .toml file.
+    #[arg(value_name = "NAME|FILE.toml")]
+    pub drill: String,
+    /// Override the drill's speed, in drill days per wall-clock minute (30 = one drill month per minute).
+    #[arg(long, value_name = "DAYS")]
+    pub days_per_minute: Option<f64>,
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    /// Where to serve when no server serves the data dir yet.
+    #[command(flatten)]
+    pub listen: ListenArgs,
+    #[command(flatten)]
+    pub guard: GuardArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DataDirOnly {
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+}
+
+#[derive(Debug, Args)]
+pub struct DrillListArgs {
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DrillReportArgs {
+    /// The run's ID, as `drill start` and `drill list` print it (DR-…).
+    #[arg(value_name = "RUN_ID")]
+    pub run_id: String,
+    /// Directory to write RUN_ID.html and RUN_ID.json into [default: DATA_DIR/drills/reports].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Rebuild the run from its drill definition, seed and logged actions (reading the warehouse and the model)
+    /// and check it matches the log before writing the report.
+    #[arg(long)]
+    pub replay: bool,
+    /// Also print the JSON report on stdout.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub guard: GuardArgs,
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
 }
 
 #[derive(Debug, Subcommand)]

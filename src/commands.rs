@@ -21,6 +21,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 mod chaos;
+mod drill;
 mod modeling;
 
 pub use modeling::{MODEL_FILE, load_model};
@@ -227,6 +228,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             Ok(())
         }
         Command::Chaos(command) => chaos::run(command, out),
+        Command::Drill(command) => drill::run(command, out),
         Command::Train(args) => modeling::run_train(args, out),
         Command::Model(ModelCommand::Show(args)) => modeling::run_show(args, out),
         Command::Model(ModelCommand::ExportTraining(args)) => modeling::run_export_training(args, out),
@@ -563,6 +565,16 @@ fn serve(
     runtime.block_on(async {
         let listener = server::bind(listen.bind, listen.port, listen.allow_remote).await?;
         let addr = listener.local_addr()?;
+        // Held while serving: tells the CLI's drill commands that this process serves the data dir.
+        let _serving = match warehouse::drills::lock_server(data_dir, &format!("http://{addr}/"))? {
+            Ok(lock) => lock,
+            Err(url) => {
+                return Err(Error::Usage(format!(
+                    "another SafeHaven server serves {} at {url}: stop it first, or use another --data-dir",
+                    data_dir.display()
+                )));
+            }
+        };
         let service = warehouse::service::Service::open(data_dir)?;
         let masker = Masker::load_or_create(data_dir)?;
         let sealer = match Appliance::load(data_dir)?.recipient {

@@ -9,6 +9,7 @@ mod assessments;
 mod assets;
 mod auth;
 mod chaos;
+mod drills;
 mod error;
 mod json;
 mod metrics;
@@ -18,6 +19,7 @@ mod survivors;
 mod views;
 
 pub use auth::Caller;
+pub use drills::checked_speed as drill_speed;
 pub use error::ApiError;
 pub use views::{Analytics, load_portfolio};
 
@@ -59,6 +61,7 @@ pub struct AppState {
     metrics: metrics::Metrics,
     warehouse_path: std::path::PathBuf,
     data_dir: std::path::PathBuf,
+    drills: drills::Drills,
 }
 
 impl AppState {
@@ -90,6 +93,7 @@ impl AppState {
             metrics: metrics::Metrics::default(),
             warehouse_path,
             data_dir: data_dir.to_owned(),
+            drills: drills::Drills::default(),
         })
     }
 
@@ -240,6 +244,17 @@ pub const API_ROUTES: &[(&str, &str, Option<Permission>)] = &[
     ("GET", "/api/v1/chaos/runs", Some(Permission::Drills)),
     ("GET", "/api/v1/chaos/runs/{runId}", Some(Permission::Drills)),
     ("GET", "/api/v1/charts/chaos/{runId}.svg", Some(Permission::Drills)),
+    ("GET", "/api/v1/drills", Some(Permission::Participate)),
+    ("POST", "/api/v1/drills", Some(Permission::Drills)),
+    ("GET", "/api/v1/drills/live", Some(Permission::Participate)),
+    ("GET", "/api/v1/drills/live/events", Some(Permission::Participate)),
+    ("GET", "/api/v1/drills/{runId}", Some(Permission::Participate)),
+    ("POST", "/api/v1/drills/{runId}/actions", Some(Permission::Participate)),
+    ("POST", "/api/v1/drills/{runId}/pause", Some(Permission::Drills)),
+    ("POST", "/api/v1/drills/{runId}/resume", Some(Permission::Drills)),
+    ("POST", "/api/v1/drills/{runId}/stop", Some(Permission::Drills)),
+    ("GET", "/api/v1/drills/{runId}/report", Some(Permission::Drills)),
+    ("GET", "/api/v1/drills/{runId}/report.html", Some(Permission::Drills)),
     ("GET", "/api/v1/dv/overview", Some(Permission::DvService)),
     ("POST", "/api/v1/screens/lap", Some(Permission::DvService)),
     ("POST", "/api/v1/screens/dash", Some(Permission::DvService)),
@@ -297,7 +312,22 @@ fn api_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
             .route("/api/v1/chaos/scenarios", get(chaos::scenarios))
             .route("/api/v1/chaos/runs", post(chaos::create).get(chaos::list))
             .route("/api/v1/chaos/runs/{runId}", get(chaos::get))
-            .route("/api/v1/charts/chaos/{file}", get(chaos::chart)),
+            .route("/api/v1/charts/chaos/{file}", get(chaos::chart))
+            .route("/api/v1/drills", post(drills::create))
+            .route("/api/v1/drills/{runId}/pause", post(drills::pause))
+            .route("/api/v1/drills/{runId}/resume", post(drills::resume))
+            .route("/api/v1/drills/{runId}/stop", post(drills::stop))
+            .route("/api/v1/drills/{runId}/report", get(drills::report_json))
+            .route("/api/v1/drills/{runId}/report.html", get(drills::report_html)),
+    );
+    let participate = requiring(
+        Permission::Participate,
+        Router::new()
+            .route("/api/v1/drills", get(drills::list))
+            .route("/api/v1/drills/live", get(drills::live))
+            .route("/api/v1/drills/live/events", get(drills::events))
+            .route("/api/v1/drills/{runId}", get(drills::run))
+            .route("/api/v1/drills/{runId}/actions", post(drills::action)),
     );
     let dv_service = Router::new()
         .route("/api/v1/screens/lap", post(screens::lap))
@@ -325,6 +355,7 @@ fn api_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .merge(case_detail)
         .merge(model_page)
         .merge(drills)
+        .merge(participate)
         .merge(dv_service)
         .route_layer(middleware::from_fn_with_state(state, auth::authenticate))
         .merge(mobile)
@@ -342,9 +373,24 @@ pub async fn bind(ip: IpAddr, port: u16, allow_remote: bool) -> Result<TcpListen
     })
 }
 
-/// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
+/// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests; a running drill is stopped (and says so
+/// in its log). Drill commands from the CLI are taken from the data dir's inbox meanwhile.
 pub async fn serve(listener: TcpListener, state: Arc<AppState>) -> Result<(), Error> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await.map_err(Error::Serve)
+    let inbox = tokio::spawn(drills::watch_inbox(state.clone()));
+    let closing = state.clone();
+    let served = axum::serve(listener, router(state.clone()))
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // A running drill stops (participants see it), then the live event streams, which never end by
+            // themselves, are ended so in-flight requests can finish.
+            closing.drills.shutdown();
+            closing.drills.close_streams();
+        })
+        .await
+        .map_err(Error::Serve);
+    inbox.abort();
+    state.drills.shutdown();
+    served
 }
 
 async fn shutdown_signal() {

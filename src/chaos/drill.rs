@@ -7,7 +7,7 @@
 //! [`report`] debriefs a log. The timeline depends only on the drill, its seed and the data, so a log replayed
 //! ([`replay`]) with the same actions gives the same report.
 
-mod report;
+pub mod report;
 mod state;
 
 pub use report::{Report, report};
@@ -84,6 +84,7 @@ pub struct EventSpec {
     /// `alert_burst`: `critical` or `high` [default critical].
     pub level: Option<String>,
     /// Drill days within which this event's cases and alerts should get a first action [default: the drill's].
+    #[serde(alias = "respondWithinDays")]
     pub respond_within_days: Option<f64>,
 }
 
@@ -97,11 +98,13 @@ pub struct Drill {
     pub scenario: Option<String>,
     pub seed: u64,
     /// Speed: drill days per wall-clock minute (30 is one drill month per minute).
+    #[serde(alias = "daysPerMinute")]
     pub days_per_minute: f64,
     /// Drill days within which each case and alert should get a first action.
-    #[serde(default = "default_respond_within")]
+    #[serde(default = "default_respond_within", alias = "respondWithinDays")]
     pub respond_within_days: f64,
     /// Length in drill days [default: the last event's day and its response window].
+    #[serde(alias = "durationDays")]
     pub duration_days: Option<f64>,
     #[serde(rename = "event")]
     pub events: Vec<EventSpec>,
@@ -405,6 +408,12 @@ pub fn timeline(drill: &Drill, world: &World) -> Result<Vec<Event>, TimelineErro
     Ok(events)
 }
 
+/// A sum of probabilities that does not depend on the population's row order (fixed point, 10⁻¹² steps), so a
+/// replay on the same data gives the same bits however the warehouse returned the rows.
+fn exact_sum(p: &[f64]) -> f64 {
+    p.iter().map(|&x| (x * 1e12).round() as u64).sum::<u64>() as f64 / 1e12
+}
+
 fn count_text(n: Option<u64>) -> String {
     n.map_or("fewer than k".into(), |n| n.to_string())
 }
@@ -442,8 +451,8 @@ fn shock(event: &mut Event, spec: &EventSpec, scenario: &Scenario, world: &World
         threshold,
         baseline_high_risk_count: before.high_risk_count,
         high_risk_count: after.high_risk_count,
-        baseline_expected_distress: before.expected_distress,
-        expected_distress: after.expected_distress,
+        baseline_expected_distress: exact_sum(base),
+        expected_distress: exact_sum(&p),
     });
 }
 

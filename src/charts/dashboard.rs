@@ -9,9 +9,9 @@ use crate::privacy::GuardedGroup;
 use plotters::prelude::*;
 
 /// Okabe–Ito vermillion and bluish green, the second and third series colours.
-const VERMILLION: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
-const GREEN: RGBColor = RGBColor(0x00, 0x9E, 0x73);
-const ORANGE: RGBColor = RGBColor(0xE6, 0x9F, 0x00);
+pub(crate) const VERMILLION: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
+pub(crate) const GREEN: RGBColor = RGBColor(0x00, 0x9E, 0x73);
+pub(crate) const ORANGE: RGBColor = RGBColor(0xE6, 0x9F, 0x00);
 
 /// A sequential blue scale (light to dark), readable under colour-vision deficiencies.
 fn blues(t: f64) -> RGBColor {
@@ -329,7 +329,7 @@ pub fn calibration(bins: &[CalibrationBin], ece: f64) -> Result<String, ChartErr
 }
 
 /// Draws the series legend, borderless, at `position`.
-fn legend<'a, 'b: 'a, X: Ranged, Y: Ranged>(
+pub(crate) fn legend<'a, 'b: 'a, X: Ranged, Y: Ranged>(
     chart: &mut ChartContext<'a, SVGBackend<'b>, Cartesian2d<X, Y>>,
     position: SeriesLabelPosition,
 ) -> Result<(), ChartError> {

@@ -37,20 +37,23 @@ pub enum Permission {
     Model,
     /// The DV service: survivors, incidents, assessments, alerts.
     DvService,
-    /// Scenarios and drills.
+    /// Running scenarios and drills (start, pause, stop, debrief).
     Drills,
+    /// Following a live drill and acting in it (each action also needs the permission its target needs).
+    Participate,
     /// Users and configuration.
     Admin,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 7] = [
+    pub const ALL: [Permission; 8] = [
         Permission::Aggregates,
         Permission::CaseList,
         Permission::CaseDetail,
         Permission::Model,
         Permission::DvService,
         Permission::Drills,
+        Permission::Participate,
         Permission::Admin,
     ];
 
@@ -62,6 +65,7 @@ impl Permission {
             Permission::Model => "the model page",
             Permission::DvService => "DV service",
             Permission::Drills => "scenarios and drills",
+            Permission::Participate => "live drills",
             Permission::Admin => "administration",
         }
     }
@@ -86,12 +90,12 @@ impl Role {
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
-            Role::Executive => &[Aggregates],
-            Role::Analyst => &[Aggregates, CaseList, Model],
-            Role::Investigator => &[Aggregates, CaseList, CaseDetail, Model],
-            Role::Advocate => &[DvService],
-            Role::Trainer => &[Aggregates, Drills],
-            Role::Admin => &[Aggregates, CaseList, CaseDetail, Model, DvService, Drills, Admin],
+            Role::Executive => &[Aggregates, Participate],
+            Role::Analyst => &[Aggregates, CaseList, Model, Participate],
+            Role::Investigator => &[Aggregates, CaseList, CaseDetail, Model, Participate],
+            Role::Advocate => &[DvService, Participate],
+            Role::Trainer => &[Aggregates, Drills, Participate],
+            Role::Admin => &[Aggregates, CaseList, CaseDetail, Model, DvService, Drills, Participate, Admin],
         }
     }
 

@@ -45,9 +45,14 @@ impl From<crate::charts::ChartError> for ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let (status, code, message) = match self {
+impl ApiError {
+    /// What a client is told (an internal error's cause is logged, not told).
+    pub fn message(self) -> String {
+        self.parts().2
+    }
+
+    fn parts(self) -> (StatusCode, &'static str, String) {
+        match self {
             ApiError::Unauthenticated => (
                 StatusCode::UNAUTHORIZED,
                 "unauthenticated",
@@ -80,7 +85,13 @@ impl IntoResponse for ApiError {
                 tracing::error!(%cause, "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error".into())
             }
-        };
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = self.parts();
         (status, Json(json!({ "error": { "code": code, "message": message } }))).into_response()
     }
 }

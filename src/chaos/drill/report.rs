@@ -37,6 +37,7 @@ pub struct EventReport {
     pub kind: EventKind,
     pub title: String,
     pub summary: String,
+    pub respond_within_days: f64,
     /// Cases and alerts it raised.
     pub items: u32,
     /// Drill days from the event to the first action on anything it raised.
@@ -176,6 +177,7 @@ pub fn report(log: &[Line]) -> Option<Report> {
                 kind: e.kind,
                 title: e.title.clone(),
                 summary: e.summary.clone(),
+                respond_within_days: e.respond_within_days,
                 items: (e.cases.len() + e.alerts.len()) as u32,
                 time_to_first_action_days: first.map(|d| d - e.day),
                 on_time: count(Some(e.index), Outcome::OnTime),

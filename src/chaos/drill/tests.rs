@@ -190,3 +190,11 @@ fn a_faithful_log_replays_to_itself_and_a_changed_timeline_does_not() {
     // A log cut off by a crash keeps the events it released.
     assert_eq!(replay(&log[..4], &t), log[..4].to_vec());
 }
+
+#[test]
+fn a_log_line_round_trips_through_json() {
+    for line in scripted_log() {
+        let text = serde_json::to_string(&line).unwrap();
+        assert_eq!(serde_json::from_str::<Line>(&text).unwrap(), line, "{text}");
+    }
+}

@@ -1,0 +1,268 @@
+//! The drill commands: `drill start|pause|resume|stop|list|report`. Drills run in the serving process; these
+//! commands hand it their requests through the data dir's inbox, or serve the dashboard themselves when no
+//! server serves the data dir. `drill report` works on the logs alone (and with `--replay`, on the warehouse
+//! and the model too), so it needs no server.
+
+use super::modeling::{MODEL_FILE, load_model};
+use super::{guard, open};
+use crate::chaos::drill::{self, Drill};
+use crate::cli::{DataDirOnly, DrillCommand, DrillListArgs, DrillReportArgs, DrillStartArgs};
+use crate::error::Error;
+use crate::warehouse::drills::{self as store, Command};
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+/// How long the CLI waits for the server to take a command (a start builds the drill's timeline first).
+const REPLY_WAIT: Duration = Duration::from_secs(60);
+
+/// A preset by name, or a drill file by path.
+pub fn load_drill(name: &str) -> Result<Drill, Error> {
+    if let Some(parsed) = drill::preset(name) {
+        return parsed.map_err(|e| Error::Usage(e.to_string()));
+    }
+    let path = Path::new(name);
+    let looks_like_a_file = name.ends_with(".toml") || name.contains('/');
+    if looks_like_a_file && !path.is_file() {
+        return Err(Error::Usage(format!("cannot read drill file {name}: no such file")));
+    }
+    if !path.is_file() {
+        let presets: Vec<&str> = drill::PRESETS.iter().map(|(n, _)| *n).collect();
+        return Err(Error::Usage(format!(
+            "no drill `{name}`: use a preset ({}) or the path of a .toml drill file",
+            presets.join(", ")
+        )));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Usage(format!("cannot read {name}: {e}")))?;
+    Drill::parse(name, &text).map_err(|e| Error::Usage(e.to_string()))
+}
+
+pub fn run(command: DrillCommand, out: &mut dyn Write) -> Result<(), Error> {
+    match command {
+        DrillCommand::Start(args) => start(args, out),
+        DrillCommand::Pause(args) => control(args, Command::Pause, out),
+        DrillCommand::Resume(args) => control(args, Command::Resume, out),
+        DrillCommand::Stop(args) => control(args, Command::Stop, out),
+        DrillCommand::List(args) => list(args, out),
+        DrillCommand::Report(args) => report(args, out),
+    }
+}
+
+fn start(args: DrillStartArgs, out: &mut dyn Write) -> Result<(), Error> {
+    let data_dir = &args.data_dir.data_dir;
+    let mut drill = load_drill(&args.drill)?;
+    if let Some(speed) = args.days_per_minute {
+        drill.days_per_minute = crate::server::drill_speed(speed)
+            .map_err(|e| Error::Usage(e.replace("daysPerMinute", "--days-per-minute")))?;
+    }
+    let command = Command::Start { drill: drill.clone() };
+    if let Some(url) = store::running_server(data_dir)? {
+        let reply = send(data_dir, &command, &url)?;
+        writeln!(out, "{}", reply.message)?;
+        writeln!(
+            out,
+            "{} at {} drill days per minute ({:.1} minutes); participants follow it on the dashboard's Drill view: {url}",
+            drill.name,
+            drill.days_per_minute,
+            drill.wall_seconds() / 60.0
+        )?;
+        return Ok(());
+    }
+    // No server: this command serves, with the drill queued for when the analytics are ready.
+    let warehouse = open(data_dir)?;
+    let model = data_dir.join(MODEL_FILE);
+    load_model(&model).map_err(|e| Error::Usage(format!("a drill needs the risk model: {e}")))?;
+    let guard = guard(data_dir, &args.guard)?;
+    let reply_to = store::post(data_dir, &command)?;
+    writeln!(
+        out,
+        "Drill {} ({:.1} minutes at {} drill days per minute) starts as soon as the analytics are loaded.",
+        drill.name,
+        drill.wall_seconds() / 60.0,
+        drill.days_per_minute
+    )?;
+    std::thread::spawn(move || {
+        if let Ok(Some(reply)) = store::wait(&reply_to, Duration::from_secs(600)) {
+            println!(
+                "{}: open the dashboard's Drill view to follow it (Ctrl-C stops the drill and the server)",
+                reply.message
+            );
+        }
+    });
+    super::serve(data_dir, warehouse, guard, &args.listen, out)
+}
+
+/// Sends a command to the serving process and returns its reply; a refusal is the error it gives.
+fn send(data_dir: &Path, command: &Command, url: &str) -> Result<store::Reply, Error> {
+    let reply = store::send(data_dir, command, REPLY_WAIT)?.ok_or_else(|| {
+        Error::CheckFailed(format!(
+            "the server at {url} did not answer within {} s: is it still starting? Try again, or check its log",
+            REPLY_WAIT.as_secs()
+        ))
+    })?;
+    if reply.ok { Ok(reply) } else { Err(Error::Usage(reply.message)) }
+}
+
+fn control(args: DataDirOnly, command: Command, out: &mut dyn Write) -> Result<(), Error> {
+    let data_dir = &args.data_dir.data_dir;
+    let url = store::running_server(data_dir)?.ok_or_else(|| {
+        Error::NotFound(format!(
+            "no drill is running: no SafeHaven server serves {} (`safehaven drill list` shows past runs)",
+            data_dir.display()
+        ))
+    })?;
+    let reply = send(data_dir, &command, &url)?;
+    writeln!(out, "{}", reply.message)?;
+    Ok(())
+}
+
+fn list(args: DrillListArgs, out: &mut dyn Write) -> Result<(), Error> {
+    let data_dir = &args.data_dir.data_dir;
+    let live = store::active_run(data_dir)?;
+    let runs = store::list(data_dir, live.as_deref())?;
+    let presets: Vec<Drill> = drill::PRESETS.iter().filter_map(|(n, _)| drill::preset(n)?.ok()).collect();
+    if args.json {
+        let presets: Vec<serde_json::Value> = presets
+            .iter()
+            .map(|d| {
+                serde_json::json!({
+                    "name": d.name, "description": d.description, "scenario": d.scenario,
+                    "daysPerMinute": d.days_per_minute, "durationDays": d.duration(), "events": d.events.len(),
+                })
+            })
+            .collect();
+        let doc = serde_json::json!({ "drills": presets, "runs": runs, "live": live });
+        serde_json::to_writer_pretty(&mut *out, &doc).map_err(std::io::Error::from)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(out, "Drills:")?;
+    for d in &presets {
+        writeln!(
+            out,
+            "  {:<14} {:>2} events, {:.0} drill days, {:.1} min at {} days/min  {}",
+            d.name,
+            d.events.len(),
+            d.duration(),
+            d.wall_seconds() / 60.0,
+            d.days_per_minute,
+            d.scenario.as_deref().map_or(String::new(), |s| format!("(scenario {s})"))
+        )?;
+    }
+    writeln!(out, "Runs:")?;
+    if runs.is_empty() {
+        writeln!(out, "  none yet: `safehaven drill start winter_surge`")?;
+    }
+    for r in runs {
+        writeln!(
+            out,
+            "  {}  {:<14} {:<11} day {:>6.2}  {} events, {} actions  started {}",
+            r.run_id, r.drill, r.status, r.day, r.events, r.actions, r.started
+        )?;
+    }
+    Ok(())
+}
+
+fn report(args: DrillReportArgs, out: &mut dyn Write) -> Result<(), Error> {
+    let data_dir = &args.data_dir.data_dir;
+    store::check_run_id(&args.run_id).map_err(|e| Error::Usage(e.to_string()))?;
+    let log = store::read(data_dir, &args.run_id)?.ok_or_else(|| {
+        Error::NotFound(format!("no drill run {}: `safehaven drill list` shows the runs", args.run_id))
+    })?;
+    if store::active_run(data_dir)?.as_deref() == Some(args.run_id.as_str()) && !store::ended(&log) {
+        return Err(Error::Usage(format!(
+            "drill {} is still running: its debrief is ready when it finishes or is stopped (`safehaven drill stop`)",
+            args.run_id
+        )));
+    }
+    let log = if args.replay { replayed(data_dir, &log, &args, out)? } else { log };
+    let report =
+        drill::report(&log).ok_or_else(|| Error::CheckFailed(format!("drill log {} has no start", args.run_id)))?;
+    let html = crate::charts::drill::report_html(&report).map_err(|e| Error::CheckFailed(e.to_string()))?;
+    let json = serde_json::to_string_pretty(&report).map_err(std::io::Error::from)? + "\n";
+    let dir = args.out.clone().unwrap_or_else(|| data_dir.join(store::DIR).join("reports"));
+    std::fs::create_dir_all(&dir).map_err(|source| Error::DataDir { path: dir.clone(), source })?;
+    for (ext, body) in [("html", html.as_bytes()), ("json", json.as_bytes())] {
+        let path = dir.join(format!("{}.{ext}", args.run_id));
+        crate::privacy::write_private(&path, body).map_err(|source| Error::DataDir { path: path.clone(), source })?;
+    }
+    if args.json {
+        out.write_all(json.as_bytes())?;
+        return Ok(());
+    }
+    let t = &report.totals;
+    writeln!(
+        out,
+        "{} ({}): {} on drill day {:.2}; {} events, {} cases and alerts: {} on time, {} late, {} missed, {} open; {} actions",
+        report.run_id,
+        report.drill,
+        report.status,
+        report.ended_day,
+        t.events,
+        t.items,
+        t.on_time,
+        t.late,
+        t.missed,
+        t.open,
+        t.actions
+    )?;
+    writeln!(out, "wrote {}", dir.join(format!("{}.html", args.run_id)).display())?;
+    writeln!(out, "wrote {}", dir.join(format!("{}.json", args.run_id)).display())?;
+    Ok(())
+}
+
+/// The log rebuilt from the drill's definition, seed and data, with the logged actions; an error if it differs
+/// from the log.
+fn replayed(
+    data_dir: &Path,
+    log: &[drill::Line],
+    args: &DrillReportArgs,
+    out: &mut dyn Write,
+) -> Result<Vec<drill::Line>, Error> {
+    let Some(drill::Line { entry: drill::Entry::Start { drill, model_version, .. }, .. }) = log.first() else {
+        return Err(Error::CheckFailed(format!("drill log {} has no start", args.run_id)));
+    };
+    let artifact = load_model(&data_dir.join(MODEL_FILE))?;
+    if &artifact.version != model_version {
+        return Err(Error::CheckFailed(format!(
+            "the drill ran with model {model_version} and the data dir now has {}: a replay needs the same model",
+            artifact.version
+        )));
+    }
+    let guard = guard(data_dir, &args.guard)?;
+    let warehouse = open(data_dir)?;
+    let population = warehouse.population()?;
+    let ids: Vec<String> = population.text("masked_id")?.into_iter().map(str::to_owned).collect();
+    let survivors = crate::chaos::dv::DvInput {
+        cases: warehouse.dv_cases(None)?,
+        regions: warehouse.survivor_regions()?,
+        as_of: warehouse.observation_date()?,
+    };
+    let world =
+        drill::World { artifact: &artifact, population: &population, ids: &ids, survivors: &survivors, guard: &guard };
+    let timeline = drill::timeline(drill, &world).map_err(|e| Error::CheckFailed(e.to_string()))?;
+    let replay = drill::replay(log, &timeline);
+    if let Some(at) = replay
+        .iter()
+        .zip(log)
+        .position(|(a, b)| a != b)
+        .or((replay.len() != log.len()).then_some(replay.len().min(log.len())))
+    {
+        return Err(Error::CheckFailed(format!(
+            "the replay differs from drill log {} at line {}: the drill, its data or its log changed since it ran",
+            args.run_id,
+            at + 1
+        )));
+    }
+    let events = replay.iter().filter(|l| matches!(l.entry, drill::Entry::Event { .. })).count();
+    let actions = replay.iter().filter(|l| matches!(l.entry, drill::Entry::Action { .. })).count();
+    let note = format!(
+        "replay matches the log: {events} events rebuilt from the drill and seed, {actions} actions re-applied"
+    );
+    if args.json {
+        eprintln!("{note}");
+    } else {
+        writeln!(out, "{note}")?;
+    }
+    Ok(replay)
+}
