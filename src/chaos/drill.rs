@@ -369,8 +369,10 @@ pub fn timeline(drill: &Drill, world: &World) -> Result<Vec<Event>, TimelineErro
     let mut specs: Vec<&EventSpec> = drill.events.iter().collect();
     specs.sort_by(|a, b| a.day.total_cmp(&b.day));
     let scenario = drill.scenario.as_deref().and_then(super::preset).and_then(Result::ok);
-    // Scoring is shared by every shock: the baseline once, the prepared population once.
-    let mut shocks: Option<(Vec<f64>, Prepared)> = None;
+    // Scoring is shared by every shock: the baseline once, the prepared population once. Each shock puts
+    // forward people who crossed the threshold since the previous shock, never someone already put forward.
+    let mut shocks: Option<(Vec<f64>, Vec<f64>, Prepared)> = None;
+    let mut raised = std::collections::HashSet::new();
     let mut events = Vec::with_capacity(specs.len());
     for (i, spec) in specs.into_iter().enumerate() {
         let index = i as u32 + 1;
@@ -392,10 +394,12 @@ pub fn timeline(drill: &Drill, world: &World) -> Result<Vec<Event>, TimelineErro
                 let scenario = scenario.as_ref().ok_or_else(|| TimelineError::NoScenario(drill.name.clone()))?;
                 if shocks.is_none() {
                     let (_, base) = model::score(world.artifact, world.population)?;
-                    shocks = Some((base, Prepared::new(world.population, world.artifact, scenario.seed)?));
+                    let prepared = Prepared::new(world.population, world.artifact, scenario.seed)?;
+                    shocks = Some((base.clone(), base, prepared));
                 }
-                let (base, prepared) = shocks.as_ref().expect("prepared above");
-                shock(&mut event, spec, scenario, world, base, prepared);
+                let (base, previous, prepared) = shocks.as_mut().expect("prepared above");
+                let p = shock(&mut event, spec, scenario, world, (base, previous), prepared, &mut raised);
+                *previous = p;
             }
             EventKind::DvIncidents => dv_incidents(&mut event, spec, world.survivors, seed),
             EventKind::AlertBurst => alert_burst(&mut event, spec, world.survivors, seed),
@@ -418,25 +422,38 @@ fn count_text(n: Option<u64>) -> String {
     n.map_or("fewer than k".into(), |n| n.to_string())
 }
 
-fn shock(event: &mut Event, spec: &EventSpec, scenario: &Scenario, world: &World, base: &[f64], prepared: &Prepared) {
+/// Fills a shock event; returns everyone's probability under it (the next shock's "previous").
+fn shock(
+    event: &mut Event,
+    spec: &EventSpec,
+    scenario: &Scenario,
+    world: &World,
+    (base, previous): (&[f64], &[f64]),
+    prepared: &Prepared,
+    raised: &mut std::collections::HashSet<String>,
+) -> Vec<f64> {
     let month = spec.month.unwrap_or(1);
     let intensity = scenario.shape.intensity(month, scenario.horizon_months);
     let threshold = scenario.threshold.unwrap_or(world.artifact.threshold);
     let (p, _, _) = prepared.month(scenario, intensity);
     let before = Outcome::of(base, threshold, world.guard);
     let after = Outcome::of(&p, threshold, world.guard);
-    let mut crossed: Vec<usize> = (0..p.len()).filter(|&i| p[i] >= threshold && base[i] < threshold).collect();
-    crossed
-        .sort_by(|&a, &b| (p[b] - base[b]).total_cmp(&(p[a] - base[a])).then_with(|| world.ids[a].cmp(&world.ids[b])));
+    let mut crossed: Vec<usize> = (0..p.len())
+        .filter(|&i| p[i] >= threshold && previous[i] < threshold && !raised.contains(&world.ids[i]))
+        .collect();
+    crossed.sort_by(|&a, &b| {
+        (p[b] - previous[b]).total_cmp(&(p[a] - previous[a])).then_with(|| world.ids[a].cmp(&world.ids[b]))
+    });
     let wanted = spec.count.unwrap_or(5) as usize;
     event.cases = crossed
         .iter()
         .take(wanted)
-        .map(|&i| DrillCase { masked_id: world.ids[i].clone(), probability_before: base[i], probability_after: p[i] })
+        .map(|&i| DrillCase { masked_id: world.ids[i].clone(), probability_before: previous[i], probability_after: p[i] })
         .collect();
+    raised.extend(event.cases.iter().map(|c| c.masked_id.clone()));
     event.title = format!("{}: month {month} of {}", scenario.name, scenario.horizon_months);
     event.summary = format!(
-        "{} at {:.0} % intensity: high-risk people {} → {}; {} newly high-risk, the {} with the largest rise put forward",
+        "{} at {:.0} % intensity: high-risk people {} → {} (baseline → now); {} newly over the threshold since the last update, the {} with the largest rise put forward",
         scenario.description.split(':').next().unwrap_or(&scenario.name),
         intensity * 100.0,
         count_text(before.high_risk_count),
@@ -454,6 +471,7 @@ fn shock(event: &mut Event, spec: &EventSpec, scenario: &Scenario, world: &World
         baseline_expected_distress: exact_sum(base),
         expected_distress: exact_sum(&p),
     });
+    p
 }
 
 /// Survivors in `region` (all when `None`), as indices into the input's cases.
@@ -484,7 +502,7 @@ fn dv_incidents(event: &mut Event, spec: &EventSpec, input: &DvInput, seed: u64)
         let mut shocked = incidents.clone();
         shocked.push(incident);
         let after = dv::assess(profile, &shocked, input.as_of);
-        if after.level >= Level::High {
+        if after.level >= Level::High || after.level > before.level {
             raised += 1;
             event.alerts.push(DrillAlert {
                 alert_id: format!("DA-{}-{}", event.index, n + 1),
@@ -503,7 +521,7 @@ fn dv_incidents(event: &mut Event, spec: &EventSpec, input: &DvInput, seed: u64)
     let place = spec.region.as_deref().map_or(String::new(), |r| format!(" in {r}"));
     event.title = format!("DV incidents{place}");
     event.summary = format!(
-        "{} survivors{place} report a new severity-{severity} incident; {raised} reassessed high or critical raise alerts",
+        "{} survivors{place} report a new severity-{severity} incident; {raised} reassessed high or critical, or at a higher level than before, raise alerts",
         wanted.min(pool.len())
     );
 }

@@ -23,7 +23,9 @@ pub fn responses(report: &Report) -> Result<String, ChartError> {
     let items = &report.items;
     let end = report.ended_day.max(report.items.iter().map(|i| i.due_day).fold(0.0, f64::max)).max(1.0);
     let lanes = items.len().max(1) as u32;
-    let height = (80 + 16 * lanes).clamp(200, 1400);
+    // Empty lanes on top hold the legend clear of the bars.
+    let legend_lanes = 5;
+    let height = (80 + 16 * (lanes + legend_lanes)).clamp(220, 1500);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (960, height)).into_drawing_area();
@@ -31,12 +33,12 @@ pub fn responses(report: &Report) -> Result<String, ChartError> {
             .margin(16)
             .x_label_area_size(40)
             .y_label_area_size(150)
-            .build_cartesian_2d(0.0..end * 1.02, (0..lanes).into_segmented())
+            .build_cartesian_2d(0.0..end * 1.02, (0..lanes + legend_lanes).into_segmented())
             .map_err(draw_err)?;
         let labels: Vec<String> = items.iter().map(|i| i.id.clone()).collect();
         house_style(chart.configure_mesh().disable_y_mesh())
             .x_desc("drill day")
-            .y_labels(items.len().max(1))
+            .y_labels((lanes + legend_lanes) as usize)
             .y_label_formatter(&|v| match v {
                 SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => {
                     labels.get(*i as usize).cloned().unwrap_or_default()

@@ -401,11 +401,11 @@ fn unknown_run(id: &str) -> ApiError {
     ))
 }
 
-/// What a role needs to take an action on an item.
-fn needs(kind: ActionKind, item: ItemKind) -> Permission {
-    match (kind, item) {
-        (ActionKind::Flag, _) | (ActionKind::Handoff, ItemKind::Case) => Permission::CaseList,
-        _ => Permission::DvService,
+/// What a role needs to act on an item: cases are the investigators', alerts the advocates'.
+fn needs(item: ItemKind) -> Permission {
+    match item {
+        ItemKind::Case => Permission::CaseList,
+        ItemKind::Alert => Permission::DvService,
     }
 }
 
@@ -415,19 +415,23 @@ pub fn act(app: &AppState, run_id: &str, caller: &Caller, action: Action) -> Res
     let run = current(&mut live, &app.data_dir, Some(run_id))?;
     let now = Instant::now();
     let mut out = run.advance(now)?;
+    // The role first: someone who may not act on a target learns nothing of what others did with it.
+    if let Some(item) = run.state.items.get(&action.target) {
+        let permission = needs(item.kind);
+        if !caller.role.may(permission) {
+            app.drills.publish(out);
+            return Err(ApiError::Forbidden { role: caller.role, permission });
+        }
+    }
     let checked = run.state.check(&action);
     app.drills.publish(std::mem::take(&mut out));
-    let item = checked.map_err(|e| match e {
+    checked.map_err(|e| match e {
         ActionError::Ended { .. } | ActionError::Paused { .. } | ActionError::Already { .. } => {
             ApiError::Conflict(e.to_string())
         }
         ActionError::UnknownTarget { .. } => ApiError::NotFound(e.to_string()),
         ActionError::WrongTarget { .. } | ActionError::Note(_) => ApiError::Unprocessable(e.to_string()),
     })?;
-    let permission = needs(action.kind, item);
-    if !caller.role.may(permission) {
-        return Err(ApiError::Forbidden { role: caller.role, permission });
-    }
     let day = run.day(now);
     let wall = wall_now();
     let note = action.note.trim().to_owned();

@@ -165,7 +165,7 @@ pub fn list(data_dir: &Path, live: Option<&str>) -> Result<Vec<RunSummary>> {
             actions: state.actions.len() as u64,
         });
     }
-    runs.sort_by(|a, b| b.run_id.cmp(&a.run_id));
+    runs.sort_by(|a, b| b.started.cmp(&a.started).then_with(|| b.run_id.cmp(&a.run_id)));
     Ok(runs)
 }
 

@@ -4,6 +4,7 @@ mod browser;
 mod chaos;
 mod cli;
 mod dashboard;
+mod drill;
 mod dv;
 mod model;
 mod privacy;
