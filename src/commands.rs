@@ -570,7 +570,7 @@ fn serve(
             Ok(lock) => lock,
             Err(url) => {
                 return Err(Error::Usage(format!(
-                    "another SafeHaven server serves {} at {url}: stop it first, or use another --data-dir",
+                    "{} is in use by another SafeHaven process (a server at {url}): stop it first, or use another --data-dir",
                     data_dir.display()
                 )));
             }

@@ -448,7 +448,11 @@ fn shock(
     event.cases = crossed
         .iter()
         .take(wanted)
-        .map(|&i| DrillCase { masked_id: world.ids[i].clone(), probability_before: previous[i], probability_after: p[i] })
+        .map(|&i| DrillCase {
+            masked_id: world.ids[i].clone(),
+            probability_before: previous[i],
+            probability_after: p[i],
+        })
         .collect();
     raised.extend(event.cases.iter().map(|c| c.masked_id.clone()));
     event.title = format!("{}: month {month} of {}", scenario.name, scenario.horizon_months);

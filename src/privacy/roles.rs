@@ -225,9 +225,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn admin_may_everything_and_executive_only_aggregates() {
+    fn admin_may_everything_and_executive_only_aggregates_and_drills() {
         assert!(Permission::ALL.iter().all(|p| Role::Admin.may(*p)));
-        assert_eq!(Role::Executive.permissions(), &[Permission::Aggregates]);
+        assert_eq!(Role::Executive.permissions(), &[Permission::Aggregates, Permission::Participate]);
+        assert!(Role::ALL.iter().all(|r| r.may(Permission::Participate)), "everyone may join a drill");
         assert!(!Role::Advocate.may(Permission::Aggregates));
     }
 

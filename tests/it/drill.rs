@@ -98,7 +98,13 @@ async fn live_until(app: &axum::Router, ready: impl Fn(&Value) -> bool) -> Value
 }
 
 fn items_of(state: &Value, kind: &str) -> Vec<String> {
-    state["items"].as_object().unwrap().values().filter(|i| i["kind"] == kind).map(|i| i["id"].as_str().unwrap().to_owned()).collect()
+    state["items"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|i| i["kind"] == kind)
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 fn log_lines(dir: &Path, run_id: &str) -> usize {
@@ -126,11 +132,17 @@ async fn a_live_drill_streams_in_order_takes_checked_actions_and_debriefs() {
         call(&app, Role::Trainer, Method::POST, "/api/v1/drills", Some(json!({ "drill": "tsunami" }))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad["error"]["message"].as_str().unwrap().contains("winter_surge"), "{bad}");
-    let (status, _) =
-        call(&app, Role::Trainer, Method::POST, "/api/v1/drills", Some(json!({ "drill": "layoff_wave", "daysPerMinute": -1 })))
-            .await;
+    let (status, _) = call(
+        &app,
+        Role::Trainer,
+        Method::POST,
+        "/api/v1/drills",
+        Some(json!({ "drill": "layoff_wave", "daysPerMinute": -1 })),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let (status, _) = call(&app, Role::Analyst, Method::POST, "/api/v1/drills", Some(json!({ "drill": "layoff_wave" }))).await;
+    let (status, _) =
+        call(&app, Role::Analyst, Method::POST, "/api/v1/drills", Some(json!({ "drill": "layoff_wave" }))).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "starting a drill is the trainer's");
 
     // The alert burst at day 45 (0.9 s in).
@@ -139,7 +151,8 @@ async fn a_live_drill_streams_in_order_takes_checked_actions_and_debriefs() {
     let alert = items_of(&live["state"], "alert")[0].clone();
     let action = |kind: &str, target: &str, note: &str| Some(json!({ "kind": kind, "target": target, "note": note }));
     let actions = format!("{base}/actions");
-    let (status, flagged) = call(&app, Role::Investigator, Method::POST, &actions, action("flag", &case, "job loss")).await;
+    let (status, flagged) =
+        call(&app, Role::Investigator, Method::POST, &actions, action("flag", &case, "job loss")).await;
     assert_eq!(status, StatusCode::CREATED, "{flagged}");
     let (status, _) = call(&app, Role::Advocate, Method::POST, &actions, action("acknowledge", &alert, "")).await;
     assert_eq!(status, StatusCode::CREATED);
@@ -156,7 +169,8 @@ async fn a_live_drill_streams_in_order_takes_checked_actions_and_debriefs() {
         assert_eq!(status, expected, "{error}");
         assert!(error["error"]["message"].as_str().unwrap().contains(says), "{error}");
     }
-    let (status, _) = call(&app, Role::Advocate, Method::POST, &actions, Some(json!({ "kind": "shout", "target": alert }))).await;
+    let (status, _) =
+        call(&app, Role::Advocate, Method::POST, &actions, Some(json!({ "kind": "shout", "target": alert }))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let (status, _) = call(&app, Role::Trainer, Method::GET, &format!("{base}/report"), None).await;
     assert_eq!(status, StatusCode::CONFLICT, "no debrief while running");
@@ -179,7 +193,8 @@ async fn a_live_drill_streams_in_order_takes_checked_actions_and_debriefs() {
 
     // Finished: actions and controls are refused, nothing is written; the debrief is ready.
     let lines = log_lines(dir.path(), &run_id);
-    let (status, error) = call(&app, Role::Investigator, Method::POST, &actions, action("handoff", &case, "late")).await;
+    let (status, error) =
+        call(&app, Role::Investigator, Method::POST, &actions, action("handoff", &case, "late")).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(error["error"]["message"].as_str().unwrap().contains("has finished"), "{error}");
     let (status, _) = call(&app, Role::Trainer, Method::POST, &format!("{base}/pause"), None).await;
@@ -213,7 +228,8 @@ async fn a_live_drill_streams_in_order_takes_checked_actions_and_debriefs() {
     assert_eq!(drill::replay(&log, &timeline), log);
 
     // Unknown and malformed run IDs.
-    let (status, _) = call(&app, Role::Trainer, Method::GET, "/api/v1/drills/DR-20000101-000000-000000/report", None).await;
+    let (status, _) =
+        call(&app, Role::Trainer, Method::GET, "/api/v1/drills/DR-20000101-000000-000000/report", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = call(&app, Role::Trainer, Method::GET, "/api/v1/drills/..%2F..%2Fetc/report", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -340,7 +356,8 @@ async fn pause_resume_and_stop() {
     assert_eq!((status, report["status"].as_str()), (StatusCode::OK, Some("stopped")));
     assert!(report["eventsReleased"].as_u64().unwrap() < 7, "stopped before the end: {report}");
     // A new drill may start once the last one has ended; the list shows both.
-    let (status, _) = call(&app, Role::Trainer, Method::POST, "/api/v1/drills", Some(json!({ "drill": "layoff_wave" }))).await;
+    let (status, _) =
+        call(&app, Role::Trainer, Method::POST, "/api/v1/drills", Some(json!({ "drill": "layoff_wave" }))).await;
     assert_eq!(status, StatusCode::CREATED);
     let (_, list) = call(&app, Role::Executive, Method::GET, "/api/v1/drills", None).await;
     assert_eq!(list["runs"].as_array().unwrap().len(), 2, "{list}");
@@ -354,7 +371,11 @@ fn bad_drill_input_is_refused_with_the_place_and_nothing_is_written() {
     let data_dir = dir.path().join("data");
     let d = data_dir.to_str().unwrap();
     let file = dir.path().join("bad.toml");
-    std::fs::write(&file, "name = \"x\"\ndescription = \"y\"\nseed = 1\ndays_per_minute = 5\n\n[[event]]\nday = 1\nkind = \"volcano\"\n").unwrap();
+    std::fs::write(
+        &file,
+        "name = \"x\"\ndescription = \"y\"\nseed = 1\ndays_per_minute = 5\n\n[[event]]\nday = 1\nkind = \"volcano\"\n",
+    )
+    .unwrap();
     let output = safehaven(&["drill", "start", file.to_str().unwrap(), "--data-dir", d]);
     assert_exit(&output, 2);
     assert!(stderr(&output).contains("bad.toml:8:") && stderr(&output).contains("alert_burst"), "{}", stderr(&output));
@@ -375,9 +396,12 @@ fn bad_drill_input_is_refused_with_the_place_and_nothing_is_written() {
     let output = safehaven(&["drill", "list", "--data-dir", d]);
     assert_exit(&output, 0);
     assert!(stdout(&output).contains("winter_surge") && stdout(&output).contains("none yet"));
-    assert!(!data_dir.join("drills").exists() || std::fs::read_dir(data_dir.join("drills")).unwrap().all(|e| {
-        !e.unwrap().file_name().to_string_lossy().ends_with(".jsonl")
-    }));
+    assert!(
+        !data_dir.join("drills").exists()
+            || std::fs::read_dir(data_dir.join("drills"))
+                .unwrap()
+                .all(|e| { !e.unwrap().file_name().to_string_lossy().ends_with(".jsonl") })
+    );
 }
 
 struct Served(std::process::Child);
@@ -425,11 +449,13 @@ fn the_cli_hands_drills_to_the_running_server_and_replays_the_report() {
     let report = safehaven(&["drill", "report", &run_id, "--replay", "--out", out.to_str().unwrap(), "--data-dir", d]);
     assert_exit(&report, 0);
     assert!(stdout(&report).contains("replay matches the log"), "{}", stdout(&report));
-    let json: Value = serde_json::from_str(&std::fs::read_to_string(out.join(format!("{run_id}.json"))).unwrap()).unwrap();
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join(format!("{run_id}.json"))).unwrap()).unwrap();
     assert_eq!((json["status"].as_str(), json["drill"].as_str()), (Some("stopped"), Some("winter_surge")));
     let html = std::fs::read_to_string(out.join(format!("{run_id}.html"))).unwrap();
     // Without --replay, from the log alone: the same bytes.
-    let again = safehaven(&["drill", "report", &run_id, "--out", dir.path().join("again").to_str().unwrap(), "--data-dir", d]);
+    let again =
+        safehaven(&["drill", "report", &run_id, "--out", dir.path().join("again").to_str().unwrap(), "--data-dir", d]);
     assert_exit(&again, 0);
     assert_eq!(std::fs::read_to_string(dir.path().join("again").join(format!("{run_id}.html"))).unwrap(), html);
     let list = safehaven(&["drill", "list", "--json", "--data-dir", d]);

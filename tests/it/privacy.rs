@@ -113,13 +113,15 @@ async fn api_responses_carry_no_pii() {
     let survivor = assessed_survivor().await;
     let customer = crate::support::shared_customer();
     let run = crate::support::shared_chaos_run().await;
-    for (_, route, _) in API_ROUTES.iter().filter(|(method, _, _)| *method == "GET") {
-        let route = route
+    let drill = crate::support::shared_drill_run().await;
+    for (_, route, _) in
+        API_ROUTES.iter().filter(|(method, route, _)| *method == "GET" && !crate::support::streams(route))
+    {
+        let route = crate::support::with_run(route, &run, &drill)
             .replace("{userId}", &survivor)
             .replace("{maskedId}", &customer)
             .replace("{table}", "regions.csv")
-            .replace("{format}", "csv")
-            .replace("{runId}", &run);
+            .replace("{format}", "csv");
         let (status, _, body) = call_as(Some(token(Role::Admin)), Method::GET, &route).await;
         assert_eq!(status, StatusCode::OK, "{route}");
         bodies.push_str(&body);
@@ -255,6 +257,11 @@ fn body_for(route: &str, survivor: &str) -> serde_json::Value {
         "/api/v1/cases/{maskedId}/what-if" => serde_json::json!({ "medicalCostPct": 30, "incomePct": -10 }),
         "/api/v1/cases/{maskedId}/flag" => serde_json::json!({ "reason": "role matrix test" }),
         "/api/v1/chaos/runs" => serde_json::json!({ "scenario": "market_boom" }),
+        "/api/v1/drills" => serde_json::json!({ "drill": "layoff_wave", "daysPerMinute": 100000 }),
+        "/api/v1/drills/{runId}/actions" => {
+            serde_json::json!({ "kind": "flag", "target": "SH-0000-0000", "note": "x" })
+        }
+        r if r.starts_with("/api/v1/drills/") => serde_json::json!({}),
         other => panic!("no body for {other}"),
     }
 }
@@ -264,16 +271,16 @@ async fn role_matrix_every_role_on_every_route() {
     let survivor = assessed_survivor().await;
     let customer = crate::support::shared_customer();
     let run = crate::support::shared_chaos_run().await;
-    for (method, route, permission) in API_ROUTES {
+    let drill = crate::support::shared_drill_run().await;
+    for (method, route, permission) in API_ROUTES.iter().filter(|(_, route, _)| !crate::support::streams(route)) {
         let method: Method = method.parse().unwrap();
         let body = (method == Method::POST).then(|| body_for(route, &survivor));
-        let route = &route
+        let route = &crate::support::with_run(route, &run, &drill)
             .replace("{userId}", &survivor)
             .replace("{alertId}", "AL-0000001")
             .replace("{maskedId}", &customer)
             .replace("{table}", "trends.parquet")
-            .replace("{format}", "csv")
-            .replace("{runId}", &run);
+            .replace("{format}", "csv");
         let (status, _, text) = call_json(None, method.clone(), route, body.clone()).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{route} without a token");
         assert!(text.contains("unauthenticated") || text.contains("sign in"), "{text}");
@@ -303,7 +310,7 @@ async fn me_says_who_and_what() {
     assert_eq!(status, StatusCode::OK);
     let me: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(me["role"], "analyst");
-    assert_eq!(me["permissions"], serde_json::json!(["aggregates", "caseList", "model"]));
+    assert_eq!(me["permissions"], serde_json::json!(["aggregates", "caseList", "model", "participate"]));
 }
 
 #[test]

@@ -156,3 +156,41 @@ pub async fn shared_chaos_run() -> String {
     .await
     .clone()
 }
+
+/// A finished drill run in the shared data dir, run once through the API at top speed.
+pub async fn shared_drill_run() -> String {
+    static RUN: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    RUN.get_or_init(|| async {
+        use axum::http::{Method, StatusCode};
+        let app = crate::server::app();
+        let body = serde_json::json!({ "drill": "layoff_wave", "daysPerMinute": 100000 }).to_string().into_bytes();
+        let trainer = Some(token(safehaven::privacy::roles::Role::Trainer));
+        let (status, _, text) =
+            crate::server::send(app.clone(), trainer, Method::POST, "/api/v1/drills", Some(body), "application/json")
+                .await;
+        assert_eq!(status, StatusCode::CREATED, "{text}");
+        let run: serde_json::Value = serde_json::from_str(&text).expect("a run");
+        let id = run["state"]["runId"].as_str().expect("a run ID").to_owned();
+        for _ in 0..500 {
+            let (_, _, text) =
+                crate::server::send(app.clone(), trainer, Method::GET, &format!("/api/v1/drills/{id}"), None, "").await;
+            if text.contains("\"status\":\"finished\"") {
+                return id;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("the shared drill did not finish");
+    })
+    .await
+    .clone()
+}
+
+/// A route with its `{runId}` filled: a drill run's for drill routes, a chaos run's otherwise.
+pub fn with_run(route: &str, chaos_run: &str, drill_run: &str) -> String {
+    route.replace("{runId}", if route.starts_with("/api/v1/drills/") { drill_run } else { chaos_run })
+}
+
+/// Routes whose response never ends (server-sent events): generic request loops skip them.
+pub fn streams(route: &str) -> bool {
+    route.ends_with("/live/events")
+}

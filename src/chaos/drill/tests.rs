@@ -1,3 +1,5 @@
+//! Drill files, the run state's checks, the debrief's counts and replay, on hand-made logs.
+
 use super::*;
 
 const GOOD: &str = r#"
