@@ -1,7 +1,7 @@
 //! The dashboard in a real browser: headless Chromium loads each view from the real binary on a loopback port
 //! and the test reads the DOM it built. Each view renders its charts with no JavaScript error, the threshold
 //! changes a KPI, the what-if sliders (state in the URL) change the probability, navigation follows the role,
-//! and a bad token returns to sign-in. Screenshots go to the target dir (`CARGO_TARGET_TMPDIR/browser/`).
+//! a bad token returns to sign-in, and the Drill view follows a drill started from the CLI. Screenshots go to the target dir (`CARGO_TARGET_TMPDIR/browser/`).
 //!
 //! Needs `chromium` on PATH (`apt-get install chromium`; `.ci/run` installs it). Without it the test fails on
 //! CI and is skipped, with a message, elsewhere.
@@ -173,6 +173,21 @@ fn every_view_renders_in_a_real_browser() {
     assert!(refused.contains("may not open the Model view"));
     let bad = load(&chromium, &view("sh_not-a-token", "/executive"), None);
     assert!(bad.contains("Your session has ended") && bad.contains("id=\"login\" class=\"login\" aria-labelledby"));
+
+    // A drill handed to the server by the CLI (at top speed) shows on the Drill view, ended, with its debrief for
+    // the trainer; a participant without the trainer's rights gets no controls, and sees the same run.
+    let started = safehaven(&["drill", "start", "layoff_wave", "--days-per-minute", "100000", "--data-dir", data_dir]);
+    assert_exit(&started, 0);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let drill = load(&chromium, &view(&admin, "/drill"), Some("drill"));
+    let drill = if drill.is_empty() { load(&chromium, &view(&admin, "/drill"), None) } else { drill };
+    assert!(!drill.contains("data-js-errors"), "drill: JavaScript errors");
+    assert_eq!(text_of(&drill, "drill-status"), "finished");
+    assert!(drill.contains("id=\"drill-start\"") && drill.contains("id=\"drill-report\""));
+    assert_eq!(drill.matches("<li data-seq=").count(), 6, "six events on the timeline");
+    let watching = load(&chromium, &view(&executive, "/drill"), None);
+    assert_eq!(text_of(&watching, "drill-status"), "finished");
+    assert!(!watching.contains("id=\"drill-start\"") && watching.contains("href=\"#/drill\""));
 
     for (name, next) in
         [("executive", "/executive"), ("case", &*format!("/case/{id}?medicalCostPct=50")), ("model", "/model")]
