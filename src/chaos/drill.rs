@@ -15,7 +15,7 @@ pub use state::{ActionError, Item, ItemKind, State, Status};
 
 use super::dv::DvInput;
 use super::fast::Prepared;
-use super::scenario::{ParseError, Scenario, position};
+use super::scenario::{ParseError, Scenario, Source};
 use crate::dv::{self, Level};
 use crate::model::whatif::Outcome;
 use crate::model::{self, Artifact, Population};
@@ -120,61 +120,42 @@ pub const MAX_COUNT: u32 = 50;
 impl Drill {
     /// Parses and checks a drill; `file` names it in errors.
     pub fn parse(file: &str, text: &str) -> Result<Drill, ParseError> {
-        let error = |offset: usize, message: String| {
-            let (line, column) = position(text, offset);
-            ParseError { file: file.to_owned(), line, column, message }
-        };
-        let drill: Drill = toml::from_str(text).map_err(|e| {
-            let offset = e.span().map_or(0, |s| s.start);
-            let mut message = e.message().trim().to_owned();
-            if message.contains("unknown variant") && message.contains("`alert_burst`") {
-                message = format!("kind: {message}");
-            }
-            error(offset, message)
-        })?;
-        let at = |needle: &str| text.find(needle).unwrap_or(0);
+        let source = Source { file, text };
+        let drill: Drill = source.parse("alert_burst", "kind")?;
         if drill.name.trim().is_empty() {
-            return Err(error(at("name"), "name: must not be empty".into()));
+            return Err(source.error_at("name", "name: must not be empty".into()));
         }
         if !(drill.days_per_minute.is_finite() && drill.days_per_minute > 0.0 && drill.days_per_minute <= 100_000.0) {
-            return Err(error(at("days_per_minute"), "days_per_minute: must be above 0 and at most 100000".into()));
+            return Err(
+                source.error_at("days_per_minute", "days_per_minute: must be above 0 and at most 100000".into())
+            );
         }
         if !(drill.respond_within_days.is_finite() && drill.respond_within_days > 0.0) {
-            return Err(error(at("respond_within_days"), "respond_within_days: must be above 0".into()));
+            return Err(source.error_at("respond_within_days", "respond_within_days: must be above 0".into()));
         }
         let scenario = match &drill.scenario {
             Some(name) => Some(super::preset(name).and_then(Result::ok).ok_or_else(|| {
                 let presets: Vec<&str> = super::PRESETS.iter().map(|(n, _)| *n).collect();
-                error(at("scenario"), format!("scenario: unknown scenario `{name}`; presets: {}", presets.join(", ")))
+                source.error_at(
+                    "scenario",
+                    format!("scenario: unknown scenario `{name}`; presets: {}", presets.join(", ")),
+                )
             })?),
             None => None,
         };
         if drill.events.is_empty() {
-            return Err(error(text.len(), "event: a drill needs at least one [[event]]".into()));
+            return Err(source.error(text.len(), "event: a drill needs at least one [[event]]".into()));
         }
         let last = drill.events.iter().map(|e| e.day).fold(0.0, f64::max);
         if let Some(d) = drill.duration_days
             && !(d.is_finite() && d > 0.0 && d >= last)
         {
-            return Err(error(
-                at("duration_days"),
+            return Err(source.error_at(
+                "duration_days",
                 format!("duration_days: must be above 0 and at least the last event's day ({last}), got {d}"),
             ));
         }
-        let mut from = 0;
-        for event in &drill.events {
-            let place = text[from..].find("[[event]]").map_or(from, |i| from + i);
-            from = place + 1;
-            let block_end = text[from..].find("[[event]]").map_or(text.len(), |i| from + i);
-            event.check(scenario.as_ref()).map_err(|(field, message)| {
-                let at = field
-                    .and_then(|f| {
-                        text[place..block_end].find(&format!("{f} ")).or_else(|| text[place..block_end].find(f))
-                    })
-                    .map_or(place, |i| place + i);
-                error(at, message)
-            })?;
-        }
+        source.check_each("event", &drill.events, |event| event.check(scenario.as_ref()))?;
         Ok(drill)
     }
 

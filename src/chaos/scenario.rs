@@ -124,59 +124,92 @@ pub struct ParseError {
     pub message: String,
 }
 
-pub(crate) fn position(text: &str, offset: usize) -> (usize, usize) {
+fn position(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let column = before.rfind('\n').map_or(before.chars().count(), |nl| before[nl + 1..].chars().count()) + 1;
     (line, column)
 }
 
-impl Scenario {
-    /// Parses and checks a scenario; `file` names it in errors.
-    pub fn parse(file: &str, text: &str) -> Result<Scenario, ParseError> {
-        let error = |offset: usize, message: String| {
-            let (line, column) = position(text, offset);
-            ParseError { file: file.to_owned(), line, column, message }
-        };
-        let scenario: Scenario = toml::from_str(text).map_err(|e| {
+/// A definition file's text, for locating errors in it.
+pub(crate) struct Source<'a> {
+    pub file: &'a str,
+    pub text: &'a str,
+}
+
+impl Source<'_> {
+    /// An error at a byte offset.
+    pub fn error(&self, offset: usize, message: String) -> ParseError {
+        let (line, column) = position(self.text, offset);
+        ParseError { file: self.file.to_owned(), line, column, message }
+    }
+
+    /// An error at the first occurrence of `needle` (the start of the file when it does not occur).
+    pub fn error_at(&self, needle: &str, message: String) -> ParseError {
+        self.error(self.text.find(needle).unwrap_or(0), message)
+    }
+
+    /// Deserialises the text; an unknown variant of the enum one of whose variants is `marker` is said to be in
+    /// `field`.
+    pub fn parse<T: serde::de::DeserializeOwned>(&self, marker: &str, field: &str) -> Result<T, ParseError> {
+        toml::from_str(self.text).map_err(|e| {
             let offset = e.span().map_or(0, |s| s.start);
             let mut message = e.message().trim().to_owned();
-            if message.contains("unknown variant") && message.contains("`unemployment`") {
-                message = format!("driver: {message}");
+            if message.contains("unknown variant") && message.contains(&format!("`{marker}`")) {
+                message = format!("{field}: {message}");
             }
-            error(offset, message)
-        })?;
-        // Semantic checks, placed at the field they concern.
-        let at = |needle: &str| text.find(needle).unwrap_or(0);
-        if scenario.name.trim().is_empty() {
-            return Err(error(at("name"), "name: must not be empty".into()));
-        }
-        if !(1..=120).contains(&scenario.horizon_months) {
-            return Err(error(at("horizon_months"), "horizon_months: must be 1–120".into()));
-        }
-        if let Some(t) = scenario.threshold
-            && !(0.0..=1.0).contains(&t)
-        {
-            return Err(error(at("threshold"), format!("threshold: must be between 0 and 1, got {t}")));
-        }
-        if scenario.shocks.is_empty() {
-            return Err(error(text.len(), "shock: a scenario needs at least one [[shock]]".into()));
-        }
+            self.error(offset, message)
+        })
+    }
+
+    /// Checks each `[[table]]` entry in order; an error points at the field it names inside that entry's block,
+    /// or at the block.
+    pub fn check_each<T>(
+        &self,
+        table: &str,
+        entries: &[T],
+        check: impl Fn(&T) -> Result<(), (Option<&'static str>, String)>,
+    ) -> Result<(), ParseError> {
+        let (text, header) = (self.text, format!("[[{table}]]"));
         let mut from = 0;
-        for shock in &scenario.shocks {
-            let place = text[from..].find("[[shock]]").map_or(from, |i| from + i);
+        for entry in entries {
+            let place = text[from..].find(&header).map_or(from, |i| from + i);
             from = place + 1;
-            // Point at the offending field inside this shock's block when there is one.
-            let block_end = text[from..].find("[[shock]]").map_or(text.len(), |i| from + i);
-            shock.check().map_err(|(field, message)| {
+            let block_end = text[from..].find(&header).map_or(text.len(), |i| from + i);
+            check(entry).map_err(|(field, message)| {
                 let at = field
                     .and_then(|f| {
                         text[place..block_end].find(&format!("{f} ")).or_else(|| text[place..block_end].find(f))
                     })
                     .map_or(place, |i| place + i);
-                error(at, message)
+                self.error(at, message)
             })?;
         }
+        Ok(())
+    }
+}
+
+impl Scenario {
+    /// Parses and checks a scenario; `file` names it in errors.
+    pub fn parse(file: &str, text: &str) -> Result<Scenario, ParseError> {
+        let source = Source { file, text };
+        let scenario: Scenario = source.parse("unemployment", "driver")?;
+        // Semantic checks, placed at the field they concern.
+        if scenario.name.trim().is_empty() {
+            return Err(source.error_at("name", "name: must not be empty".into()));
+        }
+        if !(1..=120).contains(&scenario.horizon_months) {
+            return Err(source.error_at("horizon_months", "horizon_months: must be 1–120".into()));
+        }
+        if let Some(t) = scenario.threshold
+            && !(0.0..=1.0).contains(&t)
+        {
+            return Err(source.error_at("threshold", format!("threshold: must be between 0 and 1, got {t}")));
+        }
+        if scenario.shocks.is_empty() {
+            return Err(source.error(text.len(), "shock: a scenario needs at least one [[shock]]".into()));
+        }
+        source.check_each("shock", &scenario.shocks, Shock::check)?;
         Ok(scenario)
     }
 }

@@ -12,23 +12,35 @@ use std::io::Write;
 
 /// A preset by name, or a scenario file by path.
 pub fn load_scenario(name: &str) -> Result<Scenario, Error> {
-    if let Some(parsed) = chaos::preset(name) {
+    load_definition(name, "scenario", &chaos::PRESETS, chaos::preset, Scenario::parse)
+}
+
+/// A definition (`what`: scenario, drill) by preset name, or from a file by path; errors say which presets
+/// there are and where a file is wrong.
+pub(super) fn load_definition<T>(
+    name: &str,
+    what: &str,
+    presets: &[(&str, &str)],
+    preset: fn(&str) -> Option<Result<T, chaos::ParseError>>,
+    parse: fn(&str, &str) -> Result<T, chaos::ParseError>,
+) -> Result<T, Error> {
+    if let Some(parsed) = preset(name) {
         return parsed.map_err(|e| Error::Usage(e.to_string()));
     }
     let path = std::path::Path::new(name);
     let looks_like_a_file = name.ends_with(".toml") || name.contains('/');
     if looks_like_a_file && !path.is_file() {
-        return Err(Error::Usage(format!("cannot read scenario file {name}: no such file")));
+        return Err(Error::Usage(format!("cannot read {what} file {name}: no such file")));
     }
     if !path.is_file() {
-        let presets: Vec<&str> = chaos::PRESETS.iter().map(|(n, _)| *n).collect();
+        let names: Vec<&str> = presets.iter().map(|(n, _)| *n).collect();
         return Err(Error::Usage(format!(
-            "no scenario `{name}`: use a preset ({}) or the path of a .toml scenario file",
-            presets.join(", ")
+            "no {what} `{name}`: use a preset ({}) or the path of a .toml {what} file",
+            names.join(", ")
         )));
     }
     let text = std::fs::read_to_string(path).map_err(|e| Error::Usage(format!("cannot read {name}: {e}")))?;
-    Scenario::parse(name, &text).map_err(|e| Error::Usage(e.to_string()))
+    parse(name, &text).map_err(|e| Error::Usage(e.to_string()))
 }
 
 fn print_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(), Error> {

@@ -18,23 +18,7 @@ const REPLY_WAIT: Duration = Duration::from_secs(60);
 
 /// A preset by name, or a drill file by path.
 pub fn load_drill(name: &str) -> Result<Drill, Error> {
-    if let Some(parsed) = drill::preset(name) {
-        return parsed.map_err(|e| Error::Usage(e.to_string()));
-    }
-    let path = Path::new(name);
-    let looks_like_a_file = name.ends_with(".toml") || name.contains('/');
-    if looks_like_a_file && !path.is_file() {
-        return Err(Error::Usage(format!("cannot read drill file {name}: no such file")));
-    }
-    if !path.is_file() {
-        let presets: Vec<&str> = drill::PRESETS.iter().map(|(n, _)| *n).collect();
-        return Err(Error::Usage(format!(
-            "no drill `{name}`: use a preset ({}) or the path of a .toml drill file",
-            presets.join(", ")
-        )));
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Usage(format!("cannot read {name}: {e}")))?;
-    Drill::parse(name, &text).map_err(|e| Error::Usage(e.to_string()))
+    super::chaos::load_definition(name, "drill", &drill::PRESETS, drill::preset, Drill::parse)
 }
 
 pub fn run(command: DrillCommand, out: &mut dyn Write) -> Result<(), Error> {

@@ -222,19 +222,23 @@ pub fn lock_server(data_dir: &Path, url: &str) -> Result<std::result::Result<Loc
 
 /// The URL of the process serving this data dir, if one is.
 pub fn running_server(data_dir: &Path) -> Result<Option<String>> {
-    if !data_dir.join(DIR).join(SERVER_LOCK).exists() {
+    held(&data_dir.join(DIR).join(SERVER_LOCK))
+}
+
+/// The note of a lock file another process holds; `None` when it is free (or was never made).
+fn held(path: &Path) -> Result<Option<String>> {
+    if !path.exists() {
         return Ok(None);
     }
-    let path = data_dir.join(DIR).join(SERVER_LOCK);
-    let file = private_options().read(true).write(true).open(&path).map_err(io(&path))?;
+    let file = private_options().read(true).write(true).open(path).map_err(io(path))?;
     match file.try_lock() {
         Ok(()) => Ok(None),
         Err(std::fs::TryLockError::WouldBlock) => {
-            let mut held = String::new();
-            let _ = (&file).read_to_string(&mut held);
-            Ok(Some(held.trim().to_owned()))
+            let mut note = String::new();
+            let _ = (&file).read_to_string(&mut note);
+            Ok(Some(note.trim().to_owned()))
         }
-        Err(std::fs::TryLockError::Error(e)) => Err(io(&path)(e)),
+        Err(std::fs::TryLockError::Error(e)) => Err(io(path)(e)),
     }
 }
 
@@ -299,20 +303,7 @@ pub fn send(data_dir: &Path, command: &Command, timeout: Duration) -> Result<Opt
 
 /// The run ID of the drill a process is running on this data dir now, if any.
 pub fn active_run(data_dir: &Path) -> Result<Option<String>> {
-    if !data_dir.join(DIR).join(ACTIVE_LOCK).exists() {
-        return Ok(None);
-    }
-    let path = data_dir.join(DIR).join(ACTIVE_LOCK);
-    let file = private_options().read(true).write(true).open(&path).map_err(io(&path))?;
-    match file.try_lock() {
-        Ok(()) => Ok(None),
-        Err(std::fs::TryLockError::WouldBlock) => {
-            let mut held = String::new();
-            let _ = (&file).read_to_string(&mut held);
-            Ok(Some(held.trim().to_owned()))
-        }
-        Err(std::fs::TryLockError::Error(e)) => Err(io(&path)(e)),
-    }
+    held(&data_dir.join(DIR).join(ACTIVE_LOCK))
 }
 
 /// Takes the commands waiting in the inbox, oldest first; each comes with the path its reply goes to.
