@@ -737,7 +737,7 @@ function applyLine(live, line) {
     const e = line.event;
     s.events.push(e);
     const due = e.day + e.respondWithinDays;
-    for (const c of e.cases) s.items[c.maskedId] = { id: c.maskedId, kind: "case", event: e.index, raisedDay: e.day, dueDay: due, level: null, actions: [] };
+    for (const c of e.cases) s.items[c.caseId] = { id: c.caseId, kind: "case", event: e.index, raisedDay: e.day, dueDay: due, level: null, actions: [] };
     for (const a of e.alerts) s.items[a.alertId] = { id: a.alertId, kind: "alert", event: e.index, raisedDay: e.day, dueDay: due, level: a.level, actions: [] };
   } else if (line.entry === "action") {
     const item = s.items[line.action.target];
@@ -805,6 +805,13 @@ async function drillView() {
       const kinds = item.kind === "case" ? ["flag", "handoff"] : ["acknowledge", "escalate", "handoff"];
       return h("span", { class: "chart-actions" }, ...kinds.filter((k) => mayAct(item) && !done(item, k)).map((k) => h("button", { type: "button", class: "button", "data-action": k, "data-target": item.id, onclick: () => act(k, item.id) }, k === "handoff" ? "Hand off" : k[0].toUpperCase() + k.slice(1))));
     };
+    // The person behind a case or alert, when this role may see it (the server leaves it out otherwise).
+    const person = (item) => {
+      const e = s.events.find((x) => x.index === item.event);
+      const found = e && (item.kind === "case" ? e.cases.find((c) => c.caseId === item.id) : e.alerts.find((a) => a.alertId === item.id));
+      if (!found || !found.maskedId) return "";
+      return item.kind === "case" && me.permissions.includes("caseDetail") ? h("a", { href: `#/case/${encodeURIComponent(found.maskedId)}` }, h("code", {}, found.maskedId)) : h("code", {}, found.maskedId);
+    };
     const state = (item) => (item.actions.length ? item.actions.map((a) => `${a.kind} (${a.role}, ${drillDay(a.day)})`).join("; ") : "open");
     panel.replaceChildren(...[
       h("div", { class: "panel-head" }, h("h2", {}, `${s.drill.name.replace(/_/g, " ")} · ${s.runId}`), h("span", { class: `level ${s.status === "running" ? "low" : s.status === "paused" ? "moderate" : "high"}`, id: "drill-status" }, s.status)),
@@ -820,7 +827,7 @@ async function drillView() {
       ),
       ended && trainer ? h("p", {}, "The debrief is ready: ", h("button", { type: "button", class: "button", id: "drill-report", onclick: () => debrief(s.runId) }, "Download debrief (HTML)"), " ", h("button", { type: "button", class: "button", onclick: () => debrief(s.runId, true) }, "JSON")) : null,
       h("h3", {}, "Cases and alerts"),
-      items.length ? table("Cases and alerts raised in this drill", ["ID", "Kind", "Level", { label: "Raised", num: true }, { label: "Due", num: true }, "Done", ""], items.map((i) => [h("code", {}, i.id), i.kind, i.level ? levelBadge(i.level) : "", drillDay(i.raisedDay), drillDay(i.dueDay), state(i), buttons(i)])) : h("p", { class: "hint" }, "Nothing raised yet."),
+      items.length ? table("Cases and alerts raised in this drill", ["ID", "Kind", "Person", "Level", { label: "Raised", num: true }, { label: "Due", num: true }, "Done", ""], items.map((i) => [h("code", {}, i.id), i.kind, person(i), i.level ? levelBadge(i.level) : "", drillDay(i.raisedDay), drillDay(i.dueDay), state(i), buttons(i)])) : h("p", { class: "hint" }, "Nothing raised yet."),
       h("h3", {}, "Timeline"),
       h("ol", { reversed: true, id: "drill-timeline" }, ...[...s.events].reverse().map((e) => h("li", { "data-seq": e.index }, h("strong", {}, `${drillDay(e.day)}: ${e.title}`), " — ", e.summary))),
     ].filter(Boolean));

@@ -264,6 +264,9 @@ impl EventSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DrillCase {
+    /// `DC-<event>-<n>`: unique within the drill; what trainees act on and the debrief names.
+    pub case_id: String,
+    /// The person's masked ID (shown only to roles that may see case lists).
     pub masked_id: String,
     pub probability_before: f64,
     pub probability_after: f64,
@@ -275,7 +278,7 @@ pub struct DrillCase {
 pub struct DrillAlert {
     /// `DA-<event>-<n>`: unique within the drill.
     pub alert_id: String,
-    /// The survivor's masked ID.
+    /// The survivor's masked ID (shown only to roles with the DV service).
     pub masked_id: String,
     pub level: String,
     pub reason: String,
@@ -429,7 +432,9 @@ fn shock(
     event.cases = crossed
         .iter()
         .take(wanted)
-        .map(|&i| DrillCase {
+        .enumerate()
+        .map(|(n, &i)| DrillCase {
+            case_id: format!("DC-{}-{}", event.index, n + 1),
             masked_id: world.ids[i].clone(),
             probability_before: previous[i],
             probability_after: p[i],
@@ -438,13 +443,12 @@ fn shock(
     raised.extend(event.cases.iter().map(|c| c.masked_id.clone()));
     event.title = format!("{}: month {month} of {}", scenario.name, scenario.horizon_months);
     event.summary = format!(
-        "{} at {:.0} % intensity: high-risk people {} → {} (baseline → now); {} newly over the threshold since the last update, the {} with the largest rise put forward",
+        "{} at {:.0} % intensity: high-risk people {} → {} (baseline → now); {} newly over the threshold since the last update, the largest rises put forward as cases",
         scenario.description.split(':').next().unwrap_or(&scenario.name),
         intensity * 100.0,
         count_text(before.high_risk_count),
         count_text(after.high_risk_count),
         count_text(world.guard.part(crossed.len() as u64, p.len() as u64)),
-        event.cases.len()
     );
     event.figures = Some(ShockFigures {
         scenario: scenario.name.clone(),
@@ -560,7 +564,7 @@ impl ActionKind {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Action {
     pub kind: ActionKind,
-    /// A case's masked ID or an alert's ID.
+    /// A case's ID (`DC-…`) or an alert's (`DA-…`).
     pub target: String,
     /// Why, or to whom: required for flag, escalate and hand-off.
     #[serde(default)]

@@ -10,7 +10,7 @@ use super::json::{ApiJson, ApiPath};
 use super::{ApiError, AppState, Caller};
 use crate::chaos::drill::{self, Action, ActionError, ActionKind, Drill, Entry, Event, ItemKind, Line, State, Status};
 use crate::privacy::audit::Event as AuditEvent;
-use crate::privacy::roles::Permission;
+use crate::privacy::roles::{Permission, Role};
 use crate::warehouse::drills::{self as store, DrillLog, Lock};
 use axum::Json;
 use axum::extract::{Extension, State as Shared};
@@ -151,6 +151,37 @@ impl Live {
             "nextEventDay": self.state.next_event(&self.timeline).map(|e| e.day),
             "eventsPlanned": self.timeline.len(),
         })
+    }
+}
+
+/// What a role may see of a drill: a case's person (masked ID, probabilities) only with case lists, an alert's
+/// survivor only with the DV service. Case and alert IDs are the drill's own, so everyone can follow the work.
+fn redact(value: &mut Value, role: Role) {
+    let (cases, alerts) = (role.may(Permission::CaseList), role.may(Permission::DvService));
+    if !(cases && alerts) {
+        strip(value, cases, alerts);
+    }
+}
+
+fn strip(value: &mut Value, cases: bool, alerts: bool) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                let hidden: &[&str] = match key.as_str() {
+                    "cases" if !cases => &["maskedId", "probabilityBefore", "probabilityAfter"],
+                    "alerts" if !alerts => &["maskedId"],
+                    _ => &[],
+                };
+                if let (false, Value::Array(list)) = (hidden.is_empty(), &mut *child) {
+                    for item in list.iter_mut().filter_map(Value::as_object_mut) {
+                        hidden.iter().for_each(|field| drop(item.remove(*field)));
+                    }
+                }
+                strip(child, cases, alerts);
+            }
+        }
+        Value::Array(list) => list.iter_mut().for_each(|child| strip(child, cases, alerts)),
+        _ => {}
     }
 }
 
@@ -529,20 +560,31 @@ pub async fn create(
 }
 
 /// `GET /api/v1/drills/live`: the live (or last) run's state and clock; `state` is null when none ran yet.
-pub async fn live(Shared(state): App) -> Result<Json<Value>, ApiError> {
-    let live = state.drills.lock()?;
-    Ok(Json(live.as_ref().map_or_else(|| json!({ "state": null }), |l| l.snapshot(Instant::now()))))
+pub async fn live(Shared(state): App, Extension(caller): Extension<Caller>) -> Result<Json<Value>, ApiError> {
+    let mut snapshot =
+        state.drills.lock()?.as_ref().map_or_else(|| json!({ "state": null }), |l| l.snapshot(Instant::now()));
+    redact(&mut snapshot, caller.role);
+    Ok(Json(snapshot))
 }
 
 /// `GET /api/v1/drills/live/events`: server-sent events. First a `snapshot` (the `live` document), then every
 /// log line as it is written (`start`, `event`, `action`, `pause`, `resume`, `stop`, `finish`), in log order,
 /// each with the log's sequence number as its SSE id.
-pub async fn events(Shared(state): App) -> Result<impl IntoResponse, ApiError> {
-    let (snapshot, mut rx) = {
+pub async fn events(Shared(state): App, Extension(caller): Extension<Caller>) -> Result<impl IntoResponse, ApiError> {
+    let (mut snapshot, mut rx) = {
         let live = state.drills.lock()?;
         // Subscribed under the lock: no line is published between the snapshot and the subscription.
         let rx = state.drills.tx.subscribe();
         (live.as_ref().map_or_else(|| json!({ "state": null }), |l| l.snapshot(Instant::now())), rx)
+    };
+    redact(&mut snapshot, caller.role);
+    let role = caller.role;
+    let shown = move |m: &Message| match serde_json::from_str::<Value>(&m.data) {
+        Ok(mut value) if m.kind == "event" => {
+            redact(&mut value, role);
+            value.to_string()
+        }
+        _ => m.data.clone(),
     };
     let mut closing = state.drills.closing.subscribe();
     let stream = async_stream::stream! {
@@ -553,7 +595,7 @@ pub async fn events(Shared(state): App) -> Result<impl IntoResponse, ApiError> {
                 _ = closing.wait_for(|closed| *closed) => break,
             };
             match received {
-                Ok(m) => yield Ok(SseEvent::default().event(m.kind).id(m.seq.to_string()).data(m.data.clone())),
+                Ok(m) => yield Ok(SseEvent::default().event(m.kind).id(m.seq.to_string()).data(shown(&m))),
                 // Too slow a reader: tell it to reload the snapshot, and carry on.
                 Err(broadcast::error::RecvError::Lagged(_)) => yield Ok(SseEvent::default().event("resync").data("{}")),
                 Err(broadcast::error::RecvError::Closed) => break,
@@ -564,13 +606,22 @@ pub async fn events(Shared(state): App) -> Result<impl IntoResponse, ApiError> {
 }
 
 /// `GET /api/v1/drills/{runId}`: a run's state (the live one, or a past one from its log).
-pub async fn run(Shared(state): App, ApiPath(id): ApiPath<String>) -> Result<Json<Value>, ApiError> {
-    if let Some(run) = state.drills.lock()?.as_ref().filter(|l| l.state.run_id == id) {
-        return Ok(Json(run.snapshot(Instant::now())));
-    }
-    let log = read_log(&state, id).await?;
-    let folded = State::fold(&log, false).ok_or_else(|| ApiError::internal("drill log without start"))?;
-    Ok(Json(json!({ "state": folded })))
+pub async fn run(
+    Shared(state): App,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    let live = state.drills.lock()?.as_ref().filter(|l| l.state.run_id == id).map(|run| run.snapshot(Instant::now()));
+    let mut document = match live {
+        Some(snapshot) => snapshot,
+        None => {
+            let log = read_log(&state, id).await?;
+            let folded = State::fold(&log, false).ok_or_else(|| ApiError::internal("drill log without start"))?;
+            json!({ "state": folded })
+        }
+    };
+    redact(&mut document, caller.role);
+    Ok(Json(document))
 }
 
 async fn read_log(state: &Arc<AppState>, id: String) -> Result<Vec<Line>, ApiError> {

@@ -147,6 +147,17 @@ async fn a_live_drill_streams_in_order_takes_checked_actions_and_debriefs() {
 
     // The alert burst at day 45 (0.9 s in).
     let live = live_until(&app, |s| !items_of(s, "alert").is_empty()).await;
+    // People behind cases and alerts only for the roles that may see them.
+    let (_, seen_by_investigator) = call(&app, Role::Investigator, Method::GET, "/api/v1/drills/live", None).await;
+    let (_, seen_by_advocate) = call(&app, Role::Advocate, Method::GET, "/api/v1/drills/live", None).await;
+    let first_of = |doc: &Value, list: &str| {
+        doc["state"]["events"].as_array().unwrap().iter().find_map(|e| e[list].as_array()?.first().cloned()).unwrap()
+    };
+    assert!(first_of(&seen_by_investigator, "cases")["maskedId"].as_str().unwrap().starts_with("SH-"));
+    assert!(first_of(&seen_by_investigator, "alerts").get("maskedId").is_none());
+    assert!(first_of(&seen_by_advocate, "alerts")["maskedId"].is_string());
+    assert!(first_of(&seen_by_advocate, "cases").get("maskedId").is_none());
+    assert!(!live.to_string().contains("maskedId"), "the executive sees no one's masked ID");
     let case = items_of(&live["state"], "case")[0].clone();
     let alert = items_of(&live["state"], "alert")[0].clone();
     let action = |kind: &str, target: &str, note: &str| Some(json!({ "kind": kind, "target": target, "note": note }));
@@ -178,6 +189,8 @@ async fn a_live_drill_streams_in_order_takes_checked_actions_and_debriefs() {
     // Every participant's stream: a snapshot, then every log line in order, ending with the finish.
     let seen = stream.await.unwrap();
     assert_eq!(seen[0].0, "snapshot");
+    assert!(seen.iter().all(|(_, _, data)| !data.to_string().contains("maskedId")), "redacted for the executive");
+    assert!(seen.iter().any(|(kind, _, data)| kind == "event" && data["event"]["cases"][0]["caseId"].is_string()));
     let ids: Vec<u64> = seen[1..].iter().map(|(_, id, _)| id.expect("an id")).collect();
     assert_eq!(ids, (0..ids.len() as u64).collect::<Vec<_>>(), "consecutive log sequence numbers");
     let kinds: Vec<&str> = seen[1..].iter().map(|(k, _, _)| k.as_str()).collect();
@@ -292,7 +305,7 @@ fn scripted_run(run_id: &str, drill: &drill::Drill, actions: &[(f64, Role, Actio
 fn the_same_drill_seed_and_actions_give_the_same_report() {
     let winter = drill::preset("winter_surge").unwrap().unwrap();
     let first = timeline_of(&winter);
-    let case = first.iter().find_map(|e| e.cases.first()).unwrap().masked_id.clone();
+    let case = first.iter().find_map(|e| e.cases.first()).unwrap().case_id.clone();
     let alert = first.iter().find_map(|e| e.alerts.first()).unwrap().alert_id.clone();
     let acted = |kind, target: &str| Action { kind, target: target.into(), note: "scripted".into() };
     let actions = vec![
@@ -317,6 +330,7 @@ fn the_same_drill_seed_and_actions_give_the_same_report() {
     let mut seen = std::collections::HashSet::new();
     for e in &first {
         for id in e.cases.iter().map(|c| &c.masked_id).chain(e.alerts.iter().map(|a| &a.alert_id)) {
+            assert!(!id.is_empty());
             assert!(seen.insert(id.clone()), "{id} raised twice");
         }
     }

@@ -162,9 +162,9 @@ impl State {
                 let due = event.day + event.respond_within_days;
                 for case in &event.cases {
                     self.items.insert(
-                        case.masked_id.clone(),
+                        case.case_id.clone(),
                         Item {
-                            id: case.masked_id.clone(),
+                            id: case.case_id.clone(),
                             kind: ItemKind::Case,
                             event: event.index,
                             raised_day: event.day,

@@ -77,7 +77,12 @@ fn event(index: u32, day: f64, alerts: &[&str], cases: &[&str]) -> Event {
         figures: None,
         cases: cases
             .iter()
-            .map(|id| DrillCase { masked_id: (*id).into(), probability_before: 0.1, probability_after: 0.3 })
+            .map(|id| DrillCase {
+                case_id: (*id).into(),
+                masked_id: format!("SH-{id}"),
+                probability_before: 0.1,
+                probability_after: 0.3,
+            })
             .collect(),
         alerts: alerts
             .iter()
