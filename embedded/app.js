@@ -763,8 +763,15 @@ function liveDay(live) {
   return Math.min(c.day + running, end);
 }
 
-async function drillView() {
+async function drillView(params, arg, current) {
+  // Registered before anything is awaited, so a re-render aborts this view's stream.
+  const controller = new AbortController();
+  liveStream = controller;
   const catalog = await api("/api/v1/drills");
+  if (!current()) {
+    controller.abort();
+    return h("div");
+  }
   const trainer = me.permissions.includes("drills");
   const live = { state: null, clock: null };
   const panel = h("section", { class: "panel", id: "drill-live", "aria-live": "polite" });
@@ -852,11 +859,9 @@ async function drillView() {
       fail(error);
     }
   };
-  const controller = new AbortController();
-  liveStream = controller;
   followDrill(controller, (kind, data) => {
     if (kind === "snapshot" || kind === "resync") {
-      if (kind === "resync") return api("/api/v1/drills/live").then((d) => { live.state = d.state; live.clock = d.clock && { ...d.clock, at: performance.now() }; draw(); });
+      if (kind === "resync") return api("/api/v1/drills/live").then((d) => { live.state = d.state; live.clock = d.clock && { ...d.clock, at: performance.now() }; draw(); }).catch(fail);
       live.state = data.state;
       live.clock = data.clock && { ...data.clock, at: performance.now() };
     } else {

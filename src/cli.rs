@@ -217,13 +217,16 @@ pub struct PopulationArgs {
     pub threads: Option<u64>,
 }
 
+/// The dashboard's default port.
+pub const DEFAULT_PORT: u16 = 7300;
+
 #[derive(Debug, Clone, Args)]
 pub struct ListenArgs {
     /// Address to listen on. Only loopback addresses are allowed without --allow-remote.
     #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
     pub bind: IpAddr,
     /// Port to listen on (0 picks a free one).
-    #[arg(long, value_name = "PORT", default_value_t = 7300)]
+    #[arg(long, value_name = "PORT", default_value_t = DEFAULT_PORT)]
     pub port: u16,
     /// Allow listening on a non-loopback address, making the dashboard reachable from other machines.
     #[arg(long)]

@@ -114,6 +114,19 @@ fn default_respond_within() -> f64 {
     2.0
 }
 
+/// Slowest and fastest speeds, in drill days per wall-clock minute.
+pub const SPEEDS: (f64, f64) = (0.01, 100_000.0);
+
+/// Checks a speed in drill days per minute; the error says the range.
+pub fn check_speed(speed: f64) -> Result<f64, String> {
+    let (slowest, fastest) = SPEEDS;
+    if speed.is_finite() && (slowest..=fastest).contains(&speed) {
+        Ok(speed)
+    } else {
+        Err(format!("must be between {slowest} and {fastest} drill days per minute, got {speed}"))
+    }
+}
+
 /// Most cases or survivors one event may put forward.
 pub const MAX_COUNT: u32 = 50;
 
@@ -125,10 +138,8 @@ impl Drill {
         if drill.name.trim().is_empty() {
             return Err(source.error_at("name", "name: must not be empty".into()));
         }
-        if !(drill.days_per_minute.is_finite() && drill.days_per_minute > 0.0 && drill.days_per_minute <= 100_000.0) {
-            return Err(
-                source.error_at("days_per_minute", "days_per_minute: must be above 0 and at most 100000".into())
-            );
+        if let Err(why) = check_speed(drill.days_per_minute) {
+            return Err(source.error_at("days_per_minute", format!("days_per_minute: {why}")));
         }
         if !(drill.respond_within_days.is_finite() && drill.respond_within_days > 0.0) {
             return Err(source.error_at("respond_within_days", "respond_within_days: must be above 0".into()));
@@ -584,6 +595,9 @@ pub enum Entry {
         people: u64,
         survivors: u64,
         role: String,
+        /// The k-anonymity guard's k the timeline's counts went through (a replay uses the same).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        k: Option<u64>,
     },
     /// An event was released.
     Event {

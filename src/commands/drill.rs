@@ -41,6 +41,12 @@ fn start(args: DrillStartArgs, out: &mut dyn Write) -> Result<(), Error> {
     }
     let command = Command::Start { drill: drill.clone() };
     if let Some(url) = store::running_server(data_dir)? {
+        if args.listen.port != crate::cli::DEFAULT_PORT || !args.listen.bind.is_loopback() || args.guard.k.is_some() {
+            eprintln!(
+                "note: a server already serves {}: --port, --bind and --k are its own, not this command's",
+                data_dir.display()
+            );
+        }
         let reply = send(data_dir, &command, &url)?;
         writeln!(out, "{}", reply.message)?;
         writeln!(
@@ -65,15 +71,24 @@ fn start(args: DrillStartArgs, out: &mut dyn Write) -> Result<(), Error> {
         drill.wall_seconds() / 60.0,
         drill.days_per_minute
     )?;
+    let waiting = reply_to.clone();
     std::thread::spawn(move || {
-        if let Ok(Some(reply)) = store::wait(&reply_to, Duration::from_secs(600)) {
-            println!(
+        // On stderr: stdout is held by the serving command for its URL.
+        match store::wait(&waiting, Duration::from_secs(600)) {
+            Ok(Some(reply)) if reply.ok => eprintln!(
                 "{}: open the dashboard's Drill view to follow it (Ctrl-C stops the drill and the server)",
                 reply.message
-            );
+            ),
+            Ok(Some(reply)) => eprintln!("error: the drill did not start: {}", reply.message),
+            _ => {}
         }
     });
-    super::serve(data_dir, warehouse, guard, &args.listen, out)
+    let served = super::serve(data_dir, warehouse, guard, &args.listen, out);
+    if served.is_err() {
+        // The server never took it: withdraw it, so a later server does not start a drill nobody asked of it.
+        let _ = std::fs::remove_file(reply_to.with_extension("cmd"));
+    }
+    served
 }
 
 /// Sends a command to the serving process and returns its reply; a refusal is the error it gives.
@@ -203,7 +218,7 @@ fn replayed(
     args: &DrillReportArgs,
     out: &mut dyn Write,
 ) -> Result<Vec<drill::Line>, Error> {
-    let Some(drill::Line { entry: drill::Entry::Start { drill, model_version, .. }, .. }) = log.first() else {
+    let Some(drill::Line { entry: drill::Entry::Start { drill, model_version, k, .. }, .. }) = log.first() else {
         return Err(Error::CheckFailed(format!("drill log {} has no start", args.run_id)));
     };
     let artifact = load_model(&data_dir.join(MODEL_FILE))?;
@@ -213,7 +228,11 @@ fn replayed(
             artifact.version
         )));
     }
-    let guard = guard(data_dir, &args.guard)?;
+    // The k the run used, so suppressed counts replay as they were.
+    let guard = match k {
+        Some(k) => crate::privacy::KGuard::new(*k)?,
+        None => guard(data_dir, &args.guard)?,
+    };
     let warehouse = open(data_dir)?;
     let population = warehouse.population()?;
     let ids: Vec<String> = population.text("masked_id")?.into_iter().map(str::to_owned).collect();
@@ -226,16 +245,35 @@ fn replayed(
         drill::World { artifact: &artifact, population: &population, ids: &ids, survivors: &survivors, guard: &guard };
     let timeline = drill::timeline(drill, &world).map_err(|e| Error::CheckFailed(e.to_string()))?;
     let replay = drill::replay(log, &timeline);
-    if let Some(at) = replay
-        .iter()
-        .zip(log)
-        .position(|(a, b)| a != b)
-        .or((replay.len() != log.len()).then_some(replay.len().min(log.len())))
-    {
+    let differs = replay.iter().zip(log).position(|(a, b)| a != b);
+    if let Some(at) = differs.or((replay.len() != log.len()).then_some(replay.len().min(log.len()))) {
+        let what = |line: Option<&drill::Line>| match line.map(|l| &l.entry) {
+            Some(drill::Entry::Event { event }) => {
+                format!("event {} ({}) on day {}", event.index, event.title, event.day)
+            }
+            Some(other) => {
+                let kind = serde_json::to_value(other).ok().and_then(|v| v["entry"].as_str().map(str::to_owned));
+                format!("a {} line", kind.unwrap_or_default())
+            }
+            None => "nothing".into(),
+        };
+        let difference = match (log.get(at), replay.get(at)) {
+            (Some(a), Some(b)) if std::mem::discriminant(&a.entry) == std::mem::discriminant(&b.entry) => {
+                let (a, b) = (serde_json::to_value(a).unwrap_or_default(), serde_json::to_value(b).unwrap_or_default());
+                let fields = |v: &serde_json::Value| v.get("event").cloned().unwrap_or_else(|| v.clone());
+                let (a, b) = (fields(&a), fields(&b));
+                let differing: Vec<String> = a
+                    .as_object()
+                    .map(|m| m.iter().filter(|(k, v)| b.get(k.as_str()) != Some(*v)).map(|(k, _)| k.clone()).collect())
+                    .unwrap_or_default();
+                format!("{} differs in {}", what(log.get(at)), differing.join(", "))
+            }
+            (a, b) => format!("the log has {}, the replay {}", what(a), what(b)),
+        };
         return Err(Error::CheckFailed(format!(
-            "the replay differs from drill log {} at line {}: the drill, its data or its log changed since it ran",
+            "the replay differs from drill log {} at line {}: {difference}; the drill definition, the warehouse or the model changed since it ran, or the log was edited",
             args.run_id,
-            at + 1
+            at + 1,
         )));
     }
     let events = replay.iter().filter(|l| matches!(l.entry, drill::Entry::Event { .. })).count();

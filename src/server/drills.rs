@@ -101,7 +101,11 @@ impl Live {
     fn record(&mut self, day: f64, entry: Entry) -> Result<Message, ApiError> {
         let log = self.log.as_mut().ok_or_else(|| ApiError::internal("the drill's log is closed"))?;
         let line = Line { seq: self.state.seq + 1, day, wall: wall_now(), entry };
-        log.append(&line).map_err(|e| ApiError::internal(e.to_string()))?;
+        if let Err(e) = log.append(&line) {
+            // The log is the run: a run that cannot write it cannot go on.
+            let _ = self.interrupt(Instant::now());
+            return Err(ApiError::internal(e.to_string()));
+        }
         self.state.apply(&line);
         Ok(message(&self.state.run_id, &line))
     }
@@ -131,12 +135,26 @@ impl Live {
         self._lock = None;
     }
 
+    /// Ends the run because its log cannot be written: it is interrupted, and participants are told (in a message
+    /// that is not in the log, which is what failed).
+    fn interrupt(&mut self, now: Instant) -> Message {
+        self.close(now);
+        self.state.status = Status::Interrupted;
+        let line = Line {
+            seq: self.state.seq + 1,
+            day: self.base_day,
+            wall: wall_now(),
+            entry: Entry::Stop { role: "server".into(), reason: "the drill log could not be written".into() },
+        };
+        message(&self.state.run_id, &line)
+    }
+
     /// How long until the next event or the end, while running.
     fn next_due(&self, now: Instant) -> Option<Duration> {
         self.since?;
         let next = self.state.next_event(&self.timeline).map_or(self.duration(), |e| e.day.min(self.duration()));
         let days = (next - self.day(now)).max(0.0);
-        Some(Duration::from_secs_f64(days / self.days_per_minute * 60.0))
+        Some(Duration::try_from_secs_f64(days / self.days_per_minute * 60.0).unwrap_or(Duration::MAX))
     }
 
     fn snapshot(&self, now: Instant) -> Value {
@@ -155,7 +173,8 @@ impl Live {
 }
 
 /// What a role may see of a drill: a case's person (masked ID, probabilities) only with case lists, an alert's
-/// survivor only with the DV service. Case and alert IDs are the drill's own, so everyone can follow the work.
+/// survivor (masked ID, the reassessment behind it) only with the DV service, and an action's note only with the
+/// permission its target needs. Case and alert IDs are the drill's own, so everyone can follow the work.
 fn redact(value: &mut Value, role: Role) {
     let (cases, alerts) = (role.may(Permission::CaseList), role.may(Permission::DvService));
     if !(cases && alerts) {
@@ -166,10 +185,16 @@ fn redact(value: &mut Value, role: Role) {
 fn strip(value: &mut Value, cases: bool, alerts: bool) {
     match value {
         Value::Object(map) => {
+            // An action: its note is about its target.
+            let target = map.get("target").and_then(Value::as_str).unwrap_or_default();
+            let may = if target.starts_with("DC-") { cases } else { alerts };
+            if map.contains_key("note") && !may {
+                map.remove("note");
+            }
             for (key, child) in map.iter_mut() {
                 let hidden: &[&str] = match key.as_str() {
                     "cases" if !cases => &["maskedId", "probabilityBefore", "probabilityAfter"],
-                    "alerts" if !alerts => &["maskedId"],
+                    "alerts" if !alerts => &["maskedId", "reason"],
                     _ => &[],
                 };
                 if let (false, Value::Array(list)) = (hidden.is_empty(), &mut *child) {
@@ -208,9 +233,11 @@ impl Drills {
         self.closing.send_replace(true);
     }
 
-    /// Ends a running drill because the server is shutting down.
+    /// Ends a running drill because the server is shutting down; no drill starts after this.
     pub fn shutdown(&self) {
         let Ok(mut live) = self.live.lock() else { return };
+        // Set under the lock: a start that takes the lock after this sees it.
+        self.closing.send_replace(true);
         let Some(run) = live.as_mut().filter(|l| l.log.is_some()) else { return };
         let now = Instant::now();
         let mut out = run.advance(now).unwrap_or_default();
@@ -238,8 +265,8 @@ fn clock(state: Weak<AppState>) {
                 match run.advance(now) {
                     Ok(out) => drills.publish(out),
                     Err(e) => {
-                        tracing::error!(error = ?e, "drill clock could not log an event; stopping the drill");
-                        run.close(now);
+                        tracing::error!(error = ?e, "drill clock could not log an event; the drill is interrupted");
+                        drills.publish(vec![run.interrupt(now)]);
                     }
                 }
                 run.next_due(Instant::now()).unwrap_or(Duration::from_secs(1))
@@ -283,6 +310,9 @@ pub async fn start(state: &Arc<AppState>, drill: Drill, role: &str) -> Result<Va
         if let Some(run) = live.as_ref().filter(|l| !l.state.status.ended()) {
             return Err(running(&run.state));
         }
+        if *app.drills.closing.borrow() {
+            return Err(ApiError::Unavailable("the server is shutting down: start the drill on the next one".into()));
+        }
         let run_id = store::new_run_id();
         let lock = match store::lock_active(&app.data_dir, &run_id).map_err(|e| ApiError::internal(e.to_string()))? {
             Ok(lock) => lock,
@@ -304,9 +334,17 @@ pub async fn start(state: &Arc<AppState>, drill: Drill, role: &str) -> Result<Va
                 people: portfolio.len() as u64,
                 survivors: survivors.cases.len() as u64,
                 role: role.clone(),
+                k: Some(guard.k()),
             },
         };
-        log.append(&line).map_err(|e| ApiError::internal(e.to_string()))?;
+        let reason = format!("drill {} at {} days/minute", drill.name, drill.days_per_minute);
+        // Audited before it runs: if the audit log cannot be written, the drill does not start.
+        if let Err(e) = audit(&app, &role, "drill.start", &run_id, &reason).and_then(|()| {
+            log.append(&line).map_err(|e| ApiError::internal(e.to_string()))
+        }) {
+            store::discard(&app.data_dir, &run_id);
+            return Err(e);
+        }
         let state = State::start(&line).ok_or_else(|| ApiError::internal("start line"))?;
         let now = Instant::now();
         let mut run = Live {
@@ -325,7 +363,6 @@ pub async fn start(state: &Arc<AppState>, drill: Drill, role: &str) -> Result<Va
         app.drills.publish(out);
         app.drills.wake.notify_all();
         drop(live);
-        audit(&app, &role, "drill.start", &run_id, &format!("drill {} at {} days/minute", drill.name, drill.days_per_minute))?;
         let weak = Arc::downgrade(&app);
         app.drills.clock_started.call_once(move || {
             std::thread::Builder::new().name("drill-clock".into()).spawn(move || clock(weak)).ok();
@@ -360,12 +397,37 @@ pub fn control(app: &AppState, run_id: Option<&str>, kind: &str, actor: &str, ro
     let mut live = app.drills.lock()?;
     let run = current(&mut live, &app.data_dir, run_id)?;
     let now = Instant::now();
-    let mut out = run.advance(now)?;
+    // Events due by now are released (and published) whatever becomes of the control.
+    let released = run.advance(now);
+    let result = released.and_then(|out| {
+        app.drills.publish(out);
+        control_run(app, run, now, kind, actor, role)
+    });
+    app.drills.wake.notify_all();
+    result
+}
+
+fn control_run(
+    app: &AppState,
+    run: &mut Live,
+    now: Instant,
+    kind: &str,
+    actor: &str,
+    role: &str,
+) -> Result<Value, ApiError> {
     let day = run.day(now);
     let status = run.state.status;
     let role_owned = role.to_owned();
     let entry = match (kind, status) {
-        (_, s) if s.ended() => return Err(ended(&run.state)),
+        (_, s) if s.ended() => {
+            return Err(ApiError::Conflict(format!(
+                "drill {} has {} (day {:.1}): there is nothing to {kind}; `safehaven drill report {}` debriefs it",
+                run.state.run_id,
+                s.name(),
+                run.state.day,
+                run.state.run_id
+            )));
+        }
         ("pause", Status::Paused) | ("resume", Status::Running) => {
             return Err(ApiError::Conflict(format!("drill {} is already {}", run.state.run_id, status.name())));
         }
@@ -373,26 +435,19 @@ pub fn control(app: &AppState, run_id: Option<&str>, kind: &str, actor: &str, ro
         ("resume", _) => Entry::Resume { role: role_owned },
         _ => Entry::Stop { role: role_owned, reason: "stopped by a trainer".into() },
     };
+    // Audited first, as every act is: if the audit log cannot be written, nothing happens.
     audit(app, actor, &format!("drill.{kind}"), &run.state.run_id, &format!("drill day {day:.3}"))?;
+    let message = run.record(day, entry.clone())?;
     match entry {
         Entry::Pause { .. } => {
-            out.push(run.record(day, entry)?);
             run.base_day = day;
             run.since = None;
         }
-        Entry::Resume { .. } => {
-            out.push(run.record(day, entry)?);
-            run.since = Some(now);
-        }
-        _ => {
-            out.push(run.record(day, entry)?);
-            run.close(now);
-        }
+        Entry::Resume { .. } => run.since = Some(now),
+        _ => run.close(now),
     }
-    let snapshot = run.snapshot(now);
-    app.drills.publish(out);
-    app.drills.wake.notify_all();
-    Ok(snapshot)
+    app.drills.publish(vec![message]);
+    Ok(run.snapshot(now))
 }
 
 fn ended(state: &State) -> ApiError {
@@ -541,11 +596,7 @@ pub fn preset_with_speed(name: &str, days_per_minute: Option<f64>) -> Result<Dri
 
 /// A speed in drill days per minute.
 pub fn checked_speed(speed: f64) -> Result<f64, String> {
-    if speed.is_finite() && speed > 0.0 && speed <= 100_000.0 {
-        Ok(speed)
-    } else {
-        Err(format!("daysPerMinute: must be above 0 and at most 100000, got {speed}"))
-    }
+    drill::check_speed(speed).map_err(|why| format!("daysPerMinute: {why}"))
 }
 
 /// `POST /api/v1/drills` with `{ "drill": "winter_surge", "daysPerMinute"?: 2 }` (trainer): starts a drill.
@@ -580,7 +631,7 @@ pub async fn events(Shared(state): App, Extension(caller): Extension<Caller>) ->
     redact(&mut snapshot, caller.role);
     let role = caller.role;
     let shown = move |m: &Message| match serde_json::from_str::<Value>(&m.data) {
-        Ok(mut value) if m.kind == "event" => {
+        Ok(mut value) if matches!(m.kind, "event" | "action") => {
             redact(&mut value, role);
             value.to_string()
         }
@@ -591,6 +642,8 @@ pub async fn events(Shared(state): App, Extension(caller): Extension<Caller>) ->
         yield Ok::<_, std::convert::Infallible>(SseEvent::default().event("snapshot").data(snapshot.to_string()));
         loop {
             let received = tokio::select! {
+                // Lines already published (the last stop) go out before the stream ends.
+                biased;
                 received = rx.recv() => received,
                 _ = closing.wait_for(|closed| *closed) => break,
             };
@@ -728,7 +781,9 @@ pub async fn report_html(Shared(state): App, ApiPath(id): ApiPath<String>) -> Re
 /// Takes the CLI's commands from the data dir's inbox, every 200 ms, for the life of the server. A start waits
 /// while the analytics load.
 pub async fn watch_inbox(state: Arc<AppState>) {
-    let mut pending: Vec<(std::path::PathBuf, store::Command)> = Vec::new();
+    // Starts wait here while the analytics load, but never longer than the CLI waits for an answer.
+    const PATIENCE: Duration = Duration::from_secs(50);
+    let mut pending: Vec<(std::path::PathBuf, store::Command, Instant)> = Vec::new();
     loop {
         tokio::time::sleep(Duration::from_millis(200)).await;
         let data_dir = state.data_dir.clone();
@@ -736,23 +791,27 @@ pub async fn watch_inbox(state: Arc<AppState>) {
         if let Ok(Ok(taken)) = taken {
             for (reply_to, command) in taken {
                 match command {
-                    Ok(c) => pending.push((reply_to, c)),
+                    Ok(c) => pending.push((reply_to, c, Instant::now())),
                     Err(why) => answer(&reply_to, Err(ApiError::BadRequest(why))),
                 }
             }
         }
         let mut waiting = Vec::new();
-        for (reply_to, command) in pending.drain(..) {
+        for (reply_to, command, since) in pending.drain(..) {
             let loading = matches!(state.analytics.read().as_deref(), Ok(super::Analytics::Loading));
             let result = match command {
+                store::Command::Start { .. } if loading && since.elapsed() > PATIENCE => Err(ApiError::Unavailable(
+                    "the analytics are still loading: start the drill once the server's log says `analytics ready`"
+                        .into(),
+                )),
                 store::Command::Start { drill } if loading => {
-                    waiting.push((reply_to, store::Command::Start { drill }));
+                    waiting.push((reply_to, store::Command::Start { drill }, since));
                     continue;
                 }
                 store::Command::Start { drill } => start(&state, drill, "cli").await,
-                store::Command::Pause => control(&state, None, "pause", &crate::config::operator(), "cli"),
-                store::Command::Resume => control(&state, None, "resume", &crate::config::operator(), "cli"),
-                store::Command::Stop => control(&state, None, "stop", &crate::config::operator(), "cli"),
+                store::Command::Pause => cli_control(&state, "pause").await,
+                store::Command::Resume => cli_control(&state, "resume").await,
+                store::Command::Stop => cli_control(&state, "stop").await,
             };
             if let Ok(snapshot) = &result {
                 tracing::info!(run = %snapshot["state"]["runId"].as_str().unwrap_or("?"), "drill command from the CLI");
@@ -761,6 +820,13 @@ pub async fn watch_inbox(state: Arc<AppState>) {
         }
         pending = waiting;
     }
+}
+
+async fn cli_control(state: &Arc<AppState>, kind: &'static str) -> Result<Value, ApiError> {
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || control(&state, None, kind, &crate::config::operator(), "cli"))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
 }
 
 fn answer(reply_to: &std::path::Path, result: Result<Value, ApiError>) {

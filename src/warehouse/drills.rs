@@ -14,6 +14,8 @@ pub const DIR: &str = "drills";
 const ACTIVE_LOCK: &str = "active.lock";
 const SERVER_LOCK: &str = "server.lock";
 const INBOX: &str = "inbox";
+/// How long a command may wait in the inbox (longer than the CLI waits for a reply).
+const STALE: Duration = Duration::from_secs(120);
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -87,8 +89,20 @@ impl DrillLog {
         let mut bytes =
             serde_json::to_vec(line).map_err(|e| Error::Io { path: self.path.clone(), source: e.into() })?;
         bytes.push(b'\n');
-        self.file.write_all(&bytes).map_err(io(&self.path))?;
-        self.file.sync_data().map_err(io(&self.path))
+        let before = self.file.metadata().map_err(io(&self.path))?.len();
+        let written = self.file.write_all(&bytes).and_then(|()| self.file.sync_data());
+        if written.is_err() {
+            // A partial line (disk full) would damage the log: cut it back to its last whole line.
+            let _ = self.file.set_len(before);
+        }
+        written.map_err(io(&self.path))
+    }
+}
+
+/// Removes a run's log that never started (its start could not be audited or written).
+pub fn discard(data_dir: &Path, run_id: &str) {
+    if check_run_id(run_id).is_ok() {
+        let _ = fs::remove_file(data_dir.join(DIR).join(format!("{run_id}.jsonl")));
     }
 }
 
@@ -153,7 +167,24 @@ pub fn list(data_dir: &Path, live: Option<&str>) -> Result<Vec<RunSummary>> {
         if check_run_id(id).is_err() {
             continue;
         }
-        let Some(log) = read(data_dir, id)? else { continue };
+        let log = match read(data_dir, id) {
+            Ok(Some(log)) => log,
+            Ok(None) => continue,
+            // One damaged log does not hide the others: it is listed as such.
+            Err(Error::Damaged { line, .. }) => {
+                runs.push(RunSummary {
+                    run_id: id.to_owned(),
+                    drill: format!("(log damaged at line {line})"),
+                    started: String::new(),
+                    status: "damaged".into(),
+                    day: 0.0,
+                    events: 0,
+                    actions: 0,
+                });
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         let Some(state) = crate::chaos::drill::State::fold(&log, live == Some(id)) else { continue };
         runs.push(RunSummary {
             run_id: id.to_owned(),
@@ -184,7 +215,7 @@ fn try_lock(data_dir: &Path, name: &str, note: &str) -> Result<std::result::Resu
     let path = dir(data_dir)?.join(name);
     let mut file =
         private_options().read(true).write(true).create(true).truncate(false).open(&path).map_err(io(&path))?;
-    match file.try_lock() {
+    match lock_patiently(&file) {
         Ok(()) => {
             file.set_len(0).map_err(io(&path))?;
             file.rewind().map_err(io(&path))?;
@@ -225,13 +256,27 @@ pub fn running_server(data_dir: &Path) -> Result<Option<String>> {
     held(&data_dir.join(DIR).join(SERVER_LOCK))
 }
 
+/// Tries a lock a few times over 50 ms: another process may hold it only for a moment, to look at it.
+fn lock_patiently(file: &File) -> std::result::Result<(), std::fs::TryLockError> {
+    let mut tries = 0;
+    loop {
+        match file.try_lock() {
+            Err(std::fs::TryLockError::WouldBlock) if tries < 5 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// The note of a lock file another process holds; `None` when it is free (or was never made).
 fn held(path: &Path) -> Result<Option<String>> {
     if !path.exists() {
         return Ok(None);
     }
     let file = private_options().read(true).write(true).open(path).map_err(io(path))?;
-    match file.try_lock() {
+    match lock_patiently(&file) {
         Ok(()) => Ok(None),
         Err(std::fs::TryLockError::WouldBlock) => {
             let mut note = String::new();
@@ -318,6 +363,10 @@ pub fn take(data_dir: &Path) -> Result<Vec<(PathBuf, std::result::Result<Command
     for entry in entries {
         let entry = entry.map_err(io(&inbox))?;
         let path = entry.path();
+        let age = entry.metadata().and_then(|m| m.modified()).ok().and_then(|m| m.elapsed().ok()).unwrap_or_default();
+        if path.extension().is_some_and(|e| e == "reply") && age > STALE {
+            let _ = fs::remove_file(&path); // nobody waits for it any more
+        }
         if path.extension().is_some_and(|e| e == "cmd") {
             let modified = entry.metadata().and_then(|m| m.modified()).ok();
             found.push((modified, path));
@@ -325,9 +374,18 @@ pub fn take(data_dir: &Path) -> Result<Vec<(PathBuf, std::result::Result<Command
     }
     found.sort();
     let mut commands = Vec::new();
-    for (_, path) in found {
+    for (modified, path) in found {
         let Ok(bytes) = fs::read(&path) else { continue };
         let _ = fs::remove_file(&path);
+        // A command nobody took for longer than a sender waits is stale: refused, never acted on late.
+        let age = modified.and_then(|m| m.elapsed().ok()).unwrap_or_default();
+        if age > STALE {
+            commands.push((
+                path.with_extension("reply"),
+                Err(format!("a command from {} s ago was dropped", age.as_secs())),
+            ));
+            continue;
+        }
         let command = serde_json::from_slice(&bytes).map_err(|e| format!("unreadable command: {e}"));
         commands.push((path.with_extension("reply"), command));
     }

@@ -132,15 +132,12 @@ async fn a_live_drill_streams_in_order_takes_checked_actions_and_debriefs() {
         call(&app, Role::Trainer, Method::POST, "/api/v1/drills", Some(json!({ "drill": "tsunami" }))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad["error"]["message"].as_str().unwrap().contains("winter_surge"), "{bad}");
-    let (status, _) = call(
-        &app,
-        Role::Trainer,
-        Method::POST,
-        "/api/v1/drills",
-        Some(json!({ "drill": "layoff_wave", "daysPerMinute": -1 })),
-    )
-    .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    for speed in [json!(-1), json!(1e-20), json!(1e9)] {
+        let body = json!({ "drill": "layoff_wave", "daysPerMinute": speed });
+        let (status, error) = call(&app, Role::Trainer, Method::POST, "/api/v1/drills", Some(body)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+        assert!(error["error"]["message"].as_str().unwrap().starts_with("daysPerMinute: must be between"), "{error}");
+    }
     let (status, _) =
         call(&app, Role::Analyst, Method::POST, "/api/v1/drills", Some(json!({ "drill": "layoff_wave" }))).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "starting a drill is the trainer's");
@@ -190,6 +187,12 @@ async fn a_live_drill_streams_in_order_takes_checked_actions_and_debriefs() {
     let seen = stream.await.unwrap();
     assert_eq!(seen[0].0, "snapshot");
     assert!(seen.iter().all(|(_, _, data)| !data.to_string().contains("maskedId")), "redacted for the executive");
+    assert!(!seen.iter().any(|(_, _, data)| data.to_string().contains("job loss")), "notes are not the executive's");
+    assert!(
+        seen.iter().all(|(_, _, d)| d["event"]["alerts"]
+            .as_array()
+            .is_none_or(|a| a.iter().all(|x| x.get("reason").is_none())))
+    );
     assert!(seen.iter().any(|(kind, _, data)| kind == "event" && data["event"]["cases"][0]["caseId"].is_string()));
     let ids: Vec<u64> = seen[1..].iter().map(|(_, id, _)| id.expect("an id")).collect();
     assert_eq!(ids, (0..ids.len() as u64).collect::<Vec<_>>(), "consecutive log sequence numbers");
@@ -210,8 +213,9 @@ async fn a_live_drill_streams_in_order_takes_checked_actions_and_debriefs() {
         call(&app, Role::Investigator, Method::POST, &actions, action("handoff", &case, "late")).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(error["error"]["message"].as_str().unwrap().contains("has finished"), "{error}");
-    let (status, _) = call(&app, Role::Trainer, Method::POST, &format!("{base}/pause"), None).await;
+    let (status, error) = call(&app, Role::Trainer, Method::POST, &format!("{base}/pause"), None).await;
     assert_eq!(status, StatusCode::CONFLICT);
+    assert!(error["error"]["message"].as_str().unwrap().contains("nothing to pause"), "{error}");
     assert_eq!(log_lines(dir.path(), &run_id), lines);
     let (status, report) = call(&app, Role::Trainer, Method::GET, &format!("{base}/report"), None).await;
     assert_eq!(status, StatusCode::OK, "{report}");
@@ -287,6 +291,7 @@ fn scripted_run(run_id: &str, drill: &drill::Drill, actions: &[(f64, Role, Actio
             people: 2000,
             survivors: 0,
             role: "trainer".into(),
+            k: None,
         },
     }];
     for (day, role, action) in actions {
@@ -476,4 +481,21 @@ fn the_cli_hands_drills_to_the_running_server_and_replays_the_report() {
     let list: Value = serde_json::from_str(&stdout(&list)).unwrap();
     assert_eq!(list["runs"][0]["runId"], run_id.as_str());
     assert_eq!(list["runs"][0]["status"], "stopped");
+
+    // An edited log no longer replays, and the message says where; a damaged one is listed as damaged.
+    let path = dir.path().join("drills").join(format!("{run_id}.jsonl"));
+    let original = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, original.replacen("% intensity", "% strength", 1)).unwrap();
+    let edited = safehaven(&["drill", "report", &run_id, "--replay", "--out", out.to_str().unwrap(), "--data-dir", d]);
+    assert_exit(&edited, 1);
+    assert!(
+        stderr(&edited).contains("differs from drill log")
+            && stderr(&edited).contains("event 1 (health_crisis: month 2 of 12) on day 0.5 differs in summary"),
+        "{}",
+        stderr(&edited)
+    );
+    std::fs::write(&path, original.replacen("{\"seq\":1", "{\"seq\":x", 1)).unwrap();
+    let list = safehaven(&["drill", "list", "--data-dir", d]);
+    assert_exit(&list, 0);
+    assert!(stdout(&list).contains("damaged"), "{}", stdout(&list));
 }

@@ -116,6 +116,7 @@ fn start() -> Line {
             people: 10,
             survivors: 2,
             role: "trainer".into(),
+            k: None,
         },
     )
 }
