@@ -4,7 +4,8 @@
 //! A run applies the scenario's shocks month by month at the intensity its shape gives that month: job
 //! changes (a fixed, seeded pick of people), income by credit group, medical and out-of-pocket costs by
 //! region, extra claim denials (paid out of pocket in full), each on an in-memory copy of the people's
-//! indicators. It rescores everyone with the model each month and compares with the baseline: high-risk count
+//! indicators; and it regenerates, month by month, the missed payments and overdrafts that stress adds
+//! ([`fast::Events`]), which stay on a person's 12-month record after the shock has passed. It rescores everyone with the model each month and compares with the baseline: high-risk count
 //! at the threshold, expected distress, medical exposure by region, and the score's PSI. A DV incident-rate
 //! shock adds incidents to the survivors' records at the strongest month and reassesses them ([`dv`]). House
 //! prices are recorded and reported, but no model input moves with them yet.
@@ -55,6 +56,9 @@ pub struct Month {
     pub expected_distress: f64,
     pub medical_exposure: f64,
     pub job_changes: u64,
+    /// Missed payments and overdrafts stress added this month (regenerated events; through the k-guard).
+    pub extra_missed_payments: Option<u64>,
+    pub extra_overdrafts: Option<u64>,
     pub score_psi: f64,
 }
 
@@ -207,9 +211,12 @@ pub fn run(
     let mut months = Vec::new();
     let mut peak: Option<(u32, Figures, Vec<f64>)> = None;
     let mut at_horizon = baseline.clone();
+    let mut events = prepared.events();
+    let people = population.len() as u64;
     for m in 1..=scenario.horizon_months {
         let intensity = scenario.shape.intensity(m, scenario.horizon_months);
-        let (p, costs, job_changes) = prepared.month(scenario, intensity);
+        let month = prepared.at(scenario, m, &mut events);
+        let (p, costs, job_changes) = (month.p, month.costs, month.job_changes);
         let exposure: f64 = costs.iter().sum();
         let now = figures(&Outcome::of(&p, threshold, guard), exposure);
         months.push(Month {
@@ -219,6 +226,8 @@ pub fn run(
             expected_distress: now.expected_distress,
             medical_exposure: now.medical_exposure,
             job_changes,
+            extra_missed_payments: guard.part(month.extra_missed, people),
+            extra_overdrafts: guard.part(month.extra_overdrafts, people),
             score_psi: drift::psi("score", &artifact.drift_reference.score, &p).psi,
         });
         let stronger = peak.as_ref().is_none_or(|(_, f, _)| {

@@ -14,7 +14,7 @@ pub use report::{Report, report};
 pub use state::{ActionError, Item, ItemKind, State, Status};
 
 use super::dv::DvInput;
-use super::fast::Prepared;
+use super::fast::{Events, Prepared};
 use super::scenario::{ParseError, Scenario, Source};
 use crate::dv::{self, Level};
 use crate::model::whatif::Outcome;
@@ -366,7 +366,7 @@ pub fn timeline(drill: &Drill, world: &World) -> Result<Vec<Event>, TimelineErro
     let scenario = drill.scenario.as_deref().and_then(super::preset).and_then(Result::ok);
     // Scoring is shared by every shock: the baseline once, the prepared population once. Each shock puts
     // forward people who crossed the threshold since the previous shock, never someone already put forward.
-    let mut shocks: Option<(Vec<f64>, Vec<f64>, Prepared)> = None;
+    let mut shocks: Option<(Vec<f64>, Vec<f64>, Prepared, Events)> = None;
     let mut raised = std::collections::HashSet::new();
     let mut events = Vec::with_capacity(specs.len());
     for (i, spec) in specs.into_iter().enumerate() {
@@ -390,10 +390,11 @@ pub fn timeline(drill: &Drill, world: &World) -> Result<Vec<Event>, TimelineErro
                 if shocks.is_none() {
                     let (_, base) = model::score(world.artifact, world.population)?;
                     let prepared = Prepared::new(world.population, world.artifact, scenario.seed)?;
-                    shocks = Some((base.clone(), base, prepared));
+                    let events = prepared.events();
+                    shocks = Some((base.clone(), base, prepared, events));
                 }
-                let (base, previous, prepared) = shocks.as_mut().expect("prepared above");
-                let p = shock(&mut event, spec, scenario, world, (base, previous), prepared, &mut raised);
+                let (base, previous, prepared, events) = shocks.as_mut().expect("prepared above");
+                let p = shock(&mut event, spec, scenario, world, (base, previous), (prepared, events), &mut raised);
                 *previous = p;
             }
             EventKind::DvIncidents => dv_incidents(&mut event, spec, world.survivors, seed),
@@ -424,13 +425,13 @@ fn shock(
     scenario: &Scenario,
     world: &World,
     (base, previous): (&[f64], &[f64]),
-    prepared: &Prepared,
+    (prepared, events): (&Prepared, &mut Events),
     raised: &mut std::collections::HashSet<String>,
 ) -> Vec<f64> {
     let month = spec.month.unwrap_or(1);
     let intensity = scenario.shape.intensity(month, scenario.horizon_months);
     let threshold = scenario.threshold.unwrap_or(world.artifact.threshold);
-    let (p, _, _) = prepared.month(scenario, intensity);
+    let p = prepared.at(scenario, month, events).p;
     let before = Outcome::of(base, threshold, world.guard);
     let after = Outcome::of(&p, threshold, world.guard);
     let mut crossed: Vec<usize> = (0..p.len())

@@ -2,6 +2,13 @@
 //! month recomputes only the model inputs a shock can move (income, debt-to-income, unemployment, out-of-pocket
 //! burden, medical cost ratio, denied claims) straight from them. Tests hold it to the reference path
 //! ([`super::apply`] then [`crate::model::features::matrix`]) within 1e-9.
+//!
+//! On top of that, [`Events`] regenerates the dated events stress adds, month by month: missed payments and
+//! overdrafts. A person's monthly rate is their own last-12-month rate (plus a small floor), and a month under
+//! stress adds Poisson(rate × (μ − 1)) new events, where μ = (income fall by credit group)² × 3 on losing a job ×
+//! (1 + 4 × rise in out-of-pocket burden), at most 4. Draws hash the person's masked ID, the month and the seed,
+//! so they do not depend on row order. Events stay in the 12-month window for 12 months, so a recovery keeps
+//! the missed payments made during the crisis for a year. Relief (μ < 1) erases no event already made.
 
 use super::Error;
 use super::scenario::{Driver, Scenario};
@@ -35,6 +42,63 @@ pub struct Prepared {
     /// People who can lose a job, then people who can find one, each in the order they are picked.
     to_lose: Vec<usize>,
     to_gain: Vec<usize>,
+    /// Each person's last-12-month missed payments and overdrafts, and a hash of their masked ID and the seed.
+    missed: Vec<f64>,
+    overdrafts: Vec<f64>,
+    person: Vec<u64>,
+    /// The model's weights on the two event counts (as counted, capped).
+    event_weights: (f64, f64),
+}
+
+/// Caps of the event counts as the model reads them.
+const MISSED_CAP: f64 = 6.0;
+const OVERDRAFT_CAP: f64 = 12.0;
+/// Monthly rates are a person's own last-12-month count over 12, plus these floors (so a clean record can
+/// still see a first missed payment).
+const MISSED_FLOOR: f64 = 0.2;
+const OVERDRAFT_FLOOR: f64 = 0.3;
+/// The stress multiplier's ceiling.
+const MAX_STRESS: f64 = 4.0;
+
+/// Events a run has regenerated: each person's extra missed payments and overdrafts in each of the last 12
+/// months (a ring indexed by month), and the month they are up to.
+pub struct Events {
+    missed: Vec<[u8; 12]>,
+    overdrafts: Vec<[u8; 12]>,
+    month: u32,
+}
+
+/// One month's result.
+pub struct MonthResult {
+    pub p: Vec<f64>,
+    pub costs: Vec<f64>,
+    pub job_changes: u64,
+    /// Missed payments and overdrafts added this month.
+    pub extra_missed: u64,
+    pub extra_overdrafts: u64,
+}
+
+/// A fixed uniform in [0, 1) from a hash.
+fn uniform(h: u64) -> f64 {
+    let mut z = h.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// A Poisson draw with mean `lambda` from the uniform `u` (inverse CDF; means here are small).
+fn poisson(lambda: f64, u: f64) -> u8 {
+    if lambda <= 0.0 {
+        return 0;
+    }
+    let mut p = (-lambda).exp();
+    let (mut cdf, mut k) = (p, 0u8);
+    while u > cdf && k < 30 {
+        k += 1;
+        p *= lambda / f64::from(k);
+        cdf += p;
+    }
+    k
 }
 
 fn unique(values: &[String]) -> impl Iterator<Item = &str> {
@@ -112,9 +176,14 @@ impl Prepared {
             bias: 0.0,
             to_lose: order(&|e| matches!(e, "employed" | "self_employed")),
             to_gain: order(&|e| e == "unemployed"),
+            missed: population.numbers("missed_payments_12m")?,
+            overdrafts: population.numbers("overdrafts_12m")?,
+            person: ids.iter().map(|id| whatif::job_change_rank(id, seed ^ 0x5eed_e7e7)).collect(),
+            event_weights: (0.0, 0.0),
         };
         (prepared.region, prepared.credit, prepared.regions, prepared.credit_groups) =
             (region, credit, regions, credit_groups);
+        prepared.event_weights = (weights[j("missed_payments_12m")], weights[j("overdrafts_12m")]);
         (prepared.fixed_z, prepared.weights, prepared.bias) = (fixed_z, weights, bias);
         Ok(prepared)
     }
@@ -187,21 +256,91 @@ impl Prepared {
         (job, unemployed)
     }
 
-    /// Probabilities under `scenario` at `intensity`, the people's medical costs, and how many changed employment.
+    /// No events regenerated yet.
+    pub fn events(&self) -> Events {
+        let n = self.income.len();
+        Events { missed: vec![[0; 12]; n], overdrafts: vec![[0; 12]; n], month: 0 }
+    }
+
+    /// Probabilities under `scenario` at `intensity`, the people's medical costs, and how many changed employment,
+    /// without regenerated events (what the reference path computes).
+    #[cfg(test)]
     pub fn month(&self, scenario: &Scenario, intensity: f64) -> (Vec<f64>, Vec<f64>, u64) {
+        let r = self.step(scenario, intensity, None);
+        (r.p, r.costs, r.job_changes)
+    }
+
+    /// Month `month` of `scenario`: the events state is advanced month by month up to it (starting again from
+    /// the first month when asked for an earlier one), and the month's result is returned.
+    pub fn at(&self, scenario: &Scenario, month: u32, events: &mut Events) -> MonthResult {
+        if events.month >= month {
+            *events = self.events();
+        }
+        loop {
+            let m = events.month + 1;
+            let intensity = scenario.shape.intensity(m, scenario.horizon_months);
+            let result = self.step(scenario, intensity, Some((m, &mut *events)));
+            events.month = m;
+            if m >= month {
+                return result;
+            }
+        }
+    }
+
+    fn step(&self, scenario: &Scenario, intensity: f64, events: Option<(u32, &mut Events)>) -> MonthResult {
         use rayon::prelude::*;
         let (income, medical, denial, changed, lose) = self.shocks(scenario, intensity);
         let (job, unemployed) = self.jobs(&changed, lose);
         let moving = MOVING.map(j);
-        let (p, costs): (Vec<f64>, Vec<f64>) = (0..self.income.len())
-            .into_par_iter()
-            .map(|i| {
-                let (values, cost) = self.moving(i, &income, &medical, denial, job[i], unemployed[i]);
-                let z = self.fixed_z[i] + moving.iter().zip(values).map(|(&k, v)| self.weights[k] * v).sum::<f64>();
-                (crate::model::newton::sigmoid(z + self.bias), cost)
-            })
-            .unzip();
-        (p, costs, changed.len() as u64)
+        let person = |i: usize, slots: Option<(&mut [u8; 12], &mut [u8; 12])>, month: u32| {
+            let (values, cost) = self.moving(i, &income, &medical, denial, job[i], unemployed[i]);
+            let mut z = self.fixed_z[i] + moving.iter().zip(values).map(|(&k, v)| self.weights[k] * v).sum::<f64>();
+            let mut added = (0u64, 0u64);
+            if let Some((missed, overdrafts)) = slots {
+                let stress = self.stress(i, income[self.credit[i] as usize], job[i], values[3]);
+                let slot = (month % 12) as usize;
+                let draw = |count: f64, floor: f64, kind: u64| {
+                    let rate = (count + floor) / 12.0 * (stress - 1.0).max(0.0);
+                    poisson(rate, uniform(self.person[i] ^ (u64::from(month) << 40) ^ kind))
+                };
+                missed[slot] = draw(self.missed[i], MISSED_FLOOR, 1);
+                overdrafts[slot] = draw(self.overdrafts[i], OVERDRAFT_FLOOR, 2);
+                added = (u64::from(missed[slot]), u64::from(overdrafts[slot]));
+                let extra = |ring: &[u8; 12]| f64::from(ring.iter().map(|&c| u32::from(c)).sum::<u32>());
+                let moved = |base: f64, extra: f64, cap: f64| (base + extra).min(cap) - base.min(cap);
+                z += self.event_weights.0 * moved(self.missed[i], extra(missed), MISSED_CAP)
+                    + self.event_weights.1 * moved(self.overdrafts[i], extra(overdrafts), OVERDRAFT_CAP);
+            }
+            (crate::model::newton::sigmoid(z + self.bias), cost, added)
+        };
+        let rows: Vec<(f64, f64, (u64, u64))> = match events {
+            Some((month, state)) => state
+                .missed
+                .par_iter_mut()
+                .zip(state.overdrafts.par_iter_mut())
+                .enumerate()
+                .map(|(i, (m, o))| person(i, Some((m, o)), month))
+                .collect(),
+            None => (0..self.income.len()).into_par_iter().map(|i| person(i, None, 0)).collect(),
+        };
+        let (mut p, mut costs) = (Vec::with_capacity(rows.len()), Vec::with_capacity(rows.len()));
+        let (mut extra_missed, mut extra_overdrafts) = (0, 0);
+        for (pi, cost, (m, o)) in rows {
+            p.push(pi);
+            costs.push(cost);
+            extra_missed += m;
+            extra_overdrafts += o;
+        }
+        MonthResult { p, costs, job_changes: changed.len() as u64, extra_missed, extra_overdrafts }
+    }
+
+    /// A person's stress multiplier: the income fall of their credit group, squared; 3× on losing a job; and the
+    /// rise of their out-of-pocket burden (`burden`, shocked, against their own); at most [`MAX_STRESS`].
+    fn stress(&self, i: usize, group_income: f64, job: f64, burden: f64) -> f64 {
+        let fall = 1.0 / group_income.max(0.05);
+        let lost = if job < 1.0 { 3.0 } else { 1.0 };
+        let before = (self.oop[i] / self.income[i].max(INCOME_FLOOR)).clamp(0.0, 1.0);
+        ((fall * fall) * lost * (1.0 + 4.0 * (burden - before).max(0.0))).min(MAX_STRESS)
     }
 
     /// The full feature matrix under `scenario` at `intensity` (for checking against the reference path).
@@ -227,6 +366,30 @@ mod tests {
     use super::*;
     use crate::chaos::scenario::Shape;
     use crate::model::features::tests::population;
+
+    #[test]
+    fn stress_regenerates_missed_payments_that_outlast_the_shock() {
+        let artifact = crate::model::tests::small_model();
+        let pop = population(2000);
+        let mut scenario = Scenario::parse("r", include_str!("../../scenarios/recession.toml")).unwrap();
+        scenario.shape = Shape::V;
+        scenario.horizon_months = 12;
+        let prepared = Prepared::new(&pop, &artifact, scenario.seed).unwrap();
+        let mut events = prepared.events();
+        let (baseline, _, _) = prepared.month(&scenario, 0.0);
+        let totals: Vec<u64> = (1..=12).map(|m| prepared.at(&scenario, m, &mut events).extra_missed).collect();
+        assert!(totals[5] > 0, "the peak adds missed payments: {totals:?}");
+        assert_eq!(totals[11], 0, "no stress at the end of a V, no new events");
+        // The shock is over at month 12, but the events it caused are still on the record.
+        let end = prepared.at(&scenario, 12, &mut prepared.events());
+        assert!(end.p.iter().zip(&baseline).any(|(a, b)| a != b), "missed payments outlast the shock");
+        // The same scenario and seed draw the same events; no stress, no events.
+        let again = prepared.at(&scenario, 12, &mut prepared.events());
+        assert_eq!(again.p, end.p);
+        let mut calm = scenario.clone();
+        calm.shocks.retain(|s| s.driver == Driver::HousePrices);
+        assert_eq!(prepared.at(&calm, 12, &mut prepared.events()).p, baseline);
+    }
 
     #[test]
     fn the_fast_path_matches_the_reference_path() {

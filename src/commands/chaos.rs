@@ -146,6 +146,15 @@ fn print_run(out: &mut dyn Write, run: &serde_json::Value) -> Result<(), Error> 
             level("scenario", "high")
         )?;
     }
+    let added = |key: &str| -> u64 {
+        run["months"].as_array().map_or(0, |months| months.iter().filter_map(|m| m[key].as_u64()).sum())
+    };
+    writeln!(
+        out,
+        "  regenerated events: {} missed payments and {} overdrafts added by stress over the run (months below k withheld)",
+        thousands(added("extraMissedPayments")),
+        thousands(added("extraOverdrafts"))
+    )?;
     let unmodelled: Vec<String> =
         run["unmodelled"].as_array().map(|a| a.iter().map(text).collect()).unwrap_or_default();
     if !unmodelled.is_empty() {
