@@ -184,17 +184,6 @@ fn figures(o: &Outcome, exposure: f64) -> Figures {
     }
 }
 
-/// People and medical exposure per region, in region order.
-fn exposure_by_region(regions: &[&str], costs: &[f64]) -> Vec<(String, u64, f64)> {
-    let mut by: std::collections::BTreeMap<&str, (u64, f64)> = Default::default();
-    for (r, c) in regions.iter().zip(costs) {
-        let e = by.entry(r).or_default();
-        e.0 += 1;
-        e.1 += c;
-    }
-    by.into_iter().map(|(r, (n, c))| (r.to_owned(), n, c)).collect()
-}
-
 /// Runs a scenario against a population with a model.
 pub fn run(
     scenario: &Scenario,
@@ -204,10 +193,11 @@ pub fn run(
     guard: &KGuard,
 ) -> Result<RunResult, Error> {
     let threshold = scenario.threshold.unwrap_or(artifact.threshold);
-    let (_, baseline_p) = model::score(artifact, population)?;
-    let baseline_exposure: f64 = population.numbers("medical_cost_12m")?.iter().sum();
-    let baseline = figures(&Outcome::of(&baseline_p, threshold, guard), baseline_exposure);
     let prepared = fast::Prepared::new(population, artifact, scenario.seed)?;
+    let baseline_p = prepared.baseline();
+    let baseline_costs = population.numbers("medical_cost_12m")?;
+    let baseline_exposure: f64 = baseline_costs.iter().sum();
+    let baseline = figures(&Outcome::of(baseline_p, threshold, guard), baseline_exposure);
     let mut months = Vec::new();
     let mut peak: Option<(u32, Figures, Vec<f64>)> = None;
     let mut at_horizon = baseline.clone();
@@ -242,9 +232,8 @@ pub fn run(
         }
     }
     let (peak_month, peak_figures, peak_costs) = peak.expect("a horizon of at least one month");
-    let regions_of = population.text("region")?;
-    let before = exposure_by_region(&regions_of, &population.numbers("medical_cost_12m")?);
-    let after = exposure_by_region(&regions_of, &peak_costs);
+    let before = prepared.by_region(&baseline_costs);
+    let after = prepared.by_region(&peak_costs);
     let total_after: f64 = after.iter().map(|r| r.2).sum::<f64>().max(1e-9);
     let regions = guard.groups(
         before

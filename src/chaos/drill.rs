@@ -388,8 +388,8 @@ pub fn timeline(drill: &Drill, world: &World) -> Result<Vec<Event>, TimelineErro
             EventKind::Shock => {
                 let scenario = scenario.as_ref().ok_or_else(|| TimelineError::NoScenario(drill.name.clone()))?;
                 if shocks.is_none() {
-                    let (_, base) = model::score(world.artifact, world.population)?;
                     let prepared = Prepared::new(world.population, world.artifact, scenario.seed)?;
+                    let base = prepared.baseline().to_vec();
                     let events = prepared.events();
                     shocks = Some((base.clone(), base, prepared, events));
                 }

@@ -22,6 +22,8 @@ pub struct Prepared {
     /// The unshocked feature matrix, kept for checking the fast path against the reference one.
     #[cfg_attr(not(test), allow(dead_code))]
     base: Array2<f64>,
+    /// Everyone's unshocked probability (as `model::score` gives it).
+    baseline: Vec<f64>,
     income: Vec<f64>,
     debt: Vec<f64>,
     cost: Vec<f64>,
@@ -88,7 +90,8 @@ fn uniform(h: u64) -> f64 {
 
 /// A Poisson draw with mean `lambda` from the uniform `u` (inverse CDF; means here are small).
 fn poisson(lambda: f64, u: f64) -> u8 {
-    if lambda <= 0.0 {
+    // e^−λ ≥ 1 − λ, so u ≤ 1 − λ is a zero without computing the exponential (most draws: rates are small).
+    if lambda <= 0.0 || u <= 1.0 - lambda {
         return 0;
     }
     let mut p = (-lambda).exp();
@@ -157,8 +160,10 @@ impl Prepared {
             ranked.sort_unstable();
             ranked.into_iter().map(|(_, i)| i).collect()
         };
+        let baseline = model::Scorer::new(artifact).probabilities(&base);
         let mut prepared = Prepared {
             base,
+            baseline,
             income: population.numbers("income")?,
             debt: population.numbers("debt")?,
             cost: population.numbers("medical_cost_12m")?,
@@ -256,6 +261,22 @@ impl Prepared {
         (job, unemployed)
     }
 
+    /// Everyone's probability before any shock (the model on the unshocked features).
+    pub fn baseline(&self) -> &[f64] {
+        &self.baseline
+    }
+
+    /// People and the sum of `values` per region, in region order.
+    pub fn by_region(&self, values: &[f64]) -> Vec<(String, u64, f64)> {
+        let mut sums = vec![(0u64, 0.0); self.regions.len()];
+        for (&r, v) in self.region.iter().zip(values) {
+            let at = &mut sums[r as usize];
+            at.0 += 1;
+            at.1 += v;
+        }
+        self.regions.iter().cloned().zip(sums).map(|(name, (n, sum))| (name, n, sum)).collect()
+    }
+
     /// No events regenerated yet.
     pub fn events(&self) -> Events {
         let n = self.income.len();
@@ -301,7 +322,11 @@ impl Prepared {
                 let slot = (month % 12) as usize;
                 let draw = |count: f64, floor: f64, kind: u64| {
                     let rate = (count + floor) / 12.0 * (stress - 1.0).max(0.0);
-                    poisson(rate, uniform(self.person[i] ^ (u64::from(month) << 40) ^ kind))
+                    if rate <= 0.0 {
+                        0
+                    } else {
+                        poisson(rate, uniform(self.person[i] ^ (u64::from(month) << 40) ^ kind))
+                    }
                 };
                 missed[slot] = draw(self.missed[i], MISSED_FLOOR, 1);
                 overdrafts[slot] = draw(self.overdrafts[i], OVERDRAFT_FLOOR, 2);
@@ -313,24 +338,29 @@ impl Prepared {
             }
             (crate::model::newton::sigmoid(z + self.bias), cost, added)
         };
-        let rows: Vec<(f64, f64, (u64, u64))> = match events {
-            Some((month, state)) => state
-                .missed
-                .par_iter_mut()
-                .zip(state.overdrafts.par_iter_mut())
+        let n = self.income.len();
+        let (mut p, mut costs) = (vec![0.0; n], vec![0.0; n]);
+        let outputs = p.par_iter_mut().zip(costs.par_iter_mut());
+        let sum = |a: (u64, u64), b: (u64, u64)| (a.0 + b.0, a.1 + b.1);
+        let (extra_missed, extra_overdrafts) = match events {
+            Some((month, state)) => outputs
+                .zip(state.missed.par_iter_mut().zip(state.overdrafts.par_iter_mut()))
                 .enumerate()
-                .map(|(i, (m, o))| person(i, Some((m, o)), month))
-                .collect(),
-            None => (0..self.income.len()).into_par_iter().map(|i| person(i, None, 0)).collect(),
+                .map(|(i, ((p, cost), (m, o)))| {
+                    let (pi, c, added) = person(i, Some((m, o)), month);
+                    (*p, *cost) = (pi, c);
+                    added
+                })
+                .reduce(|| (0, 0), sum),
+            None => outputs
+                .enumerate()
+                .map(|(i, (p, cost))| {
+                    let (pi, c, added) = person(i, None, 0);
+                    (*p, *cost) = (pi, c);
+                    added
+                })
+                .reduce(|| (0, 0), sum),
         };
-        let (mut p, mut costs) = (Vec::with_capacity(rows.len()), Vec::with_capacity(rows.len()));
-        let (mut extra_missed, mut extra_overdrafts) = (0, 0);
-        for (pi, cost, (m, o)) in rows {
-            p.push(pi);
-            costs.push(cost);
-            extra_missed += m;
-            extra_overdrafts += o;
-        }
         MonthResult { p, costs, job_changes: changed.len() as u64, extra_missed, extra_overdrafts }
     }
 
