@@ -418,6 +418,16 @@ pub type DvCase = (String, dv::Profile, Vec<dv::Incident>);
 impl Warehouse {
     /// DV cases from the clean room: every survivor, or the one with `masked_id`.
     /// Each synthetic survivor's region, by masked ID.
+    /// Every synthetic survivor with their region, as of the observation date: what a chaos run or a drill
+    /// reassesses.
+    pub fn dv_input(&self) -> Result<crate::chaos::dv::DvInput> {
+        Ok(crate::chaos::dv::DvInput {
+            cases: self.dv_cases(None)?,
+            regions: self.survivor_regions()?,
+            as_of: self.observation_date()?,
+        })
+    }
+
     pub fn survivor_regions(&self) -> Result<std::collections::HashMap<String, String>> {
         let mut stmt = self.conn.prepare(sql::DV_SURVIVOR_REGIONS)?;
         let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;

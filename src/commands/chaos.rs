@@ -78,11 +78,7 @@ fn run_scenario(args: ChaosRunArgs, out: &mut dyn Write) -> Result<(), Error> {
     let started = std::time::Instant::now();
     let warehouse = open(data_dir)?;
     let population = warehouse.population()?;
-    let survivors = chaos::dv::DvInput {
-        cases: warehouse.dv_cases(None)?,
-        regions: warehouse.survivor_regions()?,
-        as_of: warehouse.observation_date()?,
-    };
+    let survivors = warehouse.dv_input()?;
     let load_seconds = started.elapsed().as_secs_f64();
     let result = chaos::run(&scenario, &artifact, &population, Some(&survivors), &guard)?;
     let seconds = started.elapsed().as_secs_f64();

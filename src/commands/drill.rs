@@ -236,11 +236,7 @@ fn replayed(
     let warehouse = open(data_dir)?;
     let population = warehouse.population()?;
     let ids: Vec<String> = population.text("masked_id")?.into_iter().map(str::to_owned).collect();
-    let survivors = crate::chaos::dv::DvInput {
-        cases: warehouse.dv_cases(None)?,
-        regions: warehouse.survivor_regions()?,
-        as_of: warehouse.observation_date()?,
-    };
+    let survivors = warehouse.dv_input()?;
     let world =
         drill::World { artifact: &artifact, population: &population, ids: &ids, survivors: &survivors, guard: &guard };
     let timeline = drill::timeline(drill, &world).map_err(|e| Error::CheckFailed(e.to_string()))?;

@@ -66,12 +66,10 @@ pub async fn create(
 ) -> Result<impl IntoResponse, ApiError> {
     let scenario = scenario(&request)?;
     let portfolio = state.portfolio()?;
-    let as_of = state.observation_date.ok_or_else(|| ApiError::internal("the warehouse has no observation date"))?;
-    let (cases, regions) = state.with_warehouse(|w| Ok((w.dv_cases(None)?, w.survivor_regions()?))).await?;
+    let survivors = state.with_warehouse(|w| w.dv_input()).await?;
     let (guard, data_dir) = (state.guard, state.data_dir.clone());
     let document = tokio::task::spawn_blocking(move || {
         let started = std::time::Instant::now();
-        let survivors = chaos::dv::DvInput { cases, regions, as_of };
         let result = chaos::run(&scenario, portfolio.artifact(), portfolio.population(), Some(&survivors), &guard)
             .map_err(|e| ApiError::internal(e.to_string()))?;
         let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);

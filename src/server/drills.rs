@@ -284,9 +284,7 @@ async fn world_input(
     state: &Arc<AppState>,
 ) -> Result<(Arc<crate::analytics::Portfolio>, crate::chaos::dv::DvInput), ApiError> {
     let portfolio = state.portfolio()?;
-    let as_of = state.observation_date.ok_or_else(|| ApiError::internal("the warehouse has no observation date"))?;
-    let (cases, regions) = state.with_warehouse(|w| Ok((w.dv_cases(None)?, w.survivor_regions()?))).await?;
-    Ok((portfolio, crate::chaos::dv::DvInput { cases, regions, as_of }))
+    Ok((portfolio, state.with_warehouse(|w| w.dv_input()).await?))
 }
 
 /// Starts `drill`; the caller's role is logged. Refused while another drill runs.

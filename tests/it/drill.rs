@@ -261,11 +261,7 @@ fn timeline_for(log: &[Line]) -> Vec<drill::Event> {
 fn timeline_of(drill: &drill::Drill) -> Vec<drill::Event> {
     let portfolio = shared_portfolio();
     let warehouse = open_shared();
-    let survivors = safehaven::chaos::dv::DvInput {
-        cases: warehouse.dv_cases(None).unwrap(),
-        regions: warehouse.survivor_regions().unwrap(),
-        as_of: warehouse.observation_date().unwrap(),
-    };
+    let survivors = warehouse.dv_input().unwrap();
     let guard = KGuard::default();
     let world = drill::World {
         artifact: portfolio.artifact(),
