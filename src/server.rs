@@ -19,7 +19,6 @@ mod survivors;
 mod views;
 
 pub use auth::Caller;
-pub use drills::checked_speed as drill_speed;
 pub use error::ApiError;
 pub use views::{Analytics, load_portfolio};
 

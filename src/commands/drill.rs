@@ -36,8 +36,8 @@ fn start(args: DrillStartArgs, out: &mut dyn Write) -> Result<(), Error> {
     let data_dir = &args.data_dir.data_dir;
     let mut drill = load_drill(&args.drill)?;
     if let Some(speed) = args.days_per_minute {
-        drill.days_per_minute = crate::server::drill_speed(speed)
-            .map_err(|e| Error::Usage(e.replace("daysPerMinute", "--days-per-minute")))?;
+        drill.days_per_minute =
+            drill::check_speed(speed).map_err(|why| Error::Usage(format!("--days-per-minute: {why}")))?;
     }
     let command = Command::Start { drill: drill.clone() };
     if let Some(url) = store::running_server(data_dir)? {

@@ -60,7 +60,6 @@ impl Default for Drills {
 struct Live {
     state: State,
     timeline: Vec<Event>,
-    days_per_minute: f64,
     /// Drill day when the clock last stopped (or started).
     base_day: f64,
     /// While running: when the clock last started.
@@ -91,9 +90,14 @@ impl Live {
         self.state.drill.duration()
     }
 
+    /// Drill days per wall-clock minute, as the run was started.
+    fn speed(&self) -> f64 {
+        self.state.drill.days_per_minute
+    }
+
     /// The drill day at `now`.
     fn day(&self, now: Instant) -> f64 {
-        let running = self.since.map_or(0.0, |s| now.duration_since(s).as_secs_f64() / 60.0 * self.days_per_minute);
+        let running = self.since.map_or(0.0, |s| now.duration_since(s).as_secs_f64() / 60.0 * self.speed());
         (self.base_day + running).min(self.duration())
     }
 
@@ -154,7 +158,7 @@ impl Live {
         self.since?;
         let next = self.state.next_event(&self.timeline).map_or(self.duration(), |e| e.day.min(self.duration()));
         let days = (next - self.day(now)).max(0.0);
-        Some(Duration::try_from_secs_f64(days / self.days_per_minute * 60.0).unwrap_or(Duration::MAX))
+        Some(Duration::try_from_secs_f64(days / self.speed() * 60.0).unwrap_or(Duration::MAX))
     }
 
     fn snapshot(&self, now: Instant) -> Value {
@@ -162,7 +166,7 @@ impl Live {
             "state": self.state,
             "clock": {
                 "day": self.day(now),
-                "daysPerMinute": self.days_per_minute,
+                "daysPerMinute": self.speed(),
                 "running": self.since.is_some(),
                 "durationDays": self.duration(),
             },
@@ -348,7 +352,6 @@ pub async fn start(state: &Arc<AppState>, drill: Drill, role: &str) -> Result<Va
         let mut run = Live {
             state,
             timeline,
-            days_per_minute: drill.days_per_minute,
             base_day: 0.0,
             since: Some(now),
             log: Some(log),
@@ -575,7 +578,7 @@ pub struct StartRequest {
 }
 
 /// A preset drill with an optional speed override; errors name the field.
-pub fn preset_with_speed(name: &str, days_per_minute: Option<f64>) -> Result<Drill, String> {
+fn preset_with_speed(name: &str, days_per_minute: Option<f64>) -> Result<Drill, String> {
     let presets: Vec<&str> = drill::PRESETS.iter().map(|(n, _)| *n).collect();
     let mut drill = drill::preset(name)
         .ok_or_else(|| {
@@ -587,14 +590,9 @@ pub fn preset_with_speed(name: &str, days_per_minute: Option<f64>) -> Result<Dri
         })?
         .map_err(|e| e.to_string())?;
     if let Some(speed) = days_per_minute {
-        drill.days_per_minute = checked_speed(speed)?;
+        drill.days_per_minute = drill::check_speed(speed).map_err(|why| format!("daysPerMinute: {why}"))?;
     }
     Ok(drill)
-}
-
-/// A speed in drill days per minute.
-pub fn checked_speed(speed: f64) -> Result<f64, String> {
-    drill::check_speed(speed).map_err(|why| format!("daysPerMinute: {why}"))
 }
 
 /// `POST /api/v1/drills` with `{ "drill": "winter_surge", "daysPerMinute"?: 2 }` (trainer): starts a drill.
