@@ -302,7 +302,7 @@ pub enum ChaosCommand {
     )]
     Run(ChaosRunArgs),
     /// List stored runs, newest first.
-    List(ChaosListArgs),
+    List(ListArgs),
     /// Show a stored run.
     Show(ChaosRunIdArgs),
     /// Delete a stored run.
@@ -328,8 +328,9 @@ pub struct ChaosRunArgs {
     pub json: bool,
 }
 
+/// A data dir and --json: what the `list` commands take.
 #[derive(Debug, Args)]
-pub struct ChaosListArgs {
+pub struct ListArgs {
     #[command(flatten)]
     pub data_dir: DataDirArg,
     /// Print JSON.
@@ -364,7 +365,7 @@ pub enum DrillCommand {
     /// Stop the running drill; its debrief is then ready.
     Stop(DataDirOnly),
     /// The preset drills and this data dir's runs, newest first, with their status.
-    List(DrillListArgs),
+    List(ListArgs),
     /// Write a run's debrief: RUN_ID.html (charts, timeline, late and missed alerts, actions by role) and RUN_ID.json.
     #[command(
         after_help = "Examples:\n  safehaven drill report DR-20261123-093000-1a2b3c\n  safehaven drill report DR-20261123-093000-1a2b3c --replay --out ./debriefs"
@@ -393,15 +394,6 @@ pub struct DrillStartArgs {
 pub struct DataDirOnly {
     #[command(flatten)]
     pub data_dir: DataDirArg,
-}
-
-#[derive(Debug, Args)]
-pub struct DrillListArgs {
-    #[command(flatten)]
-    pub data_dir: DataDirArg,
-    /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
 }
 
 #[derive(Debug, Args)]

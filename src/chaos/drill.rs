@@ -36,6 +36,26 @@ pub fn preset(name: &str) -> Option<Result<Drill, ParseError>> {
     PRESETS.iter().find(|(n, _)| *n == name).map(|(n, text)| Drill::parse(&format!("scenarios/drills/{n}.toml"), text))
 }
 
+/// A drill as lists show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub name: String,
+    pub description: String,
+    pub scenario: Option<String>,
+    pub days_per_minute: f64,
+    pub duration_days: f64,
+    /// Wall-clock minutes at its speed.
+    pub wall_minutes: f64,
+    pub events: usize,
+    pub respond_within_days: f64,
+}
+
+/// The preset drills, as lists show them.
+pub fn preset_summaries() -> Vec<Summary> {
+    PRESETS.iter().filter_map(|(name, _)| preset(name)?.ok()).map(|d| d.summary()).collect()
+}
+
 /// What an event does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -178,6 +198,19 @@ impl Drill {
                 .map(|e| e.day + e.respond_within_days.unwrap_or(self.respond_within_days))
                 .fold(0.0, f64::max)
         })
+    }
+
+    pub fn summary(&self) -> Summary {
+        Summary {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            scenario: self.scenario.clone(),
+            days_per_minute: self.days_per_minute,
+            duration_days: self.duration(),
+            wall_minutes: self.wall_seconds() / 60.0,
+            events: self.events.len(),
+            respond_within_days: self.respond_within_days,
+        }
     }
 
     /// Wall-clock seconds the whole drill takes at its speed.

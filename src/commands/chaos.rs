@@ -5,7 +5,7 @@ use super::modeling::{MODEL_FILE, load_model};
 use super::{guard, now, open};
 use crate::chaos::{self, Scenario};
 use crate::charts::thousands;
-use crate::cli::{ChaosCommand, ChaosListArgs, ChaosRunArgs, ChaosRunIdArgs};
+use crate::cli::{ChaosCommand, ChaosRunArgs, ChaosRunIdArgs, ListArgs};
 use crate::error::Error;
 use crate::warehouse::runs::RunStore;
 use std::io::Write;
@@ -43,7 +43,7 @@ pub(super) fn load_definition<T>(
     parse(name, &text).map_err(|e| Error::Usage(e.to_string()))
 }
 
-fn print_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(), Error> {
+pub(super) fn print_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(), Error> {
     serde_json::to_writer_pretty(&mut *out, value).map_err(std::io::Error::from)?;
     writeln!(out)?;
     Ok(())
@@ -166,7 +166,7 @@ fn print_run(out: &mut dyn Write, run: &serde_json::Value) -> Result<(), Error> 
     Ok(())
 }
 
-fn list(args: ChaosListArgs, out: &mut dyn Write) -> Result<(), Error> {
+fn list(args: ListArgs, out: &mut dyn Write) -> Result<(), Error> {
     let runs = RunStore::open(&args.data_dir.data_dir)?.list()?;
     if args.json {
         return print_json(out, &runs);

@@ -6,7 +6,7 @@
 use super::modeling::{MODEL_FILE, load_model};
 use super::{guard, open};
 use crate::chaos::drill::{self, Drill};
-use crate::cli::{DataDirOnly, DrillCommand, DrillListArgs, DrillReportArgs, DrillStartArgs};
+use crate::cli::{DataDirOnly, DrillCommand, DrillReportArgs, DrillStartArgs, ListArgs};
 use crate::error::Error;
 use crate::warehouse::drills::{self as store, Command};
 use std::io::Write;
@@ -115,25 +115,13 @@ fn control(args: DataDirOnly, command: Command, out: &mut dyn Write) -> Result<(
     Ok(())
 }
 
-fn list(args: DrillListArgs, out: &mut dyn Write) -> Result<(), Error> {
+fn list(args: ListArgs, out: &mut dyn Write) -> Result<(), Error> {
     let data_dir = &args.data_dir.data_dir;
     let live = store::active_run(data_dir)?;
     let runs = store::list(data_dir, live.as_deref())?;
-    let presets: Vec<Drill> = drill::PRESETS.iter().filter_map(|(n, _)| drill::preset(n)?.ok()).collect();
+    let presets = drill::preset_summaries();
     if args.json {
-        let presets: Vec<serde_json::Value> = presets
-            .iter()
-            .map(|d| {
-                serde_json::json!({
-                    "name": d.name, "description": d.description, "scenario": d.scenario,
-                    "daysPerMinute": d.days_per_minute, "durationDays": d.duration(), "events": d.events.len(),
-                })
-            })
-            .collect();
-        let doc = serde_json::json!({ "drills": presets, "runs": runs, "live": live });
-        serde_json::to_writer_pretty(&mut *out, &doc).map_err(std::io::Error::from)?;
-        writeln!(out)?;
-        return Ok(());
+        return super::chaos::print_json(out, &serde_json::json!({ "drills": presets, "runs": runs, "live": live }));
     }
     writeln!(out, "Drills:")?;
     for d in &presets {
@@ -141,9 +129,9 @@ fn list(args: DrillListArgs, out: &mut dyn Write) -> Result<(), Error> {
             out,
             "  {:<14} {:>2} events, {:.0} drill days, {:.1} min at {} days/min  {}",
             d.name,
-            d.events.len(),
-            d.duration(),
-            d.wall_seconds() / 60.0,
+            d.events,
+            d.duration_days,
+            d.wall_minutes,
             d.days_per_minute,
             d.scenario.as_deref().map_or(String::new(), |s| format!("(scenario {s})"))
         )?;

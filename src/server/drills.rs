@@ -552,19 +552,7 @@ pub async fn list(Shared(state): App) -> Result<Json<Value>, ApiError> {
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?
         .map_err(|e| ApiError::internal(e.to_string()))?;
-    let drills: Vec<Value> = drill::PRESETS
-        .iter()
-        .filter_map(|(name, _)| drill::preset(name)?.ok())
-        .map(|d| {
-            json!({
-                "name": d.name, "description": d.description, "scenario": d.scenario,
-                "daysPerMinute": d.days_per_minute, "durationDays": d.duration(),
-                "wallMinutes": d.wall_seconds() / 60.0, "events": d.events.len(),
-                "respondWithinDays": d.respond_within_days,
-            })
-        })
-        .collect();
-    Ok(Json(json!({ "drills": drills, "runs": runs, "live": live_id })))
+    Ok(Json(json!({ "drills": drill::preset_summaries(), "runs": runs, "live": live_id })))
 }
 
 #[derive(Debug, Deserialize)]
