@@ -3,6 +3,7 @@
 //! the CLI's `chaos` commands work while the server runs (between requests).
 
 use super::json::{ApiJson, ApiPath};
+use super::views::blocking;
 use super::{ApiError, AppState};
 use crate::chaos::{self, Scenario};
 use crate::warehouse::runs::RunStore;
@@ -68,7 +69,7 @@ pub async fn create(
     let portfolio = state.portfolio()?;
     let survivors = state.with_warehouse(|w| w.dv_input()).await?;
     let (guard, data_dir) = (state.guard, state.data_dir.clone());
-    let document = tokio::task::spawn_blocking(move || {
+    let document = blocking(move || {
         let started = std::time::Instant::now();
         let result = chaos::run(&scenario, portfolio.artifact(), portfolio.population(), Some(&survivors), &guard)
             .map_err(|e| ApiError::internal(e.to_string()))?;
@@ -76,10 +77,9 @@ pub async fn create(
         let seconds = started.elapsed().as_secs_f64();
         let (_, document) =
             RunStore::with(&data_dir, |store| Ok::<_, ApiError>(store.store(&result, &at, 0.0, seconds)?))?;
-        Ok::<_, ApiError>(document)
+        Ok(document)
     })
-    .await
-    .map_err(|e| ApiError::internal(e.to_string()))??;
+    .await?;
     Ok((StatusCode::CREATED, Json(document)))
 }
 
@@ -88,9 +88,7 @@ async fn with_store<T: Send + 'static>(
     work: impl FnOnce(&RunStore) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let data_dir = state.data_dir.clone();
-    tokio::task::spawn_blocking(move || RunStore::with(&data_dir, work))
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?
+    blocking(move || RunStore::with(&data_dir, work)).await
 }
 
 /// `GET /api/v1/chaos/runs`: stored runs, newest first.

@@ -7,6 +7,7 @@
 //! inbox ([`watch_inbox`]), never the network.
 
 use super::json::{ApiJson, ApiPath};
+use super::views::blocking;
 use super::{ApiError, AppState, Caller};
 use crate::chaos::drill::{self, Action, ActionError, ActionKind, Drill, Entry, Event, ItemKind, Line, State, Status};
 use crate::privacy::audit::Event as AuditEvent;
@@ -298,7 +299,7 @@ pub async fn start(state: &Arc<AppState>, drill: Drill, role: &str) -> Result<Va
     }
     let (portfolio, survivors) = world_input(state).await?;
     let (app, role) = (state.clone(), role.to_owned());
-    tokio::task::spawn_blocking(move || {
+    blocking(move || {
         let guard = app.guard;
         let world = drill::World {
             artifact: portfolio.artifact(),
@@ -316,7 +317,7 @@ pub async fn start(state: &Arc<AppState>, drill: Drill, role: &str) -> Result<Va
             return Err(ApiError::Unavailable("the server is shutting down: start the drill on the next one".into()));
         }
         let run_id = store::new_run_id();
-        let lock = match store::lock_active(&app.data_dir, &run_id).map_err(|e| ApiError::internal(e.to_string()))? {
+        let lock = match store::lock_active(&app.data_dir, &run_id)? {
             Ok(lock) => lock,
             Err(other) => {
                 return Err(ApiError::Conflict(format!(
@@ -324,7 +325,7 @@ pub async fn start(state: &Arc<AppState>, drill: Drill, role: &str) -> Result<Va
                 )));
             }
         };
-        let mut log = DrillLog::create(&app.data_dir, &run_id).map_err(|e| ApiError::internal(e.to_string()))?;
+        let mut log = DrillLog::create(&app.data_dir, &run_id)?;
         let line = Line {
             seq: 0,
             day: 0.0,
@@ -342,7 +343,7 @@ pub async fn start(state: &Arc<AppState>, drill: Drill, role: &str) -> Result<Va
         let reason = format!("drill {} at {} days/minute", drill.name, drill.days_per_minute);
         // Audited before it runs: if the audit log cannot be written, the drill does not start.
         if let Err(e) = audit(&app, &role, "drill.start", &run_id, &reason).and_then(|()| {
-            log.append(&line).map_err(|e| ApiError::internal(e.to_string()))
+            Ok(log.append(&line)?)
         }) {
             store::discard(&app.data_dir, &run_id);
             return Err(e);
@@ -371,7 +372,6 @@ pub async fn start(state: &Arc<AppState>, drill: Drill, role: &str) -> Result<Va
         Ok(snapshot)
     })
     .await
-    .map_err(|e| ApiError::internal(e.to_string()))?
 }
 
 fn running(state: &State) -> ApiError {
@@ -469,7 +469,7 @@ fn current<'a>(
         (_, None) => Err(ApiError::NotFound("no drill is running: start one (`safehaven drill start NAME`)".into())),
         (_, Some(id)) => {
             store::check_run_id(id).map_err(|e| ApiError::NotFound(e.to_string()))?;
-            match store::read(data_dir, id).map_err(|e| ApiError::internal(e.to_string()))? {
+            match store::read(data_dir, id)? {
                 Some(log) => {
                     let state =
                         State::fold(&log, false).ok_or_else(|| ApiError::internal("drill log without start"))?;
@@ -548,10 +548,7 @@ pub async fn list(Shared(state): App) -> Result<Json<Value>, ApiError> {
     let live_id = state.drills.lock()?.as_ref().filter(|l| !l.state.status.ended()).map(|l| l.state.run_id.clone());
     let data_dir = state.data_dir.clone();
     let live = live_id.clone();
-    let runs = tokio::task::spawn_blocking(move || store::list(&data_dir, live.as_deref()))
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let runs = blocking(move || Ok(store::list(&data_dir, live.as_deref())?)).await?;
     Ok(Json(json!({ "drills": drill::preset_summaries(), "runs": runs, "live": live_id })))
 }
 
@@ -664,10 +661,7 @@ pub async fn run(
 async fn read_log(state: &Arc<AppState>, id: String) -> Result<Vec<Line>, ApiError> {
     store::check_run_id(&id).map_err(|e| ApiError::NotFound(e.to_string()))?;
     let data_dir = state.data_dir.clone();
-    let read = tokio::task::spawn_blocking(move || store::read(&data_dir, &id).map(|log| (id, log)))
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let read = blocking(move || Ok(store::read(&data_dir, &id).map(|log| (id, log))?)).await?;
     match read {
         (_, Some(log)) => Ok(log),
         (id, None) => Err(unknown_run(&id)),
@@ -691,9 +685,7 @@ pub async fn action(
     ApiJson(request): ApiJson<ActionRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
     let action = Action { kind: request.kind, target: request.target, note: request.note };
-    let done = tokio::task::spawn_blocking(move || act(&state, &id, &caller, action))
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))??;
+    let done = blocking(move || act(&state, &id, &caller, action)).await?;
     Ok((StatusCode::CREATED, Json(done)))
 }
 
@@ -703,10 +695,7 @@ async fn control_route(
     id: String,
     kind: &'static str,
 ) -> Result<Json<Value>, ApiError> {
-    tokio::task::spawn_blocking(move || control(&state, Some(&id), kind, &caller.name, caller.role.name()))
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?
-        .map(Json)
+    blocking(move || control(&state, Some(&id), kind, &caller.name, caller.role.name())).await.map(Json)
 }
 
 /// `POST /api/v1/drills/{runId}/pause`
@@ -808,9 +797,7 @@ pub async fn watch_inbox(state: Arc<AppState>) {
 
 async fn cli_control(state: &Arc<AppState>, kind: &'static str) -> Result<Value, ApiError> {
     let state = state.clone();
-    tokio::task::spawn_blocking(move || control(&state, None, kind, &crate::config::operator(), "cli"))
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?
+    blocking(move || control(&state, None, kind, &crate::config::operator(), "cli")).await
 }
 
 fn answer(reply_to: &std::path::Path, result: Result<Value, ApiError>) {

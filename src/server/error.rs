@@ -39,6 +39,12 @@ impl From<warehouse::Error> for ApiError {
     }
 }
 
+impl From<warehouse::drills::Error> for ApiError {
+    fn from(e: warehouse::drills::Error) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
 impl From<crate::charts::ChartError> for ApiError {
     fn from(e: crate::charts::ChartError) -> Self {
         ApiError::Internal(e.to_string())

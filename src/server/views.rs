@@ -140,7 +140,7 @@ impl Params {
 }
 
 /// Runs portfolio work on a blocking thread: it is CPU-bound, and polars must not run on an async worker.
-async fn blocking<T, F>(work: F) -> Result<T, ApiError>
+pub(super) async fn blocking<T, F>(work: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
     F: FnOnce() -> Result<T, ApiError> + Send + 'static,
