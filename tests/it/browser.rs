@@ -6,42 +6,15 @@
 //! Needs `chromium` on PATH (`apt-get install chromium`; `.ci/run` installs it). Without it the test fails on
 //! CI and is skipped, with a message, elsewhere.
 
-use crate::support::{assert_exit, safehaven, seed_into, stdout};
-use std::io::{BufRead, BufReader};
+use crate::support::{assert_exit, safehaven, seed_into, serve, stdout};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 fn chromium() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .flat_map(|dir| ["chromium", "chromium-browser"].map(|name| dir.join(name)))
         .find(|candidate| candidate.is_file())
-}
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(data_dir: &Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_safehaven"))
-        .args(["serve", "--port", "0", "--data-dir", data_dir.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let base =
-        line.split_whitespace().find(|w| w.starts_with("http://")).expect("a URL").trim_end_matches('/').to_owned();
-    Server { child, base }
 }
 
 /// Loads `url` headless and returns the DOM after its scripts ran (and a screenshot if `shot` is given).

@@ -419,31 +419,13 @@ fn bad_drill_input_is_refused_with_the_place_and_nothing_is_written() {
     );
 }
 
-struct Served(std::process::Child);
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn the_cli_hands_drills_to_the_running_server_and_replays_the_report() {
-    use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
     seed_into(dir.path(), 2_000, 42, 2);
     let d = dir.path().to_str().unwrap();
     assert_exit(&safehaven(&["train", "--data-dir", d]), 0);
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_safehaven"))
-        .args(["serve", "--port", "0", "--data-dir", d])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let _server = Served(child);
+    let _server = crate::support::serve(dir.path());
     let started = safehaven(&["drill", "start", "winter_surge", "--days-per-minute", "30", "--data-dir", d]);
     assert_exit(&started, 0);
     let run_id = stdout(&started).split_whitespace().find(|w| w.starts_with("DR-")).expect("a run ID").to_owned();

@@ -6,8 +6,9 @@ use safehaven::privacy::roles::{Role, Users};
 use safehaven::synth::Params;
 use safehaven::warehouse::{self, SeedOptions, Warehouse};
 use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 use tempfile::TempDir;
 
@@ -193,4 +194,33 @@ pub fn with_run(route: &str, chaos_run: &str, drill_run: &str) -> String {
 /// Routes whose response never ends (server-sent events): generic request loops skip them.
 pub fn streams(route: &str) -> bool {
     route.ends_with("/live/events")
+}
+
+/// The real binary serving a data dir on a free loopback port; killed when dropped.
+pub struct Server {
+    child: Child,
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `safehaven serve` on `data_dir` and waits for the URL it prints.
+pub fn serve(data_dir: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_safehaven"))
+        .args(["serve", "--port", "0", "--data-dir", data_dir.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let base =
+        line.split_whitespace().find(|w| w.starts_with("http://")).expect("a URL").trim_end_matches('/').to_owned();
+    Server { child, base }
 }
