@@ -399,7 +399,7 @@ pub fn timeline(drill: &Drill, world: &World) -> Result<Vec<Event>, TimelineErro
     let scenario = drill.scenario.as_deref().and_then(super::preset).and_then(Result::ok);
     // Scoring is shared by every shock: the baseline once, the prepared population once. Each shock puts
     // forward people who crossed the threshold since the previous shock, never someone already put forward.
-    let mut shocks: Option<(Vec<f64>, Vec<f64>, Prepared, Events)> = None;
+    let mut shocks: Option<(Vec<f64>, Prepared, Events)> = None;
     let mut raised = std::collections::HashSet::new();
     let mut events = Vec::with_capacity(specs.len());
     for (i, spec) in specs.into_iter().enumerate() {
@@ -422,13 +422,11 @@ pub fn timeline(drill: &Drill, world: &World) -> Result<Vec<Event>, TimelineErro
                 let scenario = scenario.as_ref().ok_or_else(|| TimelineError::NoScenario(drill.name.clone()))?;
                 if shocks.is_none() {
                     let prepared = Prepared::new(world.population, world.artifact, scenario.seed)?;
-                    let base = prepared.baseline().to_vec();
                     let events = prepared.events();
-                    shocks = Some((base.clone(), base, prepared, events));
+                    shocks = Some((prepared.baseline().to_vec(), prepared, events));
                 }
-                let (base, previous, prepared, events) = shocks.as_mut().expect("prepared above");
-                let p = shock(&mut event, spec, scenario, world, (base, previous), (prepared, events), &mut raised);
-                *previous = p;
+                let (previous, prepared, events) = shocks.as_mut().expect("prepared above");
+                *previous = shock(&mut event, spec, scenario, world, previous, (prepared, events), &mut raised);
             }
             EventKind::DvIncidents => dv_incidents(&mut event, spec, world.survivors, seed),
             EventKind::AlertBurst => alert_burst(&mut event, spec, world.survivors, seed),
@@ -457,7 +455,7 @@ fn shock(
     spec: &EventSpec,
     scenario: &Scenario,
     world: &World,
-    (base, previous): (&[f64], &[f64]),
+    previous: &[f64],
     (prepared, events): (&Prepared, &mut Events),
     raised: &mut std::collections::HashSet<String>,
 ) -> Vec<f64> {
@@ -465,6 +463,7 @@ fn shock(
     let intensity = scenario.shape.intensity(month, scenario.horizon_months);
     let threshold = scenario.threshold.unwrap_or(world.artifact.threshold);
     let p = prepared.at(scenario, month, events).p;
+    let base = prepared.baseline();
     let before = Outcome::of(base, threshold, world.guard);
     let after = Outcome::of(&p, threshold, world.guard);
     let mut crossed: Vec<usize> = (0..p.len())
