@@ -671,6 +671,11 @@ pub struct Line {
     pub entry: Entry,
 }
 
+/// Whether a log ended (stopped or finished).
+pub fn ended(log: &[Line]) -> bool {
+    log.iter().any(|l| matches!(l.entry, Entry::Stop { .. } | Entry::Finish))
+}
+
 /// Replays a log: the timeline rebuilt from its drill and data, interleaved with the log's actions and controls
 /// by drill time. A run releases every event due before it records anything else, so an event comes before
 /// any other line of the same or a later day; a log cut off by a crash keeps as many events as it released.
@@ -704,7 +709,7 @@ pub fn replay(log: &[Line], timeline: &[Event]) -> Vec<Line> {
         out.push(Line { seq: out.len() as u64, ..line.clone() });
     }
     let released = logged_walls.len();
-    let ended = log.iter().any(|l| matches!(l.entry, Entry::Stop { .. } | Entry::Finish));
+    let ended = ended(log);
     let mut pushed = out.iter().filter(|l| matches!(l.entry, Entry::Event { .. })).count();
     while !ended && pushed < released {
         let Some(e) = events.next() else { break };

@@ -156,7 +156,7 @@ fn report(args: DrillReportArgs, out: &mut dyn Write) -> Result<(), Error> {
     let log = store::read(data_dir, &args.run_id)?.ok_or_else(|| {
         Error::NotFound(format!("no drill run {}: `safehaven drill list` shows the runs", args.run_id))
     })?;
-    if store::active_run(data_dir)?.as_deref() == Some(args.run_id.as_str()) && !store::ended(&log) {
+    if store::active_run(data_dir)?.as_deref() == Some(args.run_id.as_str()) && !drill::ended(&log) {
         return Err(Error::Usage(format!(
             "drill {} is still running: its debrief is ready when it finishes or is stopped (`safehaven drill stop`)",
             args.run_id

@@ -3,7 +3,7 @@
 //! knows a server runs drills for this data dir), and the inbox through which `safehaven drill start|pause|
 //! resume|stop` hand commands to that server without a network call.
 
-use crate::chaos::drill::{Entry, Line};
+use crate::chaos::drill::Line;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, Write};
@@ -198,11 +198,6 @@ pub fn list(data_dir: &Path, live: Option<&str>) -> Result<Vec<RunSummary>> {
     }
     runs.sort_by(|a, b| b.started.cmp(&a.started).then_with(|| b.run_id.cmp(&a.run_id)));
     Ok(runs)
-}
-
-/// Whether a log ended (stopped or finished).
-pub fn ended(log: &[Line]) -> bool {
-    log.iter().any(|l| matches!(l.entry, Entry::Stop { .. } | Entry::Finish))
 }
 
 /// An exclusive lock on a file in the drill store, released when dropped or when the process ends (so a
