@@ -1,6 +1,6 @@
 //! `safehaven bench`: measurements printed for people (or as JSON), never asserted in tests.
 
-use crate::charts::thousands;
+use crate::text::thousands;
 use crate::model;
 use crate::privacy::masked::Masker;
 use crate::privacy::{keys, reveal};

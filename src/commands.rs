@@ -1,6 +1,6 @@
 //! What each command does: thin glue between the CLI and the modules.
 
-use crate::charts::thousands;
+use crate::text::thousands;
 use crate::cli::{
     AuditCommand, BenchCommand, BenchTrainArgs, Cli, Command, GuardArgs, ListenArgs, ModelCommand, PopulationArgs,
     RecipientArg, UserCommand,

@@ -25,4 +25,5 @@ pub mod privacy;
 pub mod server;
 pub mod synth;
 pub mod telemetry;
+pub mod text;
 pub mod warehouse;

@@ -2,7 +2,8 @@
 //! trends, and the model page's ROC, KS and calibration plots. Suppressed cells are drawn grey and named, never
 //! drawn as zero; each point carries a `<title>` tooltip.
 
-use super::{BLUE, ChartError, GREY, accessible, draw_err, escape, house_style, thousands};
+use super::{BLUE, ChartError, GREY, accessible, draw_err, escape, house_style};
+use crate::text::thousands;
 use crate::analytics::{CreditStats, RegionStats, TrendPoint};
 use crate::model::metrics::{CalibrationBin, RocPoint};
 use crate::privacy::GuardedGroup;

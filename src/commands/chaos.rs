@@ -4,7 +4,7 @@
 use super::modeling::{MODEL_FILE, load_model};
 use super::{guard, now, open};
 use crate::chaos::{self, Scenario};
-use crate::charts::thousands;
+use crate::text::thousands;
 use crate::cli::{ChaosCommand, ChaosRunArgs, ChaosRunIdArgs, ListArgs};
 use crate::error::Error;
 use crate::warehouse::runs::RunStore;

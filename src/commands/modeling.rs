@@ -2,7 +2,7 @@
 //! `demo`. Glue between the warehouse (populations in, scores out), the pure model, and files.
 
 use super::{guard, now, open};
-use crate::charts::thousands;
+use crate::text::thousands;
 use crate::cli::{DriftArgs, ExportTrainingArgs, ModelShowArgs, ScoreArgs, TrainArgs, WhatifArgs};
 use crate::error::Error;
 use crate::model::whatif::{self, Shock};

@@ -5,7 +5,7 @@
 
 use super::Artifact;
 use super::features::{self, FEATURES};
-use crate::charts::thousands;
+use crate::text::thousands;
 use serde::{Deserialize, Serialize};
 
 /// How many reasons a score carries.
