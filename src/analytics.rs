@@ -10,7 +10,7 @@ use crate::model::explain::{self, Reason};
 use crate::model::whatif::{self, PersonImpact, Shock};
 use crate::model::{self, Artifact, Population};
 use crate::privacy::{GuardedGroup, KGuard};
-use crate::synth::regions::REGIONS;
+use crate::catalog::regions::REGIONS;
 use ndarray::Array2;
 use serde::Serialize;
 use std::collections::HashMap;

@@ -2,6 +2,8 @@
 //!
 //! This is the one list of tables. The DDL in `sql/schema.sql` defines their columns; a test checks the two agree.
 
+pub mod regions;
+
 use std::fmt;
 
 /// A table of the warehouse.

@@ -16,7 +16,7 @@
 //! People. The universe holds `customers` bank customers (person keys `1..=customers`) and 15 % as many
 //! insurer-only members after them. For each person:
 //!
-//! - region ~ 2020 census population weights ([`regions`]); age band ~ adult age distribution;
+//! - region ~ 2020 census population weights ([`crate::catalog::regions`]); age band ~ adult age distribution;
 //!   employment depends on age band (students, retirees);
 //! - two hidden latents: financial fragility `f ~ N(0,1)` and health `h ~ N(0,1)` (older people sicker);
 //! - income = 56,000 × regional income level × age and employment factors × exp(0.5·ε − 0.2·f);
@@ -81,7 +81,6 @@ macro_rules! columns {
 mod dv;
 mod identity;
 mod people;
-pub mod regions;
 mod rng;
 
 use crate::catalog::Table;

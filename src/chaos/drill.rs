@@ -289,7 +289,7 @@ impl EventSpec {
             }
         }
         if let Some(region) = &self.region {
-            let valid: Vec<&str> = crate::synth::regions::REGIONS.iter().map(|r| r.code).collect();
+            let valid: Vec<&str> = crate::catalog::regions::REGIONS.iter().map(|r| r.code).collect();
             if !valid.contains(&region.as_str()) {
                 return Err((
                     Some("region"),

@@ -243,7 +243,7 @@ impl Shock {
                     format!("shock `{name}`: `regions` applies to medical_costs and dv_incident_rate only"),
                 ));
             }
-            let valid: Vec<&str> = crate::synth::regions::REGIONS.iter().map(|r| r.code).collect();
+            let valid: Vec<&str> = crate::catalog::regions::REGIONS.iter().map(|r| r.code).collect();
             if let Some(bad) = regions.iter().find(|r| !valid.contains(&r.as_str())) {
                 return Err((
                     Some("regions"),

@@ -8,7 +8,7 @@ use super::json::{ApiJson, ApiPath};
 use super::{ApiError, AppState};
 use crate::dv::{Immigration, Incident, IncidentType, Profile, RestrainingOrder, SupportNetwork, WeaponType};
 use crate::privacy::masked::Domain;
-use crate::synth::regions;
+use crate::catalog::regions;
 use crate::warehouse::DvCase;
 use crate::warehouse::service::NewSurvivor;
 use axum::Json;

@@ -1,7 +1,7 @@
 //! Survivors of the DV support service and their incidents: metadata only, with hidden trajectories.
 
 use super::identity::{self, IncidentFacts, Narrative, Pii, SurvivorRecord};
-use super::regions::{self, REGIONS};
+use crate::catalog::regions::{self, REGIONS};
 use super::{Chunk, Params, epoch_days, observation_date, pick};
 use crate::catalog::Table;
 use rand::RngExt;

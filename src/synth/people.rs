@@ -1,7 +1,7 @@
 //! Bank customers, insurer members and their medical and payment history, and the true distress probability.
 
 use super::identity::{self, Identity, Pii};
-use super::regions::{self, REGIONS};
+use crate::catalog::regions::{self, REGIONS};
 use super::{Chunk, HISTORY_MONTHS, INSURER_OVERLAP, Params, cents, epoch_days, micro, pick, sigmoid};
 use crate::catalog::Table;
 use rand::RngExt;
