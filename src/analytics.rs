@@ -10,13 +10,10 @@ use crate::model::explain::{self, Reason};
 use crate::model::whatif::{self, PersonImpact, Shock};
 use crate::model::{self, Artifact, Population};
 use crate::privacy::{GuardedGroup, KGuard};
-use crate::catalog::regions::REGIONS;
+use crate::catalog::{AGE_BANDS, CREDIT_GROUP_NAMES, REGIONS, region_codes};
 use ndarray::Array2;
 use serde::Serialize;
 use std::collections::HashMap;
-
-/// Credit groups from the deepest subprime up, as the warehouse spells them.
-pub const CREDIT_GROUPS: [&str; 5] = ["deep_subprime", "subprime", "near_prime", "prime", "super_prime"];
 
 /// A view's input was wrong; the message names the parameter.
 #[derive(Debug, thiserror::Error)]
@@ -134,10 +131,6 @@ fn lookup(parameter: &'static str, value: &str, valid: &[&str]) -> Result<u8> {
     })
 }
 
-fn region_codes() -> Vec<&'static str> {
-    REGIONS.iter().map(|r| r.code).collect()
-}
-
 /// Which indicators a feature row shows (bits of [`Indicator`]).
 fn indicators_of(row: ndarray::ArrayView1<'_, f64>) -> u8 {
     let v = |name: &str| row[model::features::index(name).expect("a known feature")];
@@ -172,12 +165,12 @@ impl Portfolio {
         let credit = population
             .text("credit_group")?
             .iter()
-            .map(|c| lookup("creditGroup", c, &CREDIT_GROUPS))
+            .map(|c| lookup("creditGroup", c, &CREDIT_GROUP_NAMES))
             .collect::<Result<_>>()?;
         let age = population
             .text("age_band")?
             .iter()
-            .map(|a| lookup("ageBand", a, &model::features::AGE_BANDS))
+            .map(|a| lookup("ageBand", a, &AGE_BANDS))
             .collect::<Result<_>>()?;
         let exposure = population.numbers("medical_cost_12m")?;
         let indicators = x.rows().into_iter().map(indicators_of).collect();
@@ -211,8 +204,8 @@ impl Portfolio {
                 Ok((
                     month,
                     lookup("region", &t.region, &codes)?,
-                    lookup("creditGroup", &t.credit_group, &CREDIT_GROUPS)?,
-                    lookup("ageBand", &t.age_band, &model::features::AGE_BANDS)?,
+                    lookup("creditGroup", &t.credit_group, &CREDIT_GROUP_NAMES)?,
+                    lookup("ageBand", &t.age_band, &AGE_BANDS)?,
                     [t.missed_payment as f64, t.overdraft as f64, t.claim as f64, t.medical_cost],
                 ))
             })
@@ -266,8 +259,8 @@ impl Portfolio {
     pub fn filter(&self, region: Option<&str>, credit_group: Option<&str>, age_band: Option<&str>) -> Result<Filter> {
         Ok(Filter {
             region: region.map(|r| lookup("region", r, &region_codes())).transpose()?,
-            credit_group: credit_group.map(|c| lookup("creditGroup", c, &CREDIT_GROUPS)).transpose()?,
-            age_band: age_band.map(|a| lookup("ageBand", a, &model::features::AGE_BANDS)).transpose()?,
+            credit_group: credit_group.map(|c| lookup("creditGroup", c, &CREDIT_GROUP_NAMES)).transpose()?,
+            age_band: age_band.map(|a| lookup("ageBand", a, &AGE_BANDS)).transpose()?,
         })
     }
 
@@ -402,7 +395,7 @@ impl Portfolio {
     fn compute_executive(&self, threshold: f64, filter: Filter, guard: &KGuard) -> Executive {
         let mut totals = [Sums::default(); 3];
         let mut regions = vec![Sums::default(); REGIONS.len()];
-        let mut credits = vec![Sums::default(); CREDIT_GROUPS.len()];
+        let mut credits = vec![Sums::default(); CREDIT_GROUP_NAMES.len()];
         for i in 0..self.len() {
             let (r, c) = (self.region[i], self.credit[i]);
             if !filter.admits(r, c, self.age[i]) {
@@ -453,7 +446,7 @@ impl Portfolio {
                 .collect(),
         );
         let credit_groups = guard.groups(
-            CREDIT_GROUPS
+            CREDIT_GROUP_NAMES
                 .iter()
                 .zip(&credits)
                 .map(|(name, s)| {
@@ -583,8 +576,8 @@ impl Portfolio {
         CaseRow {
             masked_id: self.ids[i].clone(),
             region: REGIONS[self.region[i] as usize].code,
-            credit_group: CREDIT_GROUPS[self.credit[i] as usize],
-            age_band: model::features::AGE_BANDS[self.age[i] as usize],
+            credit_group: CREDIT_GROUP_NAMES[self.credit[i] as usize],
+            age_band: AGE_BANDS[self.age[i] as usize],
             probability: p,
             points: model::points(p).round(),
             high_risk: p >= threshold,

@@ -1,10 +1,71 @@
-//! The warehouse's tables: their names, what the generator fills, and which may leave the appliance.
+//! The vocabulary every layer shares: the warehouse's tables (their names, keys, and which may leave the
+//! appliance), the regions, the credit groups with their score bands, and the age bands. A leaf: it uses nothing
+//! in the crate.
 //!
-//! This is the one list of tables. The DDL in `sql/schema.sql` defines their columns; a test checks the two agree.
+//! This is the one list of each. The DDL in `sql/seed/schema.sql` defines the tables' columns; a test checks the
+//! two agree. The server's vocabulary route hands these lists to the dashboard, which keeps no copy.
 
 pub mod regions;
 
+pub use regions::{REGIONS, Region};
+
 use std::fmt;
+
+/// Credit groups by score band, from the deepest subprime up, as the warehouse spells them: (name, lowest score
+/// in the band).
+pub const CREDIT_GROUPS: [(&str, i16); 5] =
+    [("deep_subprime", 300), ("subprime", 580), ("near_prime", 620), ("prime", 660), ("super_prime", 720)];
+
+/// The credit groups' names, in [`CREDIT_GROUPS`] order.
+pub const CREDIT_GROUP_NAMES: [&str; 5] = {
+    let mut names = [""; 5];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = CREDIT_GROUPS[i].0;
+        i += 1;
+    }
+    names
+};
+
+/// The credit group a score falls in.
+pub fn credit_group_of(score: i16) -> &'static str {
+    CREDIT_GROUPS.iter().rev().find(|(_, low)| score >= *low).map_or(CREDIT_GROUPS[0].0, |(name, _)| name)
+}
+
+/// Age bands, youngest first, as the warehouse spells them.
+pub const AGE_BANDS: [&str; 6] = ["18-24", "25-34", "35-44", "45-54", "55-64", "65+"];
+
+/// A name that is not in one of the vocabulary's lists; the message lists the valid ones.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} `{value}`; {valid}")]
+pub struct Unknown {
+    pub what: &'static str,
+    pub value: String,
+    pub valid: String,
+}
+
+/// The region with exactly this two-letter code.
+pub fn region(code: &str) -> Result<&'static Region, Unknown> {
+    REGIONS.iter().find(|r| r.code == code).ok_or_else(|| Unknown {
+        what: "region",
+        value: code.to_owned(),
+        valid: format!("regions are two-letter codes: {}", region_codes().join(", ")),
+    })
+}
+
+/// Every region's code, in [`REGIONS`] order.
+pub fn region_codes() -> Vec<&'static str> {
+    REGIONS.iter().map(|r| r.code).collect()
+}
+
+/// The credit group with exactly this name.
+pub fn credit_group(name: &str) -> Result<&'static str, Unknown> {
+    CREDIT_GROUP_NAMES.iter().find(|g| **g == name).copied().ok_or_else(|| Unknown {
+        what: "credit group",
+        value: name.to_owned(),
+        valid: format!("credit groups: {}", CREDIT_GROUP_NAMES.join(", ")),
+    })
+}
 
 /// A table of the warehouse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -100,6 +161,27 @@ mod tests {
         }
         assert_eq!(Table::parse("BANK.Customers"), Some(Table::BankCustomers));
         assert_eq!(Table::parse("bank.nope"), None);
+    }
+
+    #[test]
+    fn credit_groups_follow_score_bands() {
+        assert_eq!(CREDIT_GROUP_NAMES, ["deep_subprime", "subprime", "near_prime", "prime", "super_prime"]);
+        assert_eq!(credit_group_of(300), "deep_subprime");
+        assert_eq!(credit_group_of(579), "deep_subprime");
+        assert_eq!(credit_group_of(580), "subprime");
+        assert_eq!(credit_group_of(659), "near_prime");
+        assert_eq!(credit_group_of(719), "prime");
+        assert_eq!(credit_group_of(850), "super_prime");
+    }
+
+    #[test]
+    fn unknown_names_list_the_valid_ones() {
+        assert_eq!(region("OH").map(|r| r.name), Ok("Ohio"));
+        let err = region("oh").unwrap_err().to_string();
+        assert!(err.starts_with("unknown region `oh`; regions are two-letter codes: AK, AL"), "{err}");
+        assert_eq!(credit_group("prime"), Ok("prime"));
+        let err = credit_group("platinum").unwrap_err().to_string();
+        assert_eq!(err, "unknown credit group `platinum`; credit groups: deep_subprime, subprime, near_prime, prime, super_prime");
     }
 
     #[test]

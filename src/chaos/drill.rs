@@ -288,17 +288,8 @@ impl EventSpec {
                 }
             }
         }
-        if let Some(region) = &self.region {
-            let valid: Vec<&str> = crate::catalog::regions::REGIONS.iter().map(|r| r.code).collect();
-            if !valid.contains(&region.as_str()) {
-                return Err((
-                    Some("region"),
-                    format!(
-                        "event `{kind}`: unknown region `{region}`; regions are two-letter codes: {}",
-                        valid.join(", ")
-                    ),
-                ));
-            }
+        if let Some(unknown) = self.region.as_deref().and_then(|r| crate::catalog::region(r).err()) {
+            return Err((Some("region"), format!("event `{kind}`: {unknown}")));
         }
         Ok(())
     }

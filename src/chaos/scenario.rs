@@ -2,6 +2,7 @@
 //! and shocks on named drivers. Parsing errors name the file, line, column and field; an unknown driver lists
 //! the valid ones. `scenarios/README.md` says how to write one.
 
+use crate::catalog;
 use serde::{Deserialize, Serialize};
 
 /// How a scenario's intensity moves over its horizon (0 = baseline, 1 = the full shocks).
@@ -243,27 +244,16 @@ impl Shock {
                     format!("shock `{name}`: `regions` applies to medical_costs and dv_incident_rate only"),
                 ));
             }
-            let valid: Vec<&str> = crate::catalog::regions::REGIONS.iter().map(|r| r.code).collect();
-            if let Some(bad) = regions.iter().find(|r| !valid.contains(&r.as_str())) {
-                return Err((
-                    Some("regions"),
-                    format!(
-                        "shock `{name}`: unknown region `{bad}`; regions are two-letter codes: {}",
-                        valid.join(", ")
-                    ),
-                ));
+            if let Some(unknown) = regions.iter().find_map(|r| catalog::region(r).err()) {
+                return Err((Some("regions"), format!("shock `{name}`: {unknown}")));
             }
         }
         if let Some(groups) = &self.credit_groups {
             if self.driver != Driver::Income {
                 return Err((Some("credit_groups"), format!("shock `{name}`: `credit_groups` applies to income only")));
             }
-            let valid = crate::analytics::CREDIT_GROUPS;
-            if let Some(bad) = groups.iter().find(|g| !valid.contains(&g.as_str())) {
-                return Err((
-                    Some("credit_groups"),
-                    format!("shock `{name}`: unknown credit group `{bad}`; credit groups: {}", valid.join(", ")),
-                ));
+            if let Some(unknown) = groups.iter().find_map(|g| catalog::credit_group(g).err()) {
+                return Err((Some("credit_groups"), format!("shock `{name}`: {unknown}")));
             }
         }
         Ok(())

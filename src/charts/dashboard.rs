@@ -120,7 +120,7 @@ pub fn exposure_map(regions: &[GuardedGroup<String, RegionStats>], k: u64) -> Re
 }
 
 fn tile_of(code: &str) -> Option<(u8, u8)> {
-    crate::catalog::regions::REGIONS.iter().find(|r| r.code == code).map(|r| r.tile)
+    crate::catalog::region(code).ok().map(|r| r.tile)
 }
 
 /// Risk against volume by credit group: people (x) against mean probability (y), circles sized by exposure.

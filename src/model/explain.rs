@@ -66,7 +66,7 @@ fn words(artifact: &Artifact, name: &str, row: &[f64]) -> String {
                 .iter()
                 .position(|f| v(f) > 0.5)
                 .map_or(0, |i| i + 1);
-            format!("aged {}", features::AGE_BANDS[band])
+            format!("aged {}", crate::catalog::AGE_BANDS[band])
         }
         other => other.to_owned(),
     }

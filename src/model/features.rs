@@ -7,6 +7,7 @@
 //! travels in the artifact, so scoring another population uses the training population's medians.
 
 use super::{Error, Result};
+use crate::catalog::AGE_BANDS;
 use ndarray::{Array2, ShapeBuilder};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -50,9 +51,6 @@ pub const RAW_COLUMNS: [(&str, Kind); 17] = [
     ("medical_cost_12m", Kind::Number),
     ("out_of_pocket_12m", Kind::Number),
 ];
-
-/// Age bands as the clean room spells them; the first is the reference level of the age encoding.
-pub const AGE_BANDS: [&str; 6] = ["18-24", "25-34", "35-44", "45-54", "55-64", "65+"];
 
 /// Incomes below this are treated as this (ratios to income stay finite).
 pub const INCOME_FLOOR: f64 = 1_000.0;
@@ -263,6 +261,7 @@ fn expressions() -> Vec<Expr> {
         col("denied_claims_12m").alias("denied_claims_12m"),
         flag(col("insurer_member")).alias("insurer_member"),
         col("loan_amount").clip(lit(0.0), lit(f64::MAX)).log1p().alias("log_loan_amount"),
+        // The first band is the age encoding's reference level.
         age(AGE_BANDS[1]).alias("age_25_34"),
         age(AGE_BANDS[2]).alias("age_35_44"),
         age(AGE_BANDS[3]).alias("age_45_54"),

@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-const STATUSES: [&str; 3] = ["open", "acknowledged", "closed"];
+/// The statuses an alert can be in, in the order it moves through them.
+pub const STATUSES: [&str; 3] = ["open", "acknowledged", "closed"];
 
 pub fn alert_id(number: i64) -> String {
     format!("AL-{number:07}")

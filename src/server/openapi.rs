@@ -3,6 +3,8 @@
 //! and its summary and query parameters from [`DOCS`]. A test checks that every route is documented.
 
 use super::API_ROUTES;
+use crate::analytics::Indicator;
+use crate::catalog;
 use crate::privacy::roles::Role;
 use axum::Json;
 use serde_json::{Map, Value, json};
@@ -13,8 +15,8 @@ pub type Doc = (&'static str, &'static str, &'static str, &'static [(&'static st
 const VIEW_FILTERS: &[(&str, &str)] = &[
     ("threshold", "high-risk threshold, 0–1 (default: the model's)"),
     ("region", "two-letter region code, e.g. CA"),
-    ("creditGroup", "deep_subprime | subprime | near_prime | prime | super_prime"),
-    ("ageBand", "18-24 | 25-34 | 35-44 | 45-54 | 55-64 | 65+"),
+    ("creditGroup", "credit group"),
+    ("ageBand", "age band"),
 ];
 
 /// What each route does.
@@ -58,10 +60,7 @@ pub const DOCS: &[Doc] = &[
             ("region", "two-letter region code"),
             ("creditGroup", "credit group"),
             ("ageBand", "age band"),
-            (
-                "indicator",
-                "unemployed | missed_payments | overdrafts | uninsured | high_medical_cost | out_of_pocket_burden",
-            ),
+            ("indicator", "cases showing this indicator"),
         ],
     ),
     (
@@ -129,7 +128,7 @@ pub const DOCS: &[Doc] = &[
     ("POST", "/api/v1/screens/dash", "DASH/MARAC referral screen", &[]),
     ("POST", "/api/v1/survivors", "Create a DV survivor (PII sealed with age)", &[]),
     ("POST", "/api/v1/survivors/{userId}/incidents", "Add an incident (narrative sealed, never analysed)", &[]),
-    ("GET", "/api/v1/alerts", "The crisis-alert queue", &[("status", "open | acknowledged | closed")]),
+    ("GET", "/api/v1/alerts", "The crisis-alert queue", &[("status", "alerts in this status")]),
     ("POST", "/api/v1/alerts/{alertId}/acknowledge", "Acknowledge an alert: {note?}; audited", &[]),
     ("POST", "/api/v1/alerts/{alertId}/close", "Close an alert: {note}; audited", &[]),
     ("POST", "/api/v1/risk-assessment/create", "Assess a survivor and store it: {userId, asOf?}", &[]),
@@ -148,14 +147,30 @@ pub const DOCS: &[Doc] = &[
     ),
 ];
 
+/// The values a query parameter takes, where it names one of the vocabulary's lists.
+fn values_of(parameter: &str) -> Option<Vec<&'static str>> {
+    match parameter {
+        "region" => Some(catalog::region_codes()),
+        "creditGroup" => Some(catalog::CREDIT_GROUP_NAMES.to_vec()),
+        "ageBand" => Some(catalog::AGE_BANDS.to_vec()),
+        "indicator" => Some(Indicator::ALL.iter().map(|(name, _)| *name).collect()),
+        "status" => Some(super::alerts::STATUSES.to_vec()),
+        _ => None,
+    }
+}
+
 fn parameters(path: &str, query: &[(&str, &str)]) -> Vec<Value> {
     let path_params = path
         .split('/')
         .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
         .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }));
-    let query_params = query
-        .iter()
-        .map(|(name, description)| json!({ "name": name, "in": "query", "required": false, "description": description, "schema": { "type": "string" } }));
+    let query_params = query.iter().map(|(name, description)| {
+        let schema = match values_of(name) {
+            Some(values) => json!({ "type": "string", "enum": values }),
+            None => json!({ "type": "string" }),
+        };
+        json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
+    });
     path_params.chain(query_params).collect()
 }
 
@@ -249,5 +264,16 @@ mod tests {
         assert_eq!(case["x-roles"], json!(["investigator", "admin"]));
         assert_eq!(case["parameters"][0]["name"], "maskedId");
         assert_eq!(doc["paths"]["/healthz"]["get"]["security"], json!([]));
+    }
+
+    #[test]
+    fn vocabulary_parameters_list_their_values_from_the_catalog() {
+        let doc = document();
+        let params = doc["paths"]["/api/v1/cases"]["get"]["parameters"].as_array().unwrap();
+        let enum_of = |name: &str| params.iter().find(|p| p["name"] == name).unwrap()["schema"]["enum"].clone();
+        assert_eq!(enum_of("creditGroup"), json!(catalog::CREDIT_GROUP_NAMES));
+        assert_eq!(enum_of("ageBand"), json!(catalog::AGE_BANDS));
+        assert_eq!(enum_of("region").as_array().unwrap().len(), 51);
+        assert_eq!(enum_of("indicator")[0], "unemployed");
     }
 }

@@ -1,16 +1,15 @@
 //! Survivors of the DV support service and their incidents: metadata only, with hidden trajectories.
 
 use super::identity::{self, IncidentFacts, Narrative, Pii, SurvivorRecord};
-use crate::catalog::regions::{self, REGIONS};
 use super::{Chunk, Params, epoch_days, observation_date, pick};
-use crate::catalog::Table;
+use crate::catalog::regions::{self, REGIONS};
+use crate::catalog::{AGE_BANDS, Table};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use std::ops::Range;
 use std::sync::LazyLock;
 
-const AGE_BANDS: [&str; 6] = super::people::AGE_BANDS;
 const AGE_CUMULATIVE: [f64; 6] = [0.22, 0.54, 0.78, 0.91, 0.97, 1.0];
 const IMMIGRATION: [&str; 4] = ["citizen", "resident", "undocumented", "unknown"];
 const IMMIGRATION_CUMULATIVE: [f64; 4] = [0.80, 0.90, 0.96, 1.0];

@@ -1,16 +1,15 @@
 //! Bank customers, insurer members and their medical and payment history, and the true distress probability.
 
 use super::identity::{self, Identity, Pii};
-use crate::catalog::regions::{self, REGIONS};
 use super::{Chunk, HISTORY_MONTHS, INSURER_OVERLAP, Params, cents, epoch_days, micro, pick, sigmoid};
-use crate::catalog::Table;
+use crate::catalog::regions::{self, REGIONS};
+use crate::catalog::{AGE_BANDS, Table, credit_group_of};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use std::ops::Range;
 use std::sync::LazyLock;
 
-pub const AGE_BANDS: [&str; 6] = ["18-24", "25-34", "35-44", "45-54", "55-64", "65+"];
 const AGE_CUMULATIVE: [f64; 6] = [0.12, 0.30, 0.47, 0.63, 0.80, 1.0];
 const AGE_INCOME: [f64; 6] = [0.55, 0.90, 1.10, 1.20, 1.10, 0.80];
 const AGE_HEALTH: [f64; 6] = [-0.6, -0.4, -0.1, 0.2, 0.5, 0.8];
@@ -39,10 +38,6 @@ const CATEGORIES: [(&str, f64, f64); 6] = [
     ("emergency", 0.08, 1800.0),
     ("inpatient", 0.04, 14000.0),
 ];
-
-/// Credit groups by score band, lowest first: (name, lowest score in band).
-pub const CREDIT_GROUPS: [(&str, i16); 5] =
-    [("deep_subprime", 300), ("subprime", 580), ("near_prime", 620), ("prime", 660), ("super_prime", 720)];
 
 static REGION_CUMULATIVE: LazyLock<[f64; 51]> = LazyLock::new(regions::cumulative_weights);
 static CATEGORY_CUMULATIVE: LazyLock<Vec<f64>> = LazyLock::new(|| {
@@ -117,11 +112,6 @@ pub fn generate(params: &Params, index: u64, range: Range<u64>) -> Chunk {
 
 fn normal(rng: &mut ChaCha8Rng) -> f64 {
     StandardNormal.sample(rng)
-}
-
-/// The credit group a score falls in.
-pub fn credit_group(score: i16) -> &'static str {
-    CREDIT_GROUPS.iter().rev().find(|(_, low)| score >= *low).map_or("deep_subprime", |(name, _)| name)
 }
 
 fn employment(rng: &mut ChaCha8Rng, age: usize) -> &'static str {
@@ -306,7 +296,7 @@ fn person(rng: &mut ChaCha8Rng, key: u64, is_customer: bool, out: &mut Out) {
     out.customers.income.push(income);
     out.customers.debt.push(debt);
     out.customers.credit_score.push(score);
-    out.customers.credit_group.push(credit_group(score));
+    out.customers.credit_group.push(credit_group_of(score));
     out.customers.loan_amount.push(loan_amount);
     out.outcomes.person_key.push(key);
     out.outcomes.distress_12m.push(distress);
@@ -326,16 +316,6 @@ mod tests {
     fn column<'a>(batches: &'a [Batch], table: Table, name: &str) -> &'a Column {
         let batch = batches.iter().find(|b| b.table == table).expect("table present");
         &batch.columns.iter().find(|(n, _)| *n == name).expect("column present").1
-    }
-
-    #[test]
-    fn credit_groups_follow_score_bands() {
-        assert_eq!(credit_group(300), "deep_subprime");
-        assert_eq!(credit_group(579), "deep_subprime");
-        assert_eq!(credit_group(580), "subprime");
-        assert_eq!(credit_group(659), "near_prime");
-        assert_eq!(credit_group(719), "prime");
-        assert_eq!(credit_group(850), "super_prime");
     }
 
     #[test]
