@@ -36,7 +36,7 @@ pub fn seed(params: Params, threads: usize) -> Result<SeedBench, warehouse::Erro
     let identity = keys::NewIdentity::generate();
     let started = std::time::Instant::now();
     let masker = Masker::from_key(rand_key());
-    let report = crate::privacy::seed_sealed_with(&dir, &options, &identity.recipient(), &masker);
+    let report = warehouse::seed_sealed(&dir, &options, &identity.recipient(), &masker);
     let wall = started.elapsed().as_secs_f64();
     let measured = report.and_then(|report| {
         let warehouse = Warehouse::open_read_only(&report.path)?;
@@ -192,7 +192,7 @@ pub fn model(
                     progress: false,
                 };
                 let identity = keys::NewIdentity::generate();
-                let report = crate::privacy::seed_sealed_with(
+                let report = warehouse::seed_sealed(
                     &temp,
                     &options,
                     &identity.recipient(),

@@ -467,7 +467,7 @@ fn seed(
             data_dir.display()
         );
     }
-    let report = seed_sealed(data_dir, &options, &recipient)?;
+    let report = seed_installation(data_dir, &options, &recipient)?;
     appliance.recipient = Some(recipient.to_string());
     appliance.save(data_dir)?;
     Ok(report)
@@ -475,14 +475,14 @@ fn seed(
 
 /// Seeds `data_dir` with PII sealed to `recipient` and person IDs masked with the installation's key
 /// (created on first use).
-pub fn seed_sealed(data_dir: &Path, options: &SeedOptions, recipient: &Recipient) -> Result<SeedReport, Error> {
+pub fn seed_installation(data_dir: &Path, options: &SeedOptions, recipient: &Recipient) -> Result<SeedReport, Error> {
     let path = warehouse::path_in(data_dir);
     if path.exists() && !options.force {
         return Err(warehouse::Error::Exists { path }.into());
     }
     std::fs::create_dir_all(data_dir).map_err(|source| Error::DataDir { path: data_dir.to_owned(), source })?;
     let masker = Masker::load_or_create(data_dir)?;
-    Ok(crate::privacy::seed_sealed_with(data_dir, options, recipient, &masker)?)
+    Ok(warehouse::seed_sealed(data_dir, options, recipient, &masker)?)
 }
 
 /// Seeds in a child process, so that the serving process never holds the generated population's plaintext PII,

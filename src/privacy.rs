@@ -16,28 +16,8 @@ pub mod vault;
 
 pub use kanon::{Guarded, GuardedCell, GuardedGroup, KGuard};
 
-use crate::warehouse::{self, SeedOptions, SeedPrivacy, SeedReport};
-use masked::{Domain, Masker};
 use std::io::Write;
 use std::path::Path;
-
-/// Seeds `data_dir` with every person's ID masked by `masker` and all PII sealed to `recipient`.
-pub fn seed_sealed_with(
-    data_dir: &Path,
-    options: &SeedOptions,
-    recipient: &age::x25519::Recipient,
-    masker: &Masker,
-) -> Result<SeedReport, warehouse::Error> {
-    let params = options.params;
-    let masked = |domain, n| masker.mask_keys(domain, n).into_iter().map(|m| m.to_string()).collect();
-    let privacy = SeedPrivacy {
-        recipient: recipient.to_string(),
-        sealer: &vault::Sealer::new(recipient.clone()),
-        person_ids: masked(Domain::Person, params.universe()),
-        survivor_ids: masked(Domain::Survivor, params.survivors()),
-    };
-    warehouse::seed(data_dir, options, &privacy)
-}
 
 /// Writes a file readable only by its owner (mode 0600), atomically: a temporary file renamed into place.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -14,7 +14,7 @@ pub mod runs;
 pub mod service;
 
 pub use export::{ExportFormat, export};
-pub use load::{Seal, SeedOptions, SeedPrivacy, SeedReport, seed};
+pub use load::{SeedOptions, SeedReport, seed_sealed};
 pub use modeling::{ScoreRow, ScoreRun, StoredScore, table_parquet, write_training_parquet};
 
 use crate::catalog::Table;

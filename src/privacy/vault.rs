@@ -43,12 +43,6 @@ impl Sealer {
     }
 }
 
-impl crate::warehouse::Seal for Sealer {
-    fn seal(&self, plaintext: Vec<u8>) -> Result<Vec<u8>, String> {
-        Sealer::seal(self, plaintext).map_err(|e| e.to_string())
-    }
-}
-
 /// Counts the stanzas of an age (binary format) header without decrypting anything.
 pub fn stanza_count(ciphertext: &[u8]) -> Result<usize, Error> {
     const MAGIC: &[u8] = b"age-encryption.org/v1\n";

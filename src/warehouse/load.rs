@@ -5,7 +5,10 @@
 
 use super::{Error, Result, SCHEMA_VERSION, config, path_in, sql};
 use crate::catalog::Table;
+use crate::privacy::masked::{Domain, Masker};
+use crate::privacy::vault::Sealer;
 use crate::synth::{self, Batch, Column, Params};
+use age::x25519::Recipient;
 use duckdb::arrow::array::{
     ArrayRef, BooleanArray, Date32Array, Float64Array, Int16Array, Int32Array, Int64Array, StringArray,
 };
@@ -52,20 +55,16 @@ impl SeedReport {
     }
 }
 
-/// Encrypts a chunk's serialised PII (implemented by the privacy vault's sealer, which zeroes the plaintext).
-pub trait Seal: Sync {
-    fn seal(&self, plaintext: Vec<u8>) -> std::result::Result<Vec<u8>, String>;
-}
-
 /// What seeding needs from privacy: where PII is sealed to, and the masked IDs.
-pub struct SeedPrivacy<'a> {
+struct SeedPrivacy<'a> {
     /// The age recipient, recorded in the warehouse.
-    pub recipient: String,
-    pub sealer: &'a dyn Seal,
+    recipient: String,
+    /// Seals each chunk's serialised PII (and zeroes the plaintext).
+    sealer: &'a Sealer,
     /// The masked ID of person key `i + 1`, for every person (customers and insurer-only members).
-    pub person_ids: Vec<String>,
+    person_ids: Vec<String>,
     /// The masked ID of survivor key `i + 1`.
-    pub survivor_ids: Vec<String>,
+    survivor_ids: Vec<String>,
 }
 
 /// One chunk's PII, sealed.
@@ -82,19 +81,37 @@ struct Sealed {
 pub const SEAL_RECORDS: usize = 1024;
 
 /// Seals a chunk's PII in messages of up to [`SEAL_RECORDS`] records.
-fn seal_pii(pii: &synth::Pii, sealer: &dyn Seal) -> std::result::Result<Vec<Sealed>, String> {
+fn seal_pii(pii: &synth::Pii, sealer: &Sealer) -> std::result::Result<Vec<Sealed>, String> {
     let mut sealed = Vec::new();
     for part in pii.slices(SEAL_RECORDS) {
         let Some((first_key, last_key)) = part.key_range() else { continue };
         let plaintext = serde_json::to_vec(&part).map_err(|e| e.to_string())?;
-        let ciphertext = sealer.seal(plaintext)?;
+        let ciphertext = sealer.seal(plaintext).map_err(|e| e.to_string())?;
         sealed.push(Sealed { kind: part.kind(), first_key, last_key, records: part.len(), ciphertext });
     }
     Ok(sealed)
 }
 
+/// Seeds `data_dir` with every person's ID masked by `masker` and all PII sealed to `recipient`.
+pub fn seed_sealed(
+    data_dir: &Path,
+    options: &SeedOptions,
+    recipient: &Recipient,
+    masker: &Masker,
+) -> Result<SeedReport> {
+    let params = options.params;
+    let masked = |domain, n| masker.mask_keys(domain, n).into_iter().map(|m| m.to_string()).collect();
+    let privacy = SeedPrivacy {
+        recipient: recipient.to_string(),
+        sealer: &Sealer::new(recipient.clone()),
+        person_ids: masked(Domain::Person, params.universe()),
+        survivor_ids: masked(Domain::Survivor, params.survivors()),
+    };
+    seed(data_dir, options, &privacy)
+}
+
 /// Builds a new warehouse in `data_dir` and returns what was loaded.
-pub fn seed(data_dir: &Path, options: &SeedOptions, privacy: &SeedPrivacy<'_>) -> Result<SeedReport> {
+fn seed(data_dir: &Path, options: &SeedOptions, privacy: &SeedPrivacy<'_>) -> Result<SeedReport> {
     let started = Instant::now();
     let customers = options.params.customers;
     if !(1..=MAX_CUSTOMERS).contains(&customers) {
@@ -248,7 +265,7 @@ fn load(
     conn: &Connection,
     options: &SeedOptions,
     threads: usize,
-    sealer: &dyn Seal,
+    sealer: &Sealer,
     vault_file: &mut VaultWriter,
 ) -> Result<(BTreeMap<Table, u64>, Duration)> {
     let sealing_total = std::sync::atomic::AtomicU64::new(0);

@@ -85,12 +85,12 @@ fn existing_warehouse_is_not_replaced_without_force() {
     let before = fingerprint(dir.path());
     let options = SeedOptions { params: Params { customers: 400, seed: 2 }, threads: 2, force: false, progress: false };
     let recipient = crate::support::test_identity().identity.recipient();
-    let err = safehaven::commands::seed_sealed(dir.path(), &options, &recipient).unwrap_err();
+    let err = safehaven::commands::seed_installation(dir.path(), &options, &recipient).unwrap_err();
     assert!(err.to_string().contains("warehouse.duckdb"), "{err}");
     assert!(err.to_string().contains("--force"), "{err}");
     assert_eq!(fingerprint(dir.path()), before);
     let forced = SeedOptions { force: true, ..options };
-    safehaven::commands::seed_sealed(dir.path(), &forced, &recipient).unwrap();
+    safehaven::commands::seed_installation(dir.path(), &forced, &recipient).unwrap();
     assert_ne!(fingerprint(dir.path()), before);
 }
 
@@ -141,7 +141,7 @@ fn killed_seed_leaves_previous_warehouse_intact() {
     }
     let options = SeedOptions { params: Params { customers: 300, seed: 1 }, threads: 2, force: true, progress: false };
     let recipient = crate::support::test_identity().identity.recipient();
-    safehaven::commands::seed_sealed(dir.path(), &options, &recipient).unwrap();
+    safehaven::commands::seed_installation(dir.path(), &options, &recipient).unwrap();
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .flatten()

@@ -37,7 +37,7 @@ pub fn test_identity() -> &'static TestIdentity {
 /// Seeds a warehouse into `dir` and returns its path.
 pub fn seed_into(dir: &Path, customers: u64, seed: u64, threads: usize) -> PathBuf {
     let options = SeedOptions { params: Params { customers, seed }, threads, force: false, progress: false };
-    commands::seed_sealed(dir, &options, &test_identity().identity.recipient()).expect("seeding succeeds").path
+    commands::seed_installation(dir, &options, &test_identity().identity.recipient()).expect("seeding succeeds").path
 }
 
 /// A warehouse seeded once per test run, with one user per role, shared read-only by the tests that only read.
