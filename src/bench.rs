@@ -3,9 +3,9 @@
 use crate::text::thousands;
 use crate::model;
 use crate::privacy::masked::Masker;
-use crate::privacy::{keys, reveal};
+use crate::privacy::keys;
 use crate::synth::Params;
-use crate::warehouse::{self, SeedOptions, Warehouse};
+use crate::warehouse::{self, SeedOptions, Warehouse, reveal};
 use serde::Serialize;
 use std::io::Write;
 

@@ -1,6 +1,7 @@
 //! The top-level error of a command, and its exit code.
 
-use crate::privacy::{audit, keys, masked, reveal, roles, vault};
+use crate::privacy::{audit, keys, masked, roles, vault};
+use crate::warehouse::reveal;
 use crate::{config, model, privacy, server, warehouse};
 use std::path::PathBuf;
 

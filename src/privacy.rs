@@ -10,7 +10,6 @@ pub mod audit;
 pub mod kanon;
 pub mod keys;
 pub mod masked;
-pub mod reveal;
 pub mod roles;
 pub mod vault;
 

@@ -10,6 +10,7 @@ pub mod export;
 mod fingerprint;
 mod load;
 pub mod modeling;
+pub mod reveal;
 pub mod runs;
 pub mod service;
 

@@ -1,11 +1,12 @@
-//! Reveal: the one way from a masked ID back to a person, for a human with the identity and a reason.
+//! Reveal: the one way from a masked ID back to a person, for a human with the identity and a reason. It joins
+//! the warehouse's and the service database's lookups with the vault's decryption.
 
-use super::keys;
-use super::masked::MaskedId;
-use super::vault;
+use super::service::Service;
+use super::{RecordKind, Warehouse};
+use crate::privacy::keys;
+use crate::privacy::masked::MaskedId;
+use crate::privacy::vault;
 use crate::synth::{Narrative, Pii};
-use crate::warehouse::service::Service;
-use crate::warehouse::{self, RecordKind, Warehouse};
 use age::x25519::Identity;
 use serde::Serialize;
 use zeroize::Zeroize;
@@ -34,7 +35,7 @@ pub enum Error {
     #[error(transparent)]
     Vault(#[from] vault::Error),
     #[error(transparent)]
-    Warehouse(#[from] warehouse::Error),
+    Warehouse(#[from] super::Error),
     #[error("vault record for {0} is missing: the warehouse is damaged; reseed it")]
     Missing(String),
 }
