@@ -1,5 +1,7 @@
 //! Tidy: the architecture's invariants, checked on every `cargo test`.
 
+mod imports;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -56,6 +58,76 @@ fn offenders(allowed: &[&str], needles: &[&str]) -> Vec<String> {
         }
     }
     found
+}
+
+/// One row of ARCHITECTURE.md's layer diagram: its modules, and what they may use.
+#[derive(Debug)]
+struct Layer {
+    modules: Vec<String>,
+    /// Every module of the layers below.
+    below: bool,
+    /// The other modules of this layer too.
+    each_other: bool,
+    /// Otherwise, only these.
+    only: Vec<String>,
+}
+
+/// The layers, top first, read from the diagram in ARCHITECTURE.md's Layers section: each line
+/// `a, b → what they may use` ("anything below", "anything below, and each other", a list, or "nothing").
+fn layers() -> Vec<Layer> {
+    let architecture = fs::read_to_string(root().join("ARCHITECTURE.md")).unwrap();
+    let section = architecture.split("\n## Layers").nth(1).expect("ARCHITECTURE.md has a Layers section");
+    let diagram = section.split("```").nth(1).expect("the Layers section draws the layers in a ``` block");
+    diagram
+        .lines()
+        .filter_map(|line| line.split_once('→'))
+        .map(|(left, right)| {
+            let right = right.split('(').next().unwrap_or_default();
+            let names = |s: &str| s.split(',').map(|m| m.trim().to_owned()).filter(|m| !m.is_empty()).collect();
+            let below = right.contains("anything below");
+            Layer {
+                modules: names(left),
+                below,
+                each_other: right.contains("and each other"),
+                only: if below || right.contains("nothing") { Vec::new() } else { names(right) },
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn modules_import_only_downward() {
+    let layers = layers();
+    let layer_of = |module: &str| layers.iter().position(|l| l.modules.iter().any(|m| m == module));
+    let files = src_files();
+    let mut found = Vec::new();
+    for (rel, _) in files.iter().filter(|(rel, _)| !["src/lib.rs", "src/main.rs"].contains(&rel.as_str())) {
+        if layer_of(module_of(rel)).is_none() {
+            found.push(format!("{rel}: module `{}` is in no layer of ARCHITECTURE.md", module_of(rel)));
+        }
+    }
+    for edge in imports::graph(&files) {
+        let (from, to) = (imports::top_module(&edge.from), imports::top_module(&edge.to));
+        if from == to || edge.from == "src/lib.rs" {
+            continue;
+        }
+        let (Some(a), Some(b)) = (layer_of(from), layer_of(to)) else { continue };
+        let layer = &layers[a];
+        let allowed = if layer.below { b > a || (a == b && layer.each_other) } else { layer.only.iter().any(|m| m == to) };
+        if !allowed {
+            let direction = if b < a { "up" } else { "sideways" };
+            found.push(format!("{}:{}: `crate::{}` points {direction}, from `{from}` to `{to}`", edge.from, edge.line, edge.path));
+        }
+    }
+    assert!(found.is_empty(), "imports against ARCHITECTURE.md's layers:\n{}", found.join("\n"));
+}
+
+#[test]
+fn no_circle_of_imports() {
+    let edges: Vec<(String, String)> = imports::graph(&src_files()).into_iter().map(|e| (e.from, e.to)).collect();
+    let circles = imports::circles(&edges);
+    let shown: Vec<String> = circles.iter().map(|c| c.join(" → ")).collect();
+    assert!(circles.is_empty(), "files whose imports run in a circle:\n{}", shown.join("\n"));
 }
 
 #[test]
