@@ -15,11 +15,12 @@ use crate::privacy::vault::Sealer;
 use crate::privacy::{KGuard, kanon};
 use crate::synth::Params;
 use crate::warehouse::{self, SeedOptions, SeedReport, Warehouse, reveal};
-use crate::{bench, dv, server};
+use crate::{dv, server};
 use age::x25519::Recipient;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+pub mod bench;
 mod chaos;
 mod drill;
 mod modeling;

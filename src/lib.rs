@@ -7,11 +7,10 @@
 //! - [`dv`] is the DV lethality assessment engine;
 //! - [`charts`] renders SVG charts with plotters;
 //! - [`server`] is the HTTP API and embedded dashboard (the only module that imports axum);
-//! - [`cli`], [`commands`], [`config`], [`telemetry`], [`error`] and [`bench`] are the binary's plumbing;
+//! - [`cli`], [`commands`], [`config`], [`telemetry`] and [`error`] are the binary's plumbing;
 //! - [`catalog`] names the warehouse's tables.
 
 pub mod analytics;
-pub mod bench;
 pub mod catalog;
 pub mod chaos;
 pub mod charts;

@@ -124,7 +124,7 @@ pub enum ModelBench {
 }
 
 /// The scikit-learn reference script, embedded so the bench runs from any directory.
-const SKLEARN_SCRIPT: &str = include_str!("../benches/train_sklearn.py");
+const SKLEARN_SCRIPT: &str = include_str!("../../benches/train_sklearn.py");
 
 /// What scikit-learn reported on the same matrix.
 #[derive(Debug, Serialize, serde::Deserialize)]
