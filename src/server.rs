@@ -9,7 +9,7 @@ mod assessments;
 mod assets;
 mod auth;
 mod chaos;
-mod drills;
+mod drill;
 mod error;
 mod json;
 mod metrics;
@@ -60,7 +60,7 @@ pub struct AppState {
     metrics: metrics::Metrics,
     warehouse_path: std::path::PathBuf,
     data_dir: std::path::PathBuf,
-    drills: drills::Drills,
+    drills: drill::Drills,
 }
 
 impl AppState {
@@ -92,7 +92,7 @@ impl AppState {
             metrics: metrics::Metrics::default(),
             warehouse_path,
             data_dir: data_dir.to_owned(),
-            drills: drills::Drills::default(),
+            drills: drill::Drills::default(),
         })
     }
 
@@ -312,21 +312,21 @@ fn api_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
             .route("/api/v1/chaos/runs", post(chaos::create).get(chaos::list))
             .route("/api/v1/chaos/runs/{runId}", get(chaos::get))
             .route("/api/v1/charts/chaos/{file}", get(chaos::chart))
-            .route("/api/v1/drills", post(drills::create))
-            .route("/api/v1/drills/{runId}/pause", post(drills::pause))
-            .route("/api/v1/drills/{runId}/resume", post(drills::resume))
-            .route("/api/v1/drills/{runId}/stop", post(drills::stop))
-            .route("/api/v1/drills/{runId}/report", get(drills::report_json))
-            .route("/api/v1/drills/{runId}/report.html", get(drills::report_html)),
+            .route("/api/v1/drills", post(drill::create))
+            .route("/api/v1/drills/{runId}/pause", post(drill::pause))
+            .route("/api/v1/drills/{runId}/resume", post(drill::resume))
+            .route("/api/v1/drills/{runId}/stop", post(drill::stop))
+            .route("/api/v1/drills/{runId}/report", get(drill::report_json))
+            .route("/api/v1/drills/{runId}/report.html", get(drill::report_html)),
     );
     let participate = requiring(
         Permission::Participate,
         Router::new()
-            .route("/api/v1/drills", get(drills::list))
-            .route("/api/v1/drills/live", get(drills::live))
-            .route("/api/v1/drills/live/events", get(drills::events))
-            .route("/api/v1/drills/{runId}", get(drills::run))
-            .route("/api/v1/drills/{runId}/actions", post(drills::action)),
+            .route("/api/v1/drills", get(drill::list))
+            .route("/api/v1/drills/live", get(drill::live))
+            .route("/api/v1/drills/live/events", get(drill::events))
+            .route("/api/v1/drills/{runId}", get(drill::run))
+            .route("/api/v1/drills/{runId}/actions", post(drill::action)),
     );
     let dv_service = Router::new()
         .route("/api/v1/screens/lap", post(screens::lap))
@@ -375,7 +375,7 @@ pub async fn bind(ip: IpAddr, port: u16, allow_remote: bool) -> Result<TcpListen
 /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests; a running drill is stopped (and says so
 /// in its log). Drill commands from the CLI are taken from the data dir's inbox meanwhile.
 pub async fn serve(listener: TcpListener, state: Arc<AppState>) -> Result<(), Error> {
-    let inbox = tokio::spawn(drills::watch_inbox(state.clone()));
+    let inbox = tokio::spawn(drill::watch_inbox(state.clone()));
     let closing = state.clone();
     let served = axum::serve(listener, router(state.clone()))
         .with_graceful_shutdown(async move {
