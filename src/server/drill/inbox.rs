@@ -29,7 +29,7 @@ pub async fn watch_inbox(state: Arc<AppState>) {
         }
         let mut waiting = Vec::new();
         for (reply_to, command, since) in pending.drain(..) {
-            let loading = matches!(state.analytics.read().as_deref(), Ok(super::Analytics::Loading));
+            let loading = matches!(state.analytics.read().as_deref(), Ok(crate::server::Analytics::Loading));
             let result = match command {
                 store::Command::Start { .. } if loading && since.elapsed() > PATIENCE => Err(ApiError::Unavailable(
                     "the analytics are still loading: start the drill once the server's log says `analytics ready`"
