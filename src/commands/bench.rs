@@ -1,7 +1,10 @@
 //! `safehaven bench`: measurements printed for people (or as JSON), never asserted in tests.
 
-use crate::text::thousands;
+use super::seed::seed_options;
+use crate::cli::{BenchCommand, BenchTrainArgs};
+use crate::error::Error;
 use crate::model;
+use crate::text::thousands;
 use crate::privacy::masked::Masker;
 use crate::privacy::keys;
 use crate::synth::Params;
@@ -369,4 +372,39 @@ impl ModelBenchResult {
             None => Ok(()),
         }
     }
+}
+
+/// `safehaven bench …`: runs one benchmark and prints its result.
+pub fn run(command: BenchCommand, out: &mut dyn Write) -> Result<(), Error> {
+    match command {
+        BenchCommand::Train(args) => bench_model(ModelBench::Train, args, out),
+        BenchCommand::Score(args) => bench_model(ModelBench::Score, args, out),
+        BenchCommand::Whatif(args) => bench_model(ModelBench::Whatif, args, out),
+        BenchCommand::Seed(args) => {
+            let options = seed_options(&args.population, true);
+            let result = seed(options.params, options.threads)?;
+            print_bench(out, args.json, &result, SeedBench::print)
+        }
+    }
+}
+
+fn bench_model(which: ModelBench, args: BenchTrainArgs, out: &mut dyn Write) -> Result<(), Error> {
+    let result = model(which, args.rows, args.seed, args.data_dir.as_deref())?;
+    print_bench(out, args.json, &result, ModelBenchResult::print)
+}
+
+/// Prints a benchmark result as JSON or as text.
+fn print_bench<T: serde::Serialize>(
+    out: &mut dyn Write,
+    json: bool,
+    result: &T,
+    print: fn(&T, &mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    if json {
+        serde_json::to_writer_pretty(&mut *out, result).map_err(std::io::Error::from)?;
+        writeln!(out)?;
+    } else {
+        print(result, out)?;
+    }
+    Ok(())
 }

@@ -2,7 +2,8 @@
 //! scenario on an in-memory copy of the population, and stores the result whole in `chaos.duckdb`.
 
 use super::modeling::{MODEL_FILE, load_model};
-use super::{guard, now, open};
+use super::serve::guard;
+use super::{now, open};
 use crate::chaos::{self, Scenario};
 use crate::text::thousands;
 use crate::cli::{ChaosCommand, ChaosRunArgs, ChaosRunIdArgs, ListArgs};

@@ -4,7 +4,8 @@
 //! and the model too), so it needs no server.
 
 use super::modeling::{MODEL_FILE, load_model};
-use super::{guard, open};
+use super::open;
+use super::serve::{guard, serve};
 use crate::chaos::drill::{self, Drill};
 use crate::cli::{DataDirOnly, DrillCommand, DrillReportArgs, DrillStartArgs, ListArgs};
 use crate::error::Error;
@@ -83,7 +84,7 @@ fn start(args: DrillStartArgs, out: &mut dyn Write) -> Result<(), Error> {
             _ => {}
         }
     });
-    let served = super::serve(data_dir, warehouse, guard, &args.listen, out);
+    let served = serve(data_dir, warehouse, guard, &args.listen, out);
     if served.is_err() {
         // The server never took it: withdraw it, so a later server does not start a drill nobody asked of it.
         let _ = std::fs::remove_file(reply_to.with_extension("cmd"));

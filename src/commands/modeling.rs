@@ -1,7 +1,8 @@
 //! The model commands: `train`, `model show|export-training|drift`, `score`, `whatif`, and the model steps of
 //! `demo`. Glue between the warehouse (populations in, scores out), the pure model, and files.
 
-use super::{guard, now, open};
+use super::serve::guard;
+use super::{now, open};
 use crate::text::thousands;
 use crate::cli::{DriftArgs, ExportTrainingArgs, ModelShowArgs, ScoreArgs, TrainArgs, WhatifArgs};
 use crate::error::Error;

@@ -1,0 +1,143 @@
+//! `safehaven serve` and `safehaven demo`: the guard, the demo users, and the server on its listener.
+
+use super::access::add_user;
+use super::modeling::{self, MODEL_FILE, load_model};
+use super::seed::seed_in_child;
+use super::open;
+use crate::cli::{DemoArgs, GuardArgs, ListenArgs, ServeArgs};
+use crate::config::Appliance;
+use crate::error::Error;
+use crate::privacy::masked::Masker;
+use crate::privacy::roles::{Role, Users};
+use crate::privacy::vault::Sealer;
+use crate::privacy::{KGuard, kanon, keys};
+use crate::server;
+use crate::text::thousands;
+use crate::warehouse::{self, Warehouse};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// File in the data dir where `demo` writes the demo users' tokens (mode 0600).
+pub const DEMO_TOKENS_FILE: &str = "demo-tokens.txt";
+
+pub fn run(args: ServeArgs, out: &mut dyn Write) -> Result<(), Error> {
+    let data_dir = &args.data_dir.data_dir;
+    let warehouse = open(data_dir)?;
+    let guard = guard(data_dir, &args.guard)?;
+    serve(data_dir, warehouse, guard, &args.listen, out)
+}
+
+pub fn demo(args: DemoArgs, out: &mut dyn Write) -> Result<(), Error> {
+    let data_dir = &args.data_dir.data_dir;
+    let path = warehouse::path_in(data_dir);
+    if !path.exists() {
+        eprintln!(
+            "No warehouse in {}: seeding {} synthetic customers (seed {}); later runs reuse it.",
+            data_dir.display(),
+            thousands(args.population.customers),
+            args.population.seed
+        );
+        seed_in_child(data_dir, &args.population, &args.recipient)?;
+    }
+    let warehouse = Warehouse::open_read_only(&path)?;
+    let generation = warehouse.generation()?;
+    if generation.seed != args.population.seed || generation.customers != args.population.customers {
+        eprintln!(
+            "Using the existing warehouse in {} (seed {}, {} customers); run `safehaven seed --force` to regenerate it.",
+            data_dir.display(),
+            generation.seed,
+            thousands(generation.customers)
+        );
+    }
+    let guard = guard(data_dir, &args.guard)?;
+    drop(warehouse);
+    modeling::ensure_scored(data_dir, &guard, out)?;
+    let warehouse = Warehouse::open_read_only(&path)?;
+    match demo_users(data_dir)? {
+        Some(tokens) => writeln!(out, "Sign in with a token from {} (one user per role).", tokens.display())?,
+        None => writeln!(
+            out,
+            "The demo users' tokens file is gone and tokens cannot be shown again: add a user with `safehaven user add NAME --role ROLE`."
+        )?,
+    }
+    serve(data_dir, warehouse, guard, &args.listen, out)
+}
+
+/// The guard for serving: `--k`, else the config's k, else 11.
+pub(super) fn guard(data_dir: &Path, args: &GuardArgs) -> Result<KGuard, Error> {
+    let k = args.k.or(Appliance::load(data_dir)?.k).unwrap_or(kanon::DEFAULT_K);
+    Ok(KGuard::new(k)?)
+}
+
+/// Creates one user per role on the first demo and writes their tokens to a 0600 file; returns its path, or
+/// `None` when the demo users exist but their tokens file is gone (tokens are shown once and cannot be recovered).
+fn demo_users(data_dir: &Path) -> Result<Option<PathBuf>, Error> {
+    let path = data_dir.join(DEMO_TOKENS_FILE);
+    let existing = Users::new(data_dir).list()?;
+    if path.exists() && !existing.is_empty() {
+        return Ok(Some(path));
+    }
+    if Role::ALL.iter().all(|role| existing.iter().any(|u| u.name == format!("demo-{role}"))) {
+        return Ok(None);
+    }
+    let mut text =
+        String::from("# Demo users: role, user name, bearer token. Paste a token into the dashboard's sign-in.\n");
+    for role in Role::ALL {
+        let name = format!("demo-{role}");
+        if existing.iter().any(|u| u.name == name) {
+            continue;
+        }
+        let token = add_user(data_dir, &name, role)?;
+        text.push_str(&format!("{role}\t{name}\t{token}\n"));
+    }
+    crate::privacy::write_private(&path, text.as_bytes())
+        .map_err(|source| Error::DataDir { path: path.clone(), source })?;
+    Ok(Some(path))
+}
+
+pub(super) fn serve(
+    data_dir: &Path,
+    warehouse: Warehouse,
+    guard: KGuard,
+    listen: &ListenArgs,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let listener = server::bind(listen.bind, listen.port, listen.allow_remote).await?;
+        let addr = listener.local_addr()?;
+        // Held while serving: tells the CLI's drill commands that this process serves the data dir.
+        let _serving = match warehouse::drills::lock_server(data_dir, &format!("http://{addr}/"))? {
+            Ok(lock) => lock,
+            Err(url) => {
+                return Err(Error::Usage(format!(
+                    "{} is in use by another SafeHaven process (a server at {url}): stop it first, or use another --data-dir",
+                    data_dir.display()
+                )));
+            }
+        };
+        let service = warehouse::service::Service::open(data_dir)?;
+        let masker = Masker::load_or_create(data_dir)?;
+        let sealer = match Appliance::load(data_dir)?.recipient {
+            Some(r) => Some(Sealer::new(keys::parse_recipient(&r)?)),
+            None => None,
+        };
+        tracing::info!(%addr, k = guard.k(), "listening");
+        let artifact = load_model(&data_dir.join(MODEL_FILE));
+        let analytics = match &artifact {
+            Ok(_) => server::Analytics::Loading,
+            Err(e) => {
+                server::Analytics::Unavailable(format!("no risk model for the dashboard: {e}; then restart the server"))
+            }
+        };
+        let state = server::AppState::new(warehouse, service, guard, data_dir, masker, sealer, analytics);
+        if let Ok(artifact) = artifact {
+            state.load_analytics(artifact);
+        }
+        // The URL is printed only once everything the server needs is open.
+        writeln!(out, "SafeHaven is serving http://{addr}/ (Ctrl-C to stop)")?;
+        out.flush()?;
+        server::serve(listener, state).await?;
+        Ok::<(), Error>(())
+    })
+}
