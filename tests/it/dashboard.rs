@@ -1,7 +1,7 @@
 //! The dashboard's JSON views: executive KPIs at any threshold with filters and visible suppression, the case
 //! list and case page, what-if, audited review flags, the model page, and their input errors.
 
-use crate::server::{call_as, call_json};
+use crate::support::http::{call_as, call_json};
 use crate::support::{shared_customer, shared_data_dir, token};
 use axum::http::{Method, StatusCode};
 use safehaven::privacy::roles::Role;
@@ -186,12 +186,12 @@ async fn openapi_and_metrics_are_served_without_a_token() {
     }
     // Metrics count requests by route pattern, never by the path with its ID.
     let id = shared_customer();
-    let app = crate::server::app();
+    let app = crate::support::http::app();
     let uri = format!("/api/v1/cases/{id}");
     let (status, _, _) =
-        crate::server::send(app.clone(), Some(token(Role::Investigator)), Method::GET, &uri, None, "").await;
+        crate::support::http::send(app.clone(), Some(token(Role::Investigator)), Method::GET, &uri, None, "").await;
     assert_eq!(status, StatusCode::OK);
-    let (status, content_type, metrics) = crate::server::send(app, None, Method::GET, "/metrics", None, "").await;
+    let (status, content_type, metrics) = crate::support::http::send(app, None, Method::GET, "/metrics", None, "").await;
     assert_eq!(status, StatusCode::OK);
     assert!(content_type.starts_with("application/openmetrics-text"));
     assert!(metrics.contains("safehaven_warehouse_size_bytes"), "{metrics}");

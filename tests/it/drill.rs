@@ -2,7 +2,7 @@
 //! stop, one drill at a time, nothing written for a refused action), the debrief, deterministic replay with
 //! scripted actions, and the CLI (bad input, hand-off to a running server, `report --replay`).
 
-use crate::server::send;
+use crate::support::http::send;
 use crate::support::{
     assert_exit, open_shared, safehaven, seed_into, shared_data_dir, shared_portfolio, shared_service, stderr, stdout,
     token,

@@ -80,7 +80,7 @@ fn assessment_never_carries_narratives_or_raw_keys() {
 }
 
 mod screens_api {
-    use crate::server::{call_json, call_raw};
+    use crate::support::http::{call_json, call_raw};
     use crate::support::token;
     use axum::http::{Method, StatusCode};
     use safehaven::privacy::roles::Role;
@@ -183,7 +183,7 @@ mod screens_api {
 }
 
 mod assessment_api {
-    use crate::server::{call_as, call_json};
+    use crate::support::http::{call_as, call_json};
     use crate::support::{open_shared, token};
     use axum::http::{Method, StatusCode};
     use safehaven::privacy::roles::Role;
@@ -320,7 +320,7 @@ mod assessment_api {
 }
 
 mod alerts_api {
-    use crate::server::{call_as, call_json};
+    use crate::support::http::{call_as, call_json};
     use crate::support::{open_shared, shared_data_dir, token};
     use axum::http::{Method, StatusCode};
     use safehaven::dv::{self, Level};
@@ -398,7 +398,7 @@ mod alerts_api {
 }
 
 mod ingest_api {
-    use crate::server::{call_json, call_raw};
+    use crate::support::http::{call_json, call_raw};
     use crate::support::{shared_data_dir, token};
     use axum::http::{Method, StatusCode};
     use safehaven::privacy::roles::Role;
@@ -593,7 +593,7 @@ mod ingest_api {
 }
 
 mod stored_screens {
-    use crate::server::call_json;
+    use crate::support::http::call_json;
     use crate::support::token;
     use axum::http::{Method, StatusCode};
     use safehaven::privacy::roles::Role;
@@ -683,7 +683,7 @@ fn assess_cli_reads_api_survivors_unless_a_server_holds_them() {
 
 #[tokio::test]
 async fn repeated_critical_assessments_share_one_open_alert() {
-    use crate::server::call_json;
+    use crate::support::http::call_json;
     use crate::support::token;
     use axum::http::Method;
     use safehaven::privacy::roles::Role;
@@ -708,7 +708,7 @@ async fn repeated_critical_assessments_share_one_open_alert() {
 
 #[tokio::test]
 async fn an_api_survivor_can_be_named_by_the_survivor_id_it_was_given() {
-    use crate::server::call_json;
+    use crate::support::http::call_json;
     use crate::support::token;
     use axum::http::{Method, StatusCode};
     use safehaven::privacy::roles::Role;

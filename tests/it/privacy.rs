@@ -1,6 +1,6 @@
 //! Privacy end to end: PII only ever sealed, reveal with audit, roles on every route, keys and users.
 
-use crate::server::{call_as, call_json};
+use crate::support::http::{call_as, call_json};
 use crate::support::{
     assert_exit, open_shared, safehaven, seed_into, shared_data_dir, stderr, stdout, test_identity, token,
 };

@@ -1,4 +1,5 @@
-//! Shared fixtures: a test identity, small seeded warehouses, users with tokens, and the real binary.
+//! Shared fixtures: a test identity, small seeded warehouses, users with tokens, shared runs; the real binary
+//! ([`binary`]) and the application in-process ([`http`]).
 
 use safehaven::commands;
 use safehaven::privacy::keys::NewIdentity;
@@ -6,11 +7,14 @@ use safehaven::privacy::roles::{Role, Users};
 use safehaven::synth::Params;
 use safehaven::warehouse::{self, SeedOptions, Warehouse};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 use tempfile::TempDir;
+
+pub mod binary;
+pub mod http;
+
+pub use binary::{Server, assert_exit, safehaven, serve, stderr, stdout};
 
 /// Customers in the shared test warehouse: small enough to seed in well under a second.
 pub const CUSTOMERS: u64 = 2_000;
@@ -107,43 +111,12 @@ pub fn fingerprint(data_dir: &Path) -> String {
     Warehouse::open_read_only(&warehouse::path_in(data_dir)).expect("opens").info().expect("info").fingerprint
 }
 
-/// Runs the `safehaven` binary with `args`.
-pub fn safehaven(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_safehaven"))
-        .args(args)
-        .env_remove("SAFEHAVEN_LOG")
-        .env_remove("RUST_LOG")
-        .env_remove("SAFEHAVEN_RECIPIENT")
-        .output()
-        .expect("binary runs")
-}
-
-pub fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-pub fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// Asserts the exit code, showing the output when it differs.
-#[track_caller]
-pub fn assert_exit(output: &Output, code: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "expected exit {code}\nstdout:\n{}\nstderr:\n{}",
-        stdout(output),
-        stderr(output)
-    );
-}
-
 /// A chaos run on the shared warehouse, made once through the API.
 pub async fn shared_chaos_run() -> String {
     static RUN: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
     RUN.get_or_init(|| async {
         let body = serde_json::json!({ "scenario": "market_boom" });
-        let (status, _, text) = crate::server::call_json(
+        let (status, _, text) = http::call_json(
             Some(token(safehaven::privacy::roles::Role::Trainer)),
             axum::http::Method::POST,
             "/api/v1/chaos/runs",
@@ -163,18 +136,18 @@ pub async fn shared_drill_run() -> String {
     static RUN: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
     RUN.get_or_init(|| async {
         use axum::http::{Method, StatusCode};
-        let app = crate::server::app();
+        let app = http::app();
         let body = serde_json::json!({ "drill": "layoff_wave", "daysPerMinute": 100000 }).to_string().into_bytes();
         let trainer = Some(token(safehaven::privacy::roles::Role::Trainer));
         let (status, _, text) =
-            crate::server::send(app.clone(), trainer, Method::POST, "/api/v1/drills", Some(body), "application/json")
+            http::send(app.clone(), trainer, Method::POST, "/api/v1/drills", Some(body), "application/json")
                 .await;
         assert_eq!(status, StatusCode::CREATED, "{text}");
         let run: serde_json::Value = serde_json::from_str(&text).expect("a run");
         let id = run["state"]["runId"].as_str().expect("a run ID").to_owned();
         for _ in 0..500 {
             let (_, _, text) =
-                crate::server::send(app.clone(), trainer, Method::GET, &format!("/api/v1/drills/{id}"), None, "").await;
+                http::send(app.clone(), trainer, Method::GET, &format!("/api/v1/drills/{id}"), None, "").await;
             if text.contains("\"status\":\"finished\"") {
                 return id;
             }
@@ -196,31 +169,3 @@ pub fn streams(route: &str) -> bool {
     route.ends_with("/live/events")
 }
 
-/// The real binary serving a data dir on a free loopback port; killed when dropped.
-pub struct Server {
-    child: Child,
-    /// `http://127.0.0.1:PORT`, without a trailing slash.
-    pub base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `safehaven serve` on `data_dir` and waits for the URL it prints.
-pub fn serve(data_dir: &Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_safehaven"))
-        .args(["serve", "--port", "0", "--data-dir", data_dir.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let base =
-        line.split_whitespace().find(|w| w.starts_with("http://")).expect("a URL").trim_end_matches('/').to_owned();
-    Server { child, base }
-}
