@@ -1,16 +1,11 @@
 //! The dashboard's JSON views: executive KPIs at any threshold with filters and visible suppression, the case
 //! list and case page, what-if, audited review flags, the model page, and their input errors.
 
-use crate::support::http::{call_as, call_json};
+use crate::support::http::{call_as, call_json, get};
 use crate::support::{shared_customer, shared_data_dir, token};
 use axum::http::{Method, StatusCode};
 use safehaven::privacy::roles::Role;
 use serde_json::{Value, json};
-
-async fn get(role: Role, uri: &str) -> (StatusCode, Value) {
-    let (status, _, body) = call_as(Some(token(role)), Method::GET, uri).await;
-    (status, serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}")))
-}
 
 async fn get_ok(role: Role, uri: &str) -> Value {
     let (status, body) = get(role, uri).await;

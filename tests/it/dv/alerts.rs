@@ -1,6 +1,6 @@
 //! The crisis-alert queue: opened by critical assessments, acknowledged and closed by people, audited.
 
-use crate::support::http::{call_as, call_json};
+use crate::support::http::{get, post};
 use crate::support::{open_shared, shared_data_dir, token};
 use axum::http::{Method, StatusCode};
 use safehaven::dv::{self, Level};
@@ -18,39 +18,34 @@ fn critical_survivor() -> String {
         .0
 }
 
-async fn post(route: &str, body: Value) -> (StatusCode, Value) {
-    let (status, _, text) = call_json(Some(token(Role::Advocate)), Method::POST, route, Some(body)).await;
-    (status, serde_json::from_str(&text).unwrap())
-}
 
 #[tokio::test]
 async fn a_critical_assessment_opens_an_alert_that_people_handle_with_audit() {
     let survivor = critical_survivor();
-    let (status, assessment) = post("/api/v1/risk-assessment/create", json!({ "userId": survivor })).await;
+    let (status, assessment) = post(Role::Advocate, "/api/v1/risk-assessment/create", json!({ "userId": survivor })).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(assessment["riskLevel"], "critical");
     let alert = assessment["alertId"].as_str().expect("critical opens an alert").to_owned();
 
-    let (_, _, text) = call_as(Some(token(Role::Advocate)), Method::GET, "/api/v1/alerts?status=open").await;
-    let open: Value = serde_json::from_str(&text).unwrap();
+    let (_, open) = get(Role::Advocate, "/api/v1/alerts?status=open").await;
     let listed = open["alerts"].as_array().unwrap().iter().find(|a| a["alertId"] == alert.as_str()).unwrap();
     assert_eq!(listed["survivorId"], survivor.as_str());
     assert_eq!(listed["assessmentId"], assessment["assessmentId"]);
 
-    let (status, body) = post(&format!("/api/v1/alerts/{alert}/close"), json!({})).await;
+    let (status, body) = post(Role::Advocate, &format!("/api/v1/alerts/{alert}/close"), json!({})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "closing needs a note: {body}");
     let (status, acked) =
-        post(&format!("/api/v1/alerts/{alert}/acknowledge"), json!({ "note": "called, no answer" })).await;
+        post(Role::Advocate, &format!("/api/v1/alerts/{alert}/acknowledge"), json!({ "note": "called, no answer" })).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(acked["status"], "acknowledged");
     assert_eq!(acked["updatedBy"], "test-advocate");
-    let (status, _) = post(&format!("/api/v1/alerts/{alert}/acknowledge"), json!({})).await;
+    let (status, _) = post(Role::Advocate, &format!("/api/v1/alerts/{alert}/acknowledge"), json!({})).await;
     assert_eq!(status, StatusCode::CONFLICT);
     let (status, closed) =
-        post(&format!("/api/v1/alerts/{alert}/close"), json!({ "note": "safety plan made with advocate" })).await;
+        post(Role::Advocate, &format!("/api/v1/alerts/{alert}/close"), json!({ "note": "safety plan made with advocate" })).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(closed["status"], "closed");
-    let (status, _) = post(&format!("/api/v1/alerts/{alert}/close"), json!({ "note": "again" })).await;
+    let (status, _) = post(Role::Advocate, &format!("/api/v1/alerts/{alert}/close"), json!({ "note": "again" })).await;
     assert_eq!(status, StatusCode::CONFLICT);
 
     let audit = std::fs::read_to_string(shared_data_dir().join("audit.log")).unwrap();
@@ -65,13 +60,12 @@ async fn a_critical_assessment_opens_an_alert_that_people_handle_with_audit() {
 
 #[tokio::test]
 async fn alert_errors() {
-    let (status, _) = post("/api/v1/alerts/AL-9999999/acknowledge", json!({})).await;
+    let (status, _) = post(Role::Advocate, "/api/v1/alerts/AL-9999999/acknowledge", json!({})).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = post("/api/v1/alerts/not-an-id/close", json!({ "note": "x" })).await;
+    let (status, _) = post(Role::Advocate, "/api/v1/alerts/not-an-id/close", json!({ "note": "x" })).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _, text) =
-        call_as(Some(token(Role::Advocate)), Method::GET, "/api/v1/alerts?status=pending").await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{text}");
-    let (status, _, _) = call_as(Some(token(Role::Analyst)), Method::GET, "/api/v1/alerts").await;
+    let (status, body) = get(Role::Advocate, "/api/v1/alerts?status=pending").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, _) = get(Role::Analyst, "/api/v1/alerts").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }

@@ -1,6 +1,6 @@
 //! Stored DV assessments through the mobile client's API, under both prefixes.
 
-use crate::support::http::{call_as, call_json};
+use crate::support::http::{call_json, get, post};
 use crate::support::{open_shared, token};
 use safehaven::dv::{self, Level};
 use axum::http::{Method, StatusCode};
@@ -50,10 +50,8 @@ async fn create_then_get_latest_in_the_documents_shape_under_both_prefixes() {
         assert!(["low", "moderate", "high", "critical"].contains(&created["riskLevel"].as_str().unwrap()));
         assert!(created["crisisResources"].as_str().unwrap().contains("1-800-799-7233"));
 
-        let (status, _, text) =
-            call_as(Some(token(Role::Advocate)), Method::GET, &format!("{prefix}/risk-assessment/{id}")).await;
+        let (status, latest) = get(Role::Advocate, &format!("{prefix}/risk-assessment/{id}")).await;
         assert_eq!(status, StatusCode::OK);
-        let latest: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(latest["assessmentId"], created["assessmentId"]);
     }
 }
@@ -136,13 +134,8 @@ async fn seed_examples_end_to_end_through_the_engine_match_the_http_scores() {
     assert_eq!(doc["riskLevel"], expected.level.name());
 }
 
-
 #[tokio::test]
 async fn repeated_critical_assessments_share_one_open_alert() {
-    use crate::support::http::call_json;
-    use crate::support::token;
-    use axum::http::Method;
-    use safehaven::privacy::roles::Role;
     let as_of = "2025-12-31".parse().unwrap();
     let critical = open_shared()
         .dv_cases(None)
@@ -153,35 +146,24 @@ async fn repeated_critical_assessments_share_one_open_alert() {
         .0;
     let mut alerts = Vec::new();
     for _ in 0..2 {
-        let body = serde_json::json!({ "userId": critical, "asOf": "2025-12-31" });
-        let (_, _, text) =
-            call_json(Some(token(Role::Admin)), Method::POST, "/api/v1/risk-assessment/create", Some(body)).await;
-        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let body = json!({ "userId": critical, "asOf": "2025-12-31" });
+        let (_, doc) = post(Role::Admin, "/api/v1/risk-assessment/create", body).await;
         alerts.push(doc["alertId"].as_str().unwrap().to_owned());
     }
     assert_eq!(alerts[0], alerts[1]);
 }
 
-
 #[tokio::test]
 async fn an_api_survivor_can_be_named_by_the_survivor_id_it_was_given() {
-    use crate::support::http::call_json;
-    use crate::support::token;
-    use axum::http::{Method, StatusCode};
-    use safehaven::privacy::roles::Role;
-    let body = serde_json::json!({
+    let body = json!({
         "userId": "named-by-id", "region": "WA", "employed": false, "immigrationStatus": "unknown", "hasChildren": false,
         "supportNetwork": "none", "pregnant": false, "recentSeparation": false, "perpetratorHasWeapons": false,
         "restrainingOrder": "active"
     });
-    let (status, _, text) = call_json(Some(token(Role::Advocate)), Method::POST, "/api/v1/survivors", Some(body)).await;
+    let (status, created) = post(Role::Advocate, "/api/v1/survivors", body).await;
     assert_eq!(status, StatusCode::CREATED);
-    let survivor_id =
-        serde_json::from_str::<serde_json::Value>(&text).unwrap()["survivorId"].as_str().unwrap().to_owned();
-    let body = serde_json::json!({ "userId": survivor_id });
-    let (status, _, text) =
-        call_json(Some(token(Role::Advocate)), Method::POST, "/api/v1/risk-assessment/create", Some(body)).await;
-    assert_eq!(status, StatusCode::OK, "{text}");
-    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let survivor_id = created["survivorId"].as_str().unwrap().to_owned();
+    let (status, doc) = post(Role::Advocate, "/api/v1/risk-assessment/create", json!({ "userId": survivor_id })).await;
+    assert_eq!(status, StatusCode::OK, "{doc}");
     assert_eq!(doc["isolationScore"], 10 + 10 + 20, "unknown status, not employed, no support");
 }

@@ -1,15 +1,11 @@
 //! DV ingest: survivors and incidents created through the API, and the source document's worked examples end to end.
 
-use crate::support::http::{call_json, call_raw};
+use crate::support::http::{call_json, call_raw, post};
 use crate::support::{shared_data_dir, token};
 use axum::http::{Method, StatusCode};
 use safehaven::privacy::roles::Role;
 use serde_json::{Value, json};
 
-async fn post(route: &str, body: Value) -> (StatusCode, Value) {
-    let (status, _, text) = call_json(Some(token(Role::Advocate)), Method::POST, route, Some(body)).await;
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
 
 fn survivor(user: &str, overrides: Value) -> Value {
     let mut body = json!({
@@ -34,7 +30,7 @@ fn incident(date: &str, types: &[&str], severity: u8, overrides: Value) -> Value
 
 async fn assess(user: &str) -> Value {
     let (status, doc) =
-        post("/api/v1/risk-assessment/create", json!({ "userId": user, "asOf": "2025-11-30" })).await;
+        post(Role::Advocate, "/api/v1/risk-assessment/create", json!({ "userId": user, "asOf": "2025-11-30" })).await;
     assert_eq!(status, StatusCode::OK, "{doc}");
     doc
 }
@@ -44,7 +40,7 @@ async fn assess(user: &str) -> Value {
 async fn seed_example_1_end_to_end() {
     let user = "example-1-user";
     let profile = json!({ "employed": false, "immigrationStatus": "undocumented", "hasChildren": true, "perpetratorHasWeapons": true });
-    assert_eq!(post("/api/v1/survivors", survivor(user, profile)).await.0, StatusCode::CREATED);
+    assert_eq!(post(Role::Advocate, "/api/v1/survivors", survivor(user, profile)).await.0, StatusCode::CREATED);
     let route = format!("/api/v1/survivors/{user}/incidents");
     for body in [
         incident("2025-11-03", &["verbal"], 1, json!({})),
@@ -53,7 +49,7 @@ async fn seed_example_1_end_to_end() {
         incident("2025-11-21", &["physical", "stalking"], 4, json!({ "threatsToKill": true })),
         incident("2025-11-27", &["physical"], 5, json!({ "strangulation": true })),
     ] {
-        assert_eq!(post(&route, body).await.0, StatusCode::CREATED);
+        assert_eq!(post(Role::Advocate, &route, body).await.0, StatusCode::CREATED);
     }
     let doc = assess(user).await;
     assert_eq!(
@@ -70,13 +66,13 @@ async fn seed_example_1_end_to_end() {
 async fn seed_example_2_end_to_end() {
     let user = "example-2-user";
     assert_eq!(
-        post("/api/v1/survivors", survivor(user, json!({ "supportNetwork": "limited" }))).await.0,
+        post(Role::Advocate, "/api/v1/survivors", survivor(user, json!({ "supportNetwork": "limited" }))).await.0,
         StatusCode::CREATED
     );
     let route = format!("/api/v1/survivors/{user}/incidents");
-    assert_eq!(post(&route, incident("2025-09-20", &["verbal"], 1, json!({}))).await.0, StatusCode::CREATED);
+    assert_eq!(post(Role::Advocate, &route, incident("2025-09-20", &["verbal"], 1, json!({}))).await.0, StatusCode::CREATED);
     assert_eq!(
-        post(&route, incident("2025-11-10", &["verbal"], 2, json!({ "controllingBehavior": true }))).await.0,
+        post(Role::Advocate, &route, incident("2025-11-10", &["verbal"], 2, json!({ "controllingBehavior": true }))).await.0,
         StatusCode::CREATED
     );
     let doc = assess(user).await;
@@ -99,8 +95,8 @@ async fn seed_example_2_end_to_end() {
 #[tokio::test]
 async fn bad_input_is_refused_naming_the_field_and_stores_nothing() {
     let user = "bad-input-user";
-    assert_eq!(post("/api/v1/survivors", survivor(user, json!({}))).await.0, StatusCode::CREATED);
-    assert_eq!(post("/api/v1/survivors", survivor(user, json!({}))).await.0, StatusCode::CONFLICT);
+    assert_eq!(post(Role::Advocate, "/api/v1/survivors", survivor(user, json!({}))).await.0, StatusCode::CREATED);
+    assert_eq!(post(Role::Advocate, "/api/v1/survivors", survivor(user, json!({}))).await.0, StatusCode::CONFLICT);
     let route = format!("/api/v1/survivors/{user}/incidents");
     let cases = [
         (incident("2025-11-01", &["physical"], 6, json!({})), StatusCode::UNPROCESSABLE_ENTITY, "severity"),
@@ -159,7 +155,7 @@ async fn bad_input_is_refused_naming_the_field_and_stores_nothing() {
     // Nothing was stored by any of the refused requests.
     let doc = assess(user).await;
     assert_eq!(doc["statistics"]["totalIncidents"], 0);
-    let (status, _) = post("/api/v1/risk-assessment/create", json!({ "userId": "another-user" })).await;
+    let (status, _) = post(Role::Advocate, "/api/v1/risk-assessment/create", json!({ "userId": "another-user" })).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
@@ -168,8 +164,8 @@ async fn pii_narratives_and_user_ids_are_never_stored_in_plaintext_nor_returned(
     let user = "private-user-7f3k";
     let marker = "Narrative-Marker-Q8ZP: he said something only I would know";
     let pii = json!({ "name": "Marker Person Zq", "phone": "+1 (555) 010-9999", "email": "marker.zq@example.org" });
-    assert_eq!(post("/api/v1/survivors", survivor(user, pii)).await.0, StatusCode::CREATED);
-    let (status, created) = post(
+    assert_eq!(post(Role::Advocate, "/api/v1/survivors", survivor(user, pii)).await.0, StatusCode::CREATED);
+    let (status, created) = post(Role::Advocate, 
         &format!("/api/v1/survivors/{user}/incidents"),
         incident("2025-11-01", &["verbal"], 2, json!({ "narrative": marker })),
     )

@@ -1,6 +1,6 @@
 //! The LAP and DASH screens over HTTP: their outcomes, their errors, and screens stored against a survivor.
 
-use crate::support::http::{call_json, call_raw};
+use crate::support::http::{call_json, call_raw, post};
 use crate::support::token;
 use axum::http::{Method, StatusCode};
 use safehaven::privacy::roles::Role;
@@ -12,23 +12,19 @@ fn answers(n: usize, yes: &[usize], default: &str) -> Value {
     Value::Object(map)
 }
 
-async fn post(route: &str, body: Value) -> (StatusCode, Value) {
-    let (status, _, text) = call_json(Some(token(Role::Advocate)), Method::POST, route, Some(body)).await;
-    (status, serde_json::from_str(&text).unwrap())
-}
 
 #[tokio::test]
 async fn lap_over_http() {
-    let (status, out) = post("/api/v1/screens/lap", json!({ "answers": answers(11, &[2], "no") })).await;
+    let (status, out) = post(Role::Advocate, "/api/v1/screens/lap", json!({ "answers": answers(11, &[2], "no") })).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(out, json!({ "screenedIn": true, "reason": "protocol_q1_3" }));
     let (_, out) =
-        post("/api/v1/screens/lap", json!({ "answers": answers(11, &[4, 6, 8, 10], "not_answered") })).await;
+        post(Role::Advocate, "/api/v1/screens/lap", json!({ "answers": answers(11, &[4, 6, 8, 10], "not_answered") })).await;
     assert_eq!(out["reason"], "protocol_4_of_q4_11");
     let (_, out) =
-        post("/api/v1/screens/lap", json!({ "answers": answers(11, &[], "no"), "practitionerBelief": true })).await;
+        post(Role::Advocate, "/api/v1/screens/lap", json!({ "answers": answers(11, &[], "no"), "practitionerBelief": true })).await;
     assert_eq!(out["reason"], "practitioner_belief");
-    let (_, out) = post("/api/v1/screens/lap", json!({ "answers": answers(11, &[], "not_answered") })).await;
+    let (_, out) = post(Role::Advocate, "/api/v1/screens/lap", json!({ "answers": answers(11, &[], "not_answered") })).await;
     assert_eq!(out, json!({ "screenedIn": false, "reason": null }));
 }
 
@@ -41,7 +37,7 @@ async fn dash_over_http() {
         "lastMaracReferral": "2025-03-01",
         "newIncidentDate": "2025-12-01"
     });
-    let (status, out) = post("/api/v1/screens/dash", body).await;
+    let (status, out) = post(Role::Advocate, "/api/v1/screens/dash", body).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(out["reasons"], json!(["visible_high_risk", "potential_escalation", "repeat"]));
     assert_eq!(out["yesCount"], 14);
@@ -102,16 +98,10 @@ async fn bad_bodies_get_the_right_status_and_name_the_field() {
 }
 
 mod stored {
-    use crate::support::http::call_json;
-    use crate::support::token;
-    use axum::http::{Method, StatusCode};
+    use crate::support::http::post;
+    use axum::http::StatusCode;
     use safehaven::privacy::roles::Role;
     use serde_json::{Value, json};
-
-    async fn post(route: &str, body: Value) -> (StatusCode, Value) {
-        let (status, _, text) = call_json(Some(token(Role::Advocate)), Method::POST, route, Some(body)).await;
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
 
     fn answers(n: usize, yes: &[usize]) -> Value {
         let map: serde_json::Map<String, Value> =
@@ -127,28 +117,28 @@ mod stored {
             "supportNetwork": "limited", "pregnant": false, "recentSeparation": true, "perpetratorHasWeapons": false,
             "restrainingOrder": "expired"
         });
-        assert_eq!(post("/api/v1/survivors", survivor).await.0, StatusCode::CREATED);
+        assert_eq!(post(Role::Advocate, "/api/v1/survivors", survivor).await.0, StatusCode::CREATED);
 
-        let (status, lap) = post("/api/v1/screens/lap", json!({ "userId": user, "answers": answers(11, &[1]) })).await;
+        let (status, lap) = post(Role::Advocate, "/api/v1/screens/lap", json!({ "userId": user, "answers": answers(11, &[1]) })).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(lap["screenedIn"], true);
         assert!(lap["screenId"].as_str().unwrap().starts_with("SC-"));
         assert!(lap["alertId"].as_str().unwrap().starts_with("AL-"), "screened in opens an alert: {lap}");
 
         let dash = json!({ "userId": user, "answers": answers(24, &[1, 2]), "incidentsLast12Months": 1 });
-        let (status, dash) = post("/api/v1/screens/dash", dash).await;
+        let (status, dash) = post(Role::Advocate, "/api/v1/screens/dash", dash).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(dash["refer"], false);
         assert_eq!(dash["alertId"], Value::Null, "no referral, no alert");
 
-        let (_, assessment) = post("/api/v1/risk-assessment/create", json!({ "userId": user })).await;
+        let (_, assessment) = post(Role::Advocate, "/api/v1/risk-assessment/create", json!({ "userId": user })).await;
         let screens = assessment["screens"].as_array().unwrap();
         assert_eq!(screens.len(), 2);
         assert!(screens.iter().any(|s| s["kind"] == "lap" && s["reason"] == "protocol_q1_3"));
         assert!(screens.iter().any(|s| s["kind"] == "dash" && s["yesCount"] == 2));
 
         let (status, _) =
-            post("/api/v1/screens/lap", json!({ "userId": "nobody-here", "answers": answers(11, &[]) })).await;
+            post(Role::Advocate, "/api/v1/screens/lap", json!({ "userId": "nobody-here", "answers": answers(11, &[]) })).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
 }

@@ -1,10 +1,12 @@
 //! The application in-process: requests through `oneshot`, no socket, on the shared warehouse with its analytics loaded.
 
-use crate::support::{open_shared, shared_data_dir, shared_portfolio, shared_service, test_identity};
+use crate::support::{open_shared, shared_data_dir, shared_portfolio, shared_service, test_identity, token};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use safehaven::privacy::KGuard;
+use safehaven::privacy::roles::Role;
 use safehaven::server::{AppState, router};
+use serde_json::Value;
 use tower::ServiceExt;
 
 pub async fn call_as(bearer: Option<&str>, method: Method, uri: &str) -> (StatusCode, String, String) {
@@ -74,4 +76,16 @@ pub async fn send(
         response.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
     let body = axum::body::to_bytes(response.into_body(), 16 << 20).await.unwrap();
     (status, content_type, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// `GET uri` as `role`: the status and the JSON body (the test fails on a body that is not JSON).
+pub async fn get(role: Role, uri: &str) -> (StatusCode, Value) {
+    let (status, _, body) = call_as(Some(token(role)), Method::GET, uri).await;
+    (status, serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}")))
+}
+
+/// `POST route` with a JSON `body` as `role`: the status and the JSON answer (`Null` when it is not JSON).
+pub async fn post(role: Role, route: &str, body: Value) -> (StatusCode, Value) {
+    let (status, _, text) = call_json(Some(token(role)), Method::POST, route, Some(body)).await;
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
