@@ -2,7 +2,8 @@
 //! the warehouse's and the service database's lookups with the vault's decryption.
 
 use super::service::Service;
-use super::{RecordKind, Warehouse};
+use super::{Error as WarehouseError, Result as WarehouseResult, Warehouse, sql};
+use std::path::Path;
 use crate::privacy::keys;
 use crate::privacy::masked::MaskedId;
 use crate::privacy::vault;
@@ -10,6 +11,81 @@ use crate::synth::{Narrative, Pii};
 use age::x25519::Identity;
 use serde::Serialize;
 use zeroize::Zeroize;
+
+/// Which vault a record lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordKind {
+    People,
+    Survivors,
+}
+
+impl RecordKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            RecordKind::People => "people",
+            RecordKind::Survivors => "survivors",
+        }
+    }
+}
+
+
+/// Size of the sealed vault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VaultStats {
+    pub chunks: u64,
+    pub records: u64,
+    pub bytes: u64,
+}
+
+
+impl Warehouse {
+    /// The age recipient this warehouse's PII is sealed to.
+    pub fn recipient(&self) -> WarehouseResult<String> {
+        Ok(self.conn.query_row(sql::RECIPIENT_SELECT, [], |row| row.get(0))?)
+    }
+
+    /// The record a masked ID names, if any.
+    pub fn resolve(&self, masked_id: &str) -> WarehouseResult<Option<(RecordKind, i64)>> {
+        let mut stmt = self.conn.prepare_cached(sql::RESOLVE_MASKED)?;
+        let mut rows = stmt.query(duckdb::params![masked_id, masked_id])?;
+        let Some(row) = rows.next()? else { return Ok(None) };
+        let kind: String = row.get(0)?;
+        let kind = if kind == "people" { RecordKind::People } else { RecordKind::Survivors };
+        Ok(Some((kind, row.get(1)?)))
+    }
+
+    /// The sealed chunk that holds record `key` of `kind`, read from the vault file beside the warehouse.
+    pub fn sealed_chunk(&self, kind: RecordKind, key: i64) -> WarehouseResult<Option<Vec<u8>>> {
+        let mut locate = self.conn.prepare_cached(sql::VAULT_LOCATE)?;
+        let mut rows = locate.query(duckdb::params![kind.name(), key])?;
+        let Some(row) = rows.next()? else { return Ok(None) };
+        let (name, offset, length): (String, i64, i64) = (row.get(0)?, row.get(1)?, row.get(2)?);
+        let path = self.path.parent().unwrap_or(Path::new(".")).join(name);
+        let read = || -> std::io::Result<Vec<u8>> {
+            use std::io::{Read, Seek, SeekFrom};
+            let mut file = std::fs::File::open(&path)?;
+            file.seek(SeekFrom::Start(offset as u64))?;
+            let mut bytes = vec![0u8; length as usize];
+            file.read_exact(&mut bytes)?;
+            Ok(bytes)
+        };
+        read()
+            .map(Some)
+            .map_err(|e| WarehouseError::Corrupt { path: path.clone(), detail: format!("vault file unreadable: {e}") })
+    }
+
+    pub fn vault_stats(&self) -> WarehouseResult<VaultStats> {
+        Ok(self.conn.query_row(sql::VAULT_STATS, [], |row| {
+            Ok(VaultStats {
+                chunks: row.get::<_, i64>(0)? as u64,
+                records: row.get::<_, i64>(1)? as u64,
+                bytes: row.get::<_, i64>(2)? as u64,
+            })
+        })?)
+    }
+
 
 /// A revealed person. Printed once, to the person who asked; never logged or stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -35,7 +111,7 @@ pub enum Error {
     #[error(transparent)]
     Vault(#[from] vault::Error),
     #[error(transparent)]
-    Warehouse(#[from] super::Error),
+    Warehouse(#[from] WarehouseError),
     #[error("vault record for {0} is missing: the warehouse is damaged; reseed it")]
     Missing(String),
 }

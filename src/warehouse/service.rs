@@ -253,12 +253,12 @@ impl Service {
         let mut stmt = self.conn.prepare_cached(sql::SVC_SURVIVOR_GET)?;
         let mut rows = stmt.query([masked_id])?;
         let Some(row) = rows.next()? else { return Ok(None) };
-        let (id, profile) = super::profile_from_row(row, &path)?;
+        let (id, profile) = super::dv::profile_from_row(row, &path)?;
         let mut stmt = self.conn.prepare_cached(sql::SVC_INCIDENTS_GET)?;
         let mut rows = stmt.query([masked_id])?;
         let mut incidents = Vec::new();
         while let Some(row) = rows.next()? {
-            incidents.push(super::incident_from_row(row, &path)?.1);
+            incidents.push(super::dv::incident_from_row(row, &path)?.1);
         }
         Ok(Some((id, profile, incidents)))
     }
