@@ -57,9 +57,6 @@ mod sql {
     pub const DV_SURVIVOR_ONE: &str = include_str!("../sql/dv_survivor_one.sql");
     pub const DV_INCIDENTS_ONE: &str = include_str!("../sql/dv_incidents_one.sql");
     pub const TRUTH_TRAJECTORIES: &str = include_str!("../sql/truth_trajectories.sql");
-    pub const BEGIN: &str = include_str!("../sql/begin.sql");
-    pub const COMMIT: &str = include_str!("../sql/commit.sql");
-    pub const ROLLBACK: &str = include_str!("../sql/rollback.sql");
     pub const SERVICE_VERSION: &str = include_str!("../sql/service_version.sql");
     pub const SERVICE_VERSION_GET: &str = include_str!("../sql/service_version_get.sql");
     pub const SERVICE_VERSION_SET: &str = include_str!("../sql/service_version_set.sql");

@@ -236,15 +236,10 @@ impl Warehouse {
 
     /// Replaces `model.scores` with `rows`, tagged with the model version, in one transaction.
     pub fn write_scores(&self, rows: &[ScoreRow], model_version: &str, threshold: f64, scored_at: &str) -> Result<()> {
-        self.conn.execute_batch(sql::BEGIN)?;
-        let written = self.write_scores_in_transaction(rows, model_version, threshold, scored_at);
-        match written {
-            Ok(()) => Ok(self.conn.execute_batch(sql::COMMIT)?),
-            Err(e) => {
-                let _ = self.conn.execute_batch(sql::ROLLBACK);
-                Err(e)
-            }
-        }
+        // Rolled back when dropped: an error (or a panic) part-way leaves the old scores.
+        let transaction = self.conn.unchecked_transaction()?;
+        self.write_scores_in_transaction(rows, model_version, threshold, scored_at)?;
+        Ok(transaction.commit()?)
     }
 
     fn write_scores_in_transaction(

@@ -78,10 +78,9 @@ impl RunStore {
         Ok((id, document))
     }
 
-    /// Stores a completed run.
+    /// Stores a completed run, whole: one statement, so a reader sees the run or nothing of it.
     fn insert(&self, summary: &RunSummary, document: &str) -> Result<()> {
-        self.conn.execute_batch(sql::BEGIN)?;
-        let inserted = self.conn.execute(
+        self.conn.execute(
             sql::CHAOS_INSERT,
             params![
                 summary.run_id,
@@ -93,14 +92,8 @@ impl RunStore {
                 summary.seconds,
                 document
             ],
-        );
-        match inserted {
-            Ok(_) => Ok(self.conn.execute_batch(sql::COMMIT)?),
-            Err(e) => {
-                let _ = self.conn.execute_batch(sql::ROLLBACK);
-                Err(e.into())
-            }
-        }
+        )?;
+        Ok(())
     }
 
     pub fn list(&self) -> Result<Vec<RunSummary>> {

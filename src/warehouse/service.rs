@@ -101,17 +101,11 @@ impl Service {
     where
         E: From<Error>,
     {
-        self.conn.execute_batch(sql::BEGIN).map_err(|e| E::from(e.into()))?;
-        match work(self) {
-            Ok(value) => {
-                self.conn.execute_batch(sql::COMMIT).map_err(|e| E::from(e.into()))?;
-                Ok(value)
-            }
-            Err(e) => {
-                let _ = self.conn.execute_batch(sql::ROLLBACK);
-                Err(e)
-            }
-        }
+        // Rolled back when dropped: an error (or a panic) in `work` leaves nothing of it behind.
+        let transaction = self.conn.unchecked_transaction().map_err(|e| E::from(e.into()))?;
+        let value = work(self)?;
+        transaction.commit().map_err(|e| E::from(e.into()))?;
+        Ok(value)
     }
 
     /// Another connection to the same database (for another thread or another app in this process).
