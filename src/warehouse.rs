@@ -26,81 +26,18 @@ use duckdb::{AccessMode, Config, Connection};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
-/// Version of `sql/schema.sql`; a warehouse with another version must be reseeded.
+/// Version of `sql/seed/schema.sql`; a warehouse with another version must be reseeded.
 pub const SCHEMA_VERSION: i32 = 3;
 /// File name of the warehouse inside the data dir.
 pub const FILE_NAME: &str = "warehouse.duckdb";
 
+/// The SQL this file runs, from `sql/warehouse/`.
 mod sql {
-    pub const SCHEMA: &str = include_str!("../sql/schema.sql");
-    pub const META_INSERT: &str = include_str!("../sql/meta_insert.sql");
-    pub const META_SELECT: &str = include_str!("../sql/meta_select.sql");
-    pub const TABLE_DIGEST: &str = include_str!("../sql/table_digest.sql");
-    pub const POPULATION_BY_REGION: &str = include_str!("../sql/population_by_region.sql");
-    pub const EXPORT: &str = include_str!("../sql/export.sql");
-    pub const TABLE_COLUMNS: &str = include_str!("../sql/table_columns.sql");
-    pub const TABLE_COUNT: &str = include_str!("../sql/table_count.sql");
-    pub const CHECKPOINT: &str = include_str!("../sql/checkpoint.sql");
-    pub const PRIVACY_SCHEMA: &str = include_str!("../sql/privacy_schema.sql");
-    pub const PRIVACY_INDEX: &str = include_str!("../sql/privacy_index.sql");
-    pub const CLEANROOM: &str = include_str!("../sql/cleanroom.sql");
-    pub const RECIPIENT_INSERT: &str = include_str!("../sql/recipient_insert.sql");
-    pub const RECIPIENT_SELECT: &str = include_str!("../sql/recipient_select.sql");
-    pub const VAULT_INSERT: &str = include_str!("../sql/vault_insert.sql");
-    pub const VAULT_LOCATE: &str = include_str!("../sql/vault_locate.sql");
-    pub const VAULT_FILE_INSERT: &str = include_str!("../sql/vault_file_insert.sql");
-    pub const VAULT_STATS: &str = include_str!("../sql/vault_stats.sql");
-    pub const RESOLVE_MASKED: &str = include_str!("../sql/resolve_masked.sql");
-    pub const PEOPLE_LIST: &str = include_str!("../sql/people_list.sql");
-    pub const DV_SURVIVORS: &str = include_str!("../sql/dv_survivors.sql");
-    pub const DV_INCIDENTS: &str = include_str!("../sql/dv_incidents.sql");
-    pub const DV_SURVIVOR_ONE: &str = include_str!("../sql/dv_survivor_one.sql");
-    pub const DV_INCIDENTS_ONE: &str = include_str!("../sql/dv_incidents_one.sql");
-    pub const TRUTH_TRAJECTORIES: &str = include_str!("../sql/truth_trajectories.sql");
-    pub const SERVICE_VERSION: &str = include_str!("../sql/service_version.sql");
-    pub const SERVICE_VERSION_GET: &str = include_str!("../sql/service_version_get.sql");
-    pub const SERVICE_VERSION_SET: &str = include_str!("../sql/service_version_set.sql");
-    pub const SERVICE_SCHEMA: &str = include_str!("../sql/service_schema.sql");
-    pub const ASSESSMENT_INSERT: &str = include_str!("../sql/assessment_insert.sql");
-    pub const ASSESSMENT_LATEST: &str = include_str!("../sql/assessment_latest.sql");
-    pub const ASSESSMENT_NEXT: &str = include_str!("../sql/assessment_next.sql");
-    pub const SVC_SURVIVOR_INSERT: &str = include_str!("../sql/svc_survivor_insert.sql");
-    pub const SVC_SURVIVOR_GET: &str = include_str!("../sql/svc_survivor_get.sql");
-    pub const SVC_INCIDENT_INSERT: &str = include_str!("../sql/svc_incident_insert.sql");
-    pub const SVC_INCIDENTS_GET: &str = include_str!("../sql/svc_incidents_get.sql");
-    pub const SVC_VAULT_INSERT: &str = include_str!("../sql/svc_vault_insert.sql");
-    pub const SVC_HAS_SURVIVORS: &str = include_str!("../sql/svc_has_survivors.sql");
-    pub const SVC_SURVIVOR_IDS: &str = include_str!("../sql/svc_survivor_ids.sql");
-    pub const SVC_VAULT_RECORDS: &str = include_str!("../sql/svc_vault_records.sql");
-    pub const SVC_VAULT_END: &str = include_str!("../sql/svc_vault_end.sql");
-    pub const SCREEN_INSERT: &str = include_str!("../sql/screen_insert.sql");
-    pub const SCREEN_LATEST: &str = include_str!("../sql/screen_latest.sql");
-    pub const ALERT_OPEN: &str = include_str!("../sql/alert_open.sql");
-    pub const ALERT_OPEN_FOR: &str = include_str!("../sql/alert_open_for.sql");
-    pub const ALERT_LIST: &str = include_str!("../sql/alert_list.sql");
-    pub const ALERT_GET: &str = include_str!("../sql/alert_get.sql");
-    pub const ALERT_UPDATE: &str = include_str!("../sql/alert_update.sql");
-    pub const MODEL_POPULATION: &str = include_str!("../sql/model_population.sql");
-    pub const MODEL_PERSON: &str = include_str!("../sql/model_person.sql");
-    pub const MODEL_LABELLED: &str = include_str!("../sql/model_labelled.sql");
-    pub const SCORES_SCHEMA: &str = include_str!("../sql/scores_schema.sql");
-    pub const SCORES_SWAP: &str = include_str!("../sql/scores_swap.sql");
-    pub const SCORES_EXIST: &str = include_str!("../sql/scores_exist.sql");
-    pub const SCORE_ONE: &str = include_str!("../sql/score_one.sql");
-    pub const SCORE_RUN: &str = include_str!("../sql/score_run.sql");
-    pub const SCORE_RUN_INSERT: &str = include_str!("../sql/score_run_insert.sql");
-    pub const TRAINING_TABLE: &str = include_str!("../sql/training_table.sql");
-    pub const CHAOS_SCHEMA: &str = include_str!("../sql/chaos_schema.sql");
-    pub const CHAOS_INSERT: &str = include_str!("../sql/chaos_insert.sql");
-    pub const CHAOS_LIST: &str = include_str!("../sql/chaos_list.sql");
-    pub const CHAOS_GET: &str = include_str!("../sql/chaos_get.sql");
-    pub const CHAOS_DELETE: &str = include_str!("../sql/chaos_delete.sql");
-    pub const DV_SURVIVOR_REGIONS: &str = include_str!("../sql/dv_survivor_regions.sql");
-    pub const TREND_CUBE: &str = include_str!("../sql/trend_cube.sql");
-    pub const FLAG_INSERT: &str = include_str!("../sql/flag_insert.sql");
-    pub const FLAG_LIST: &str = include_str!("../sql/flag_list.sql");
-    pub const TABLE_COPY: &str = include_str!("../sql/table_copy.sql");
-    pub const VIEW_TABLE: &str = include_str!("../sql/view_table.sql");
+    pub const META_SELECT: &str = include_str!("../sql/warehouse/meta_select.sql");
+    pub const POPULATION_BY_REGION: &str = include_str!("../sql/warehouse/population_by_region.sql");
+    pub const TABLE_COLUMNS: &str = include_str!("../sql/warehouse/table_columns.sql");
+    pub const TABLE_COUNT: &str = include_str!("../sql/warehouse/table_count.sql");
+    pub const PEOPLE_LIST: &str = include_str!("../sql/warehouse/people_list.sql");
 }
 
 /// What can go wrong with a warehouse; each message says what to do.

@@ -1,9 +1,19 @@
 //! The DV service's survivors and incidents as the engine reads them, from the warehouse's clean room; the row
 //! readers are shared with the service database, so synthetic and API survivors are read by the same code.
 
-use super::{Error, Result, Warehouse, sql};
+use super::{Error, Result, Warehouse};
 use crate::dv;
 use std::path::Path;
+
+/// The SQL this file runs, from `sql/warehouse/`.
+mod sql {
+    pub const DV_SURVIVORS: &str = include_str!("../../sql/warehouse/dv_survivors.sql");
+    pub const DV_INCIDENTS: &str = include_str!("../../sql/warehouse/dv_incidents.sql");
+    pub const DV_SURVIVOR_ONE: &str = include_str!("../../sql/warehouse/dv_survivor_one.sql");
+    pub const DV_INCIDENTS_ONE: &str = include_str!("../../sql/warehouse/dv_incidents_one.sql");
+    pub const DV_SURVIVOR_REGIONS: &str = include_str!("../../sql/warehouse/dv_survivor_regions.sql");
+    pub const TRUTH_TRAJECTORIES: &str = include_str!("../../sql/warehouse/truth_trajectories.sql");
+}
 
 /// A survivor's case for the DV engine: masked ID, profile, incidents in date order.
 pub type DvCase = (String, dv::Profile, Vec<dv::Incident>);
@@ -75,7 +85,7 @@ fn unexpected(path: &Path, what: &str, value: &str) -> Error {
     Error::NotSafeHaven { path: path.to_owned(), detail: format!("unexpected {what} `{value}` in the DV tables") }
 }
 
-/// A survivor's profile from a row of `dv_survivors.sql`'s shape (shared by the warehouse and the service
+/// A survivor's profile from a row of `sql/warehouse/dv_survivors.sql`'s shape (shared by the warehouse and the service
 /// database, so synthetic and API survivors are read by the same code).
 pub(crate) fn profile_from_row(row: &duckdb::Row<'_>, path: &Path) -> Result<(String, dv::Profile)> {
     let (immigration, support, order): (String, String, String) = (row.get(2)?, row.get(4)?, row.get(8)?);
@@ -93,7 +103,7 @@ pub(crate) fn profile_from_row(row: &duckdb::Row<'_>, path: &Path) -> Result<(St
     Ok((row.get(0)?, profile))
 }
 
-/// An incident from a row of `dv_incidents.sql`'s shape, with its owner's masked ID.
+/// An incident from a row of `sql/warehouse/dv_incidents.sql`'s shape, with its owner's masked ID.
 pub(crate) fn incident_from_row(row: &duckdb::Row<'_>, path: &Path) -> Result<(String, dv::Incident)> {
     let kinds = [
         dv::IncidentType::Physical,

@@ -1,9 +1,14 @@
 //! `safehaven export`: one non-sensitive table to CSV or Parquet, written atomically.
 
-use super::{Error, Result, Warehouse, sql};
+use super::{Error, Result, Warehouse};
 use crate::catalog::Table;
 use std::fs;
 use std::path::{Path, PathBuf};
+
+/// The SQL this file runs, from `sql/warehouse/`.
+mod sql {
+    pub const EXPORT: &str = include_str!("../../sql/warehouse/export.sql");
+}
 
 /// File format of an export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -4,10 +4,15 @@
 //! form), so physical row order, block layout and thread count do not matter; the table digests are then hashed
 //! in catalog order with SHA-256.
 
-use super::{Result, sql};
+use super::Result;
 use crate::catalog::Table;
 use duckdb::Connection;
 use sha2::{Digest, Sha256};
+
+/// The SQL this file runs, from `sql/warehouse/`.
+mod sql {
+    pub const TABLE_DIGEST: &str = include_str!("../../sql/warehouse/table_digest.sql");
+}
 
 /// One table's digest.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! The warehouse is built in a temporary file beside the final one and renamed into place only when complete,
 //! so a kill at any moment leaves the previous warehouse (or none), never a half-seeded one.
 
-use super::{Error, Result, SCHEMA_VERSION, config, path_in, sql};
+use super::{Error, Result, SCHEMA_VERSION, config, path_in};
 use crate::catalog::Table;
 use crate::privacy::masked::{Domain, Masker};
 use crate::privacy::vault::Sealer;
@@ -23,6 +23,19 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+/// The SQL this file runs, from `sql/seed/`.
+mod sql {
+    pub const SCHEMA: &str = include_str!("../../sql/seed/schema.sql");
+    pub const META_INSERT: &str = include_str!("../../sql/seed/meta_insert.sql");
+    pub const CHECKPOINT: &str = include_str!("../../sql/seed/checkpoint.sql");
+    pub const PRIVACY_SCHEMA: &str = include_str!("../../sql/seed/privacy_schema.sql");
+    pub const PRIVACY_INDEX: &str = include_str!("../../sql/seed/privacy_index.sql");
+    pub const CLEANROOM: &str = include_str!("../../sql/seed/cleanroom.sql");
+    pub const RECIPIENT_INSERT: &str = include_str!("../../sql/seed/recipient_insert.sql");
+    pub const VAULT_INSERT: &str = include_str!("../../sql/seed/vault_insert.sql");
+    pub const VAULT_FILE_INSERT: &str = include_str!("../../sql/seed/vault_file_insert.sql");
+}
 
 /// Largest population `seed` accepts.
 pub const MAX_CUSTOMERS: u64 = 50_000_000;

@@ -4,7 +4,7 @@
 //! Scores are written in one transaction into a fresh table that replaces the old one only at commit: a
 //! reader sees the old scores or the new, never a mix, and a killed `score` leaves the old ones.
 
-use super::{Error, Result, Warehouse, sql};
+use super::{Error, Result, Warehouse};
 use crate::model::{self, Labelled, Population};
 use duckdb::arrow::array::{Array, ArrayRef, BooleanArray, Float64Array, StringArray};
 use duckdb::arrow::compute::cast;
@@ -15,6 +15,23 @@ use polars::prelude::{Column, DataFrame, Series};
 use serde::Serialize;
 use std::path::Path;
 use std::sync::Arc;
+
+/// The SQL this file runs, from `sql/model/`.
+mod sql {
+    pub const POPULATION: &str = include_str!("../../sql/model/population.sql");
+    pub const PERSON: &str = include_str!("../../sql/model/person.sql");
+    pub const LABELLED: &str = include_str!("../../sql/model/labelled.sql");
+    pub const SCORES_SCHEMA: &str = include_str!("../../sql/model/scores_schema.sql");
+    pub const SCORES_SWAP: &str = include_str!("../../sql/model/scores_swap.sql");
+    pub const SCORES_EXIST: &str = include_str!("../../sql/model/scores_exist.sql");
+    pub const SCORE_ONE: &str = include_str!("../../sql/model/score_one.sql");
+    pub const SCORE_RUN: &str = include_str!("../../sql/model/score_run.sql");
+    pub const SCORE_RUN_INSERT: &str = include_str!("../../sql/model/score_run_insert.sql");
+    pub const TRAINING_TABLE: &str = include_str!("../../sql/model/training_table.sql");
+    pub const TREND_CUBE: &str = include_str!("../../sql/model/trend_cube.sql");
+    pub const TABLE_COPY: &str = include_str!("../../sql/model/table_copy.sql");
+    pub const VIEW_TABLE: &str = include_str!("../../sql/model/view_table.sql");
+}
 
 /// One person's score, as `safehaven score` writes it.
 #[derive(Debug, Clone, PartialEq)]
@@ -127,7 +144,7 @@ impl Warehouse {
             Some(date) => date,
             None => self.observation_date()?,
         };
-        Ok(sql::MODEL_POPULATION.replace("{as_of}", &as_of.format("%Y-%m-%d").to_string()))
+        Ok(sql::POPULATION.replace("{as_of}", &as_of.format("%Y-%m-%d").to_string()))
     }
 
     /// Every bank customer's clean-room indicators, as the model reads them, as of the observation date.
@@ -162,7 +179,7 @@ impl Warehouse {
 
     /// One bank customer's indicators, by masked ID; `None` if no customer has it.
     pub fn person(&self, masked_id: &str) -> Result<Option<Population>> {
-        let query = sql::MODEL_PERSON.replace("{population}", &self.population_query(None)?);
+        let query = sql::PERSON.replace("{population}", &self.population_query(None)?);
         let frame = query_frame(&self.conn, &query, &[&masked_id])?;
         if frame.height() == 0 {
             return Ok(None);
@@ -173,7 +190,7 @@ impl Warehouse {
     /// The training rows: the population with its outcome, its split flag and the true probability, in person
     /// order. The split is a hash of the person key salted with `salt`, `share` of people to validation.
     pub fn labelled(&self, salt: &str, share: f64) -> Result<Labelled> {
-        let query = sql::MODEL_LABELLED.replace("{population}", &self.population_query(None)?);
+        let query = sql::LABELLED.replace("{population}", &self.population_query(None)?);
         let per_mille = (share * 1000.0).round() as i64;
         let mut frame = query_frame(&self.conn, &query, &[&salt, &per_mille])?;
         let take = |frame: &mut DataFrame, name: &str| -> Result<Series> {

@@ -2,7 +2,7 @@
 //! the warehouse's and the service database's lookups with the vault's decryption.
 
 use super::service::Service;
-use super::{Error as WarehouseError, Result as WarehouseResult, Warehouse, sql};
+use super::{Error as WarehouseError, Result as WarehouseResult, Warehouse};
 use std::path::Path;
 use crate::privacy::keys;
 use crate::privacy::masked::MaskedId;
@@ -11,6 +11,14 @@ use crate::synth::{Narrative, Pii};
 use age::x25519::Identity;
 use serde::Serialize;
 use zeroize::Zeroize;
+
+/// The SQL this file runs, from `sql/warehouse/`.
+mod sql {
+    pub const RECIPIENT_SELECT: &str = include_str!("../../sql/warehouse/recipient_select.sql");
+    pub const VAULT_LOCATE: &str = include_str!("../../sql/warehouse/vault_locate.sql");
+    pub const VAULT_STATS: &str = include_str!("../../sql/warehouse/vault_stats.sql");
+    pub const RESOLVE_MASKED: &str = include_str!("../../sql/warehouse/resolve_masked.sql");
+}
 
 /// Which vault a record lives in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

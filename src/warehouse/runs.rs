@@ -1,10 +1,19 @@
 //! The chaos engine's run store, `DATA_DIR/chaos.duckdb`: completed runs as JSON documents. Apart from the
 //! warehouse (which a run only reads), and written one whole run per transaction.
 
-use super::{Error, Result, connect, sql};
+use super::{Error, Result, connect};
 use duckdb::{AccessMode, Connection, params};
 use serde::Serialize;
 use std::path::Path;
+
+/// The SQL this file runs, from `sql/chaos/`.
+mod sql {
+    pub const SCHEMA: &str = include_str!("../../sql/chaos/schema.sql");
+    pub const INSERT: &str = include_str!("../../sql/chaos/insert.sql");
+    pub const LIST: &str = include_str!("../../sql/chaos/list.sql");
+    pub const GET: &str = include_str!("../../sql/chaos/get.sql");
+    pub const DELETE: &str = include_str!("../../sql/chaos/delete.sql");
+}
 
 /// File name of the run store inside the data dir.
 pub const FILE_NAME: &str = "chaos.duckdb";
@@ -43,7 +52,7 @@ impl RunStore {
     /// Opens (creating if needed) the data dir's run store.
     pub fn open(data_dir: &Path) -> Result<Self> {
         let conn = connect(&data_dir.join(FILE_NAME), AccessMode::ReadWrite)?;
-        conn.execute_batch(sql::CHAOS_SCHEMA)?;
+        conn.execute_batch(sql::SCHEMA)?;
         Ok(RunStore { conn })
     }
 
@@ -81,7 +90,7 @@ impl RunStore {
     /// Stores a completed run, whole: one statement, so a reader sees the run or nothing of it.
     fn insert(&self, summary: &RunSummary, document: &str) -> Result<()> {
         self.conn.execute(
-            sql::CHAOS_INSERT,
+            sql::INSERT,
             params![
                 summary.run_id,
                 summary.scenario,
@@ -97,7 +106,7 @@ impl RunStore {
     }
 
     pub fn list(&self) -> Result<Vec<RunSummary>> {
-        let mut stmt = self.conn.prepare(sql::CHAOS_LIST)?;
+        let mut stmt = self.conn.prepare(sql::LIST)?;
         let rows = stmt.query_map([], |row| {
             Ok(RunSummary {
                 run_id: row.get(0)?,
@@ -114,7 +123,7 @@ impl RunStore {
 
     /// One run's JSON document.
     pub fn get(&self, run_id: &str) -> Result<Option<String>> {
-        let mut stmt = self.conn.prepare(sql::CHAOS_GET)?;
+        let mut stmt = self.conn.prepare(sql::GET)?;
         let mut rows = stmt.query([run_id])?;
         Ok(match rows.next()? {
             Some(row) => Some(row.get(0)?),
@@ -124,6 +133,6 @@ impl RunStore {
 
     /// Drops a run; `false` if there was none.
     pub fn drop_run(&self, run_id: &str) -> Result<bool> {
-        Ok(self.conn.execute(sql::CHAOS_DELETE, [run_id])? > 0)
+        Ok(self.conn.execute(sql::DELETE, [run_id])? > 0)
     }
 }

@@ -3,10 +3,39 @@
 //! stays read-only so the CLI can read it while the server runs. The sealed PII of API survivors goes to
 //! `service-vault.bin` beside it. While a server holds the database, the CLI cannot read it.
 
-use super::{Error, Result, sql};
+use super::{Error, Result};
 use duckdb::{AccessMode, Connection, Row};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
+
+/// The SQL this file runs, from `sql/service/`.
+mod sql {
+    pub const VERSION: &str = include_str!("../../sql/service/version.sql");
+    pub const VERSION_GET: &str = include_str!("../../sql/service/version_get.sql");
+    pub const VERSION_SET: &str = include_str!("../../sql/service/version_set.sql");
+    pub const SCHEMA: &str = include_str!("../../sql/service/schema.sql");
+    pub const ASSESSMENT_INSERT: &str = include_str!("../../sql/service/assessment_insert.sql");
+    pub const ASSESSMENT_LATEST: &str = include_str!("../../sql/service/assessment_latest.sql");
+    pub const ASSESSMENT_NEXT: &str = include_str!("../../sql/service/assessment_next.sql");
+    pub const SURVIVOR_INSERT: &str = include_str!("../../sql/service/survivor_insert.sql");
+    pub const SURVIVOR_GET: &str = include_str!("../../sql/service/survivor_get.sql");
+    pub const INCIDENT_INSERT: &str = include_str!("../../sql/service/incident_insert.sql");
+    pub const INCIDENTS_GET: &str = include_str!("../../sql/service/incidents_get.sql");
+    pub const VAULT_INSERT: &str = include_str!("../../sql/service/vault_insert.sql");
+    pub const HAS_SURVIVORS: &str = include_str!("../../sql/service/has_survivors.sql");
+    pub const SURVIVOR_IDS: &str = include_str!("../../sql/service/survivor_ids.sql");
+    pub const VAULT_RECORDS: &str = include_str!("../../sql/service/vault_records.sql");
+    pub const VAULT_END: &str = include_str!("../../sql/service/vault_end.sql");
+    pub const SCREEN_INSERT: &str = include_str!("../../sql/service/screen_insert.sql");
+    pub const SCREEN_LATEST: &str = include_str!("../../sql/service/screen_latest.sql");
+    pub const ALERT_OPEN: &str = include_str!("../../sql/service/alert_open.sql");
+    pub const ALERT_OPEN_FOR: &str = include_str!("../../sql/service/alert_open_for.sql");
+    pub const ALERT_LIST: &str = include_str!("../../sql/service/alert_list.sql");
+    pub const ALERT_GET: &str = include_str!("../../sql/service/alert_get.sql");
+    pub const ALERT_UPDATE: &str = include_str!("../../sql/service/alert_update.sql");
+    pub const FLAG_INSERT: &str = include_str!("../../sql/service/flag_insert.sql");
+    pub const FLAG_LIST: &str = include_str!("../../sql/service/flag_list.sql");
+}
 
 pub const FILE_NAME: &str = "service.duckdb";
 
@@ -22,7 +51,7 @@ pub struct StoredAssessment<'a> {
 }
 
 pub const VAULT_FILE: &str = "service-vault.bin";
-/// Version of `sql/service_schema.sql`; a service database of another version is refused, never altered.
+/// Version of `sql/service/schema.sql`; a service database of another version is refused, never altered.
 pub const SCHEMA_VERSION: i32 = 1;
 
 /// A read-write handle on the service database. One server process holds it at a time.
@@ -58,18 +87,18 @@ impl Service {
     pub fn open(data_dir: &Path) -> Result<Self> {
         let conn = connect(data_dir, AccessMode::ReadWrite)?;
         let (has_meta, tables): (i64, i64) =
-            conn.query_row(sql::SERVICE_VERSION, [], |row| Ok((row.get(0)?, row.get(1)?)))?;
+            conn.query_row(sql::VERSION, [], |row| Ok((row.get(0)?, row.get(1)?)))?;
         // A new database has no tables; one from before versions were recorded has tables but no svc.meta.
         let version: Option<i32> = match (has_meta, tables) {
             (0, 0) => None,
             (0, _) => Some(0),
-            _ => conn.query_row(sql::SERVICE_VERSION_GET, [], |row| row.get::<_, Option<i32>>(0))?.or(Some(0)),
+            _ => conn.query_row(sql::VERSION_GET, [], |row| row.get::<_, Option<i32>>(0))?.or(Some(0)),
         };
         if let Some(found) = version.filter(|v| *v != SCHEMA_VERSION) {
             return Err(Error::OldService { path: data_dir.join(FILE_NAME), found, needed: SCHEMA_VERSION });
         }
-        conn.execute_batch(sql::SERVICE_SCHEMA)?;
-        conn.execute_batch(sql::SERVICE_VERSION_SET)?;
+        conn.execute_batch(sql::SCHEMA)?;
+        conn.execute_batch(sql::VERSION_SET)?;
         Ok(Service { conn, dir: data_dir.to_owned() })
     }
 
@@ -81,13 +110,13 @@ impl Service {
             return Ok(None);
         }
         let conn = connect(data_dir, AccessMode::ReadOnly)?;
-        let tables: i64 = conn.query_row(sql::SVC_HAS_SURVIVORS, [], |row| row.get(0))?;
+        let tables: i64 = conn.query_row(sql::HAS_SURVIVORS, [], |row| row.get(0))?;
         Ok((tables > 0).then(|| Service { conn, dir: data_dir.to_owned() }))
     }
 
     /// Every API survivor's case.
     pub fn dv_cases(&self) -> Result<Vec<super::DvCase>> {
-        let mut stmt = self.conn.prepare(sql::SVC_SURVIVOR_IDS)?;
+        let mut stmt = self.conn.prepare(sql::SURVIVOR_IDS)?;
         let ids: Vec<String> = stmt.query_map([], |row| row.get(0))?.collect::<std::result::Result<_, _>>()?;
         let mut cases = Vec::with_capacity(ids.len());
         for id in ids {
@@ -139,7 +168,7 @@ impl Service {
 
     /// Whether an API survivor exists.
     pub fn has_survivor(&self, masked_id: &str) -> Result<bool> {
-        let mut stmt = self.conn.prepare_cached(sql::SVC_SURVIVOR_GET)?;
+        let mut stmt = self.conn.prepare_cached(sql::SURVIVOR_GET)?;
         Ok(stmt.query([masked_id])?.next()?.is_some())
     }
 
@@ -147,7 +176,7 @@ impl Service {
     /// (and synced) before the index row, so a failure leaves no row pointing at nothing.
     pub fn append_sealed(&self, masked_id: &str, kind: &str, incident_no: Option<i64>, sealed: &[u8]) -> Result<()> {
         use std::io::Write;
-        let offset: i64 = self.conn.query_row(sql::SVC_VAULT_END, [], |row| row.get(0))?;
+        let offset: i64 = self.conn.query_row(sql::VAULT_END, [], |row| row.get(0))?;
         let path = self.dir.join(VAULT_FILE);
         let write = || -> std::io::Result<()> {
             let mut file = std::fs::OpenOptions::new().create(true).write(true).truncate(false).open(&path)?;
@@ -157,7 +186,7 @@ impl Service {
         };
         write().map_err(|source| Error::Unwritable { path: path.clone(), source })?;
         self.conn.execute(
-            sql::SVC_VAULT_INSERT,
+            sql::VAULT_INSERT,
             duckdb::params![masked_id, kind, incident_no, offset, sealed.len() as i64],
         )?;
         Ok(())
@@ -166,7 +195,7 @@ impl Service {
     /// An API survivor's sealed records, in the order they were added.
     pub fn sealed_records(&self, masked_id: &str) -> Result<Vec<SealedRecord>> {
         use std::io::{Read, Seek, SeekFrom};
-        let mut stmt = self.conn.prepare(sql::SVC_VAULT_RECORDS)?;
+        let mut stmt = self.conn.prepare(sql::VAULT_RECORDS)?;
         let rows: Vec<(String, Option<i64>, i64, i64)> = stmt
             .query_map([masked_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?
             .collect::<std::result::Result<_, _>>()?;
@@ -191,7 +220,7 @@ impl Service {
         let p = &survivor.profile;
         let name = |v: &dyn erased::Name| v.api_name();
         self.conn.execute(
-            sql::SVC_SURVIVOR_INSERT,
+            sql::SURVIVOR_INSERT,
             duckdb::params![
                 masked_id,
                 survivor.region,
@@ -214,7 +243,7 @@ impl Service {
         use crate::dv::IncidentType as T;
         let weapon = erased::Name::api_name(&i.weapon_type);
         Ok(self.conn.query_row(
-            sql::SVC_INCIDENT_INSERT,
+            sql::INCIDENT_INSERT,
             duckdb::params![
                 masked_id,
                 i.date.to_string(),
@@ -244,11 +273,11 @@ impl Service {
     /// An API survivor's case for the DV engine, read by the same code as the warehouse's.
     pub fn dv_case(&self, masked_id: &str) -> Result<Option<super::DvCase>> {
         let path = self.dir.join(FILE_NAME);
-        let mut stmt = self.conn.prepare_cached(sql::SVC_SURVIVOR_GET)?;
+        let mut stmt = self.conn.prepare_cached(sql::SURVIVOR_GET)?;
         let mut rows = stmt.query([masked_id])?;
         let Some(row) = rows.next()? else { return Ok(None) };
         let (id, profile) = super::dv::profile_from_row(row, &path)?;
-        let mut stmt = self.conn.prepare_cached(sql::SVC_INCIDENTS_GET)?;
+        let mut stmt = self.conn.prepare_cached(sql::INCIDENTS_GET)?;
         let mut rows = stmt.query([masked_id])?;
         let mut incidents = Vec::new();
         while let Some(row) = rows.next()? {

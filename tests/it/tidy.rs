@@ -152,15 +152,71 @@ fn sql_lives_in_the_sql_folder() {
     assert!(found.is_empty(), "SQL strings in src (move them to sql/):\n{}", found.join("\n"));
 }
 
+/// The backticked `src/…rs` paths on the line of `readme` that starts with "Run by".
+fn run_by(readme: &str) -> Vec<String> {
+    let line = readme.lines().find(|l| l.starts_with("Run by")).unwrap_or_default();
+    line.split('`').skip(1).step_by(2).filter(|p| p.starts_with("src/") && p.ends_with(".rs")).map(str::to_owned).collect()
+}
+
 #[test]
-fn every_sql_file_is_used() {
-    let sources: String = src_files().into_iter().map(|(_, text)| text).collect();
-    for entry in fs::read_dir(root().join("sql")).unwrap().flatten() {
+fn sql_lives_by_store_and_each_folder_readme_is_current() {
+    let sql = root().join("sql");
+    let top = fs::read_to_string(sql.join("README.md")).unwrap();
+    let sources = src_files();
+    let mut problems = Vec::new();
+    for entry in fs::read_dir(&sql).unwrap().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.ends_with(".sql") {
-            assert!(sources.contains(&format!("sql/{name}\")")), "sql/{name} is not include_str!'d anywhere");
+        if entry.path().is_file() {
+            if name.ends_with(".sql") {
+                problems.push(format!("sql/{name}: SQL files live in a store's folder (sql/warehouse/, sql/service/, …)"));
+            }
+            continue;
+        }
+        let folder = name;
+        if !top.contains(&format!("`{folder}/`")) {
+            problems.push(format!("sql/README.md does not list the folder `{folder}/`"));
+        }
+        let Ok(readme) = fs::read_to_string(entry.path().join("README.md")) else {
+            problems.push(format!("sql/{folder}/ has no README.md listing its files"));
+            continue;
+        };
+        let runners = run_by(&readme);
+        if runners.is_empty() {
+            problems.push(format!("sql/{folder}/README.md has no line \"Run by `src/….rs`\""));
+        }
+        let mut files: Vec<String> = fs::read_dir(entry.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        files.sort();
+        for file in &files {
+            let include = format!("sql/{folder}/{file}\")");
+            if !readme.contains(&format!("`{file}`")) {
+                problems.push(format!("sql/{folder}/README.md does not list `{file}`"));
+            }
+            let users: Vec<&str> =
+                sources.iter().filter(|(_, text)| text.contains(&include)).map(|(rel, _)| rel.as_str()).collect();
+            if users.is_empty() {
+                problems.push(format!("sql/{folder}/{file} is not include_str!'d anywhere"));
+            }
+            for user in users.iter().filter(|u| !runners.iter().any(|r| r == *u)) {
+                problems.push(format!("{user} runs sql/{folder}/{file}, but sql/{folder}/README.md says it is run by {}", runners.join(", ")));
+            }
+        }
+        for listed in readme.split('`').skip(1).step_by(2).filter(|w| w.ends_with(".sql")) {
+            if !files.iter().any(|f| f == listed) {
+                problems.push(format!("sql/{folder}/README.md lists `{listed}`, which is not in the folder"));
+            }
+        }
+        for runner in &runners {
+            if !root().join(runner).is_file() {
+                problems.push(format!("sql/{folder}/README.md names {runner}, which does not exist"));
+            }
         }
     }
+    assert!(problems.is_empty(), "sql/ has drifted from its READMEs:\n{}", problems.join("\n"));
 }
 
 #[test]

@@ -1,7 +1,7 @@
 -- A population for the model as of a date: every bank customer's indicators over the 12 months up to {as_of}
 -- (a 'YYYY-MM-DD' literal the warehouse writes itself), typed as the model reads them: text, DOUBLE numbers,
 -- BOOLEAN flags. Masked IDs only; no raw key and no PII leaves.
--- The definitions are the clean room's (cleanroom.sql: bank_people, insurer_people, people) with the window
+-- The definitions are the clean room's (sql/seed/cleanroom.sql: bank_people, insurer_people, people) with the window
 -- ending at {as_of} instead of the observation date; as of the observation date the two give the same rows.
 -- Income, debt, credit score, loan and employment are single snapshots (as of the observation date).
 WITH

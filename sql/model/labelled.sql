@@ -1,4 +1,4 @@
--- The model's training rows: the population (model_population.sql, spliced in below) with each person's outcome, train/validation
+-- The model's training rows: the population (population.sql, spliced in below) with each person's outcome, train/validation
 -- flag and the generator's true probability (for evaluation only, never a feature), in person-key order, so the
 -- same data gives the same rows on every installation.
 -- The split hashes the person key with a public salt ($1) and sends $2 per mille to validation: it does not

@@ -1,2 +1,0 @@
--- One person of the population (model_population.sql, spliced in below), by masked ID.
-SELECT * FROM ({population}) AS p WHERE p.masked_id = ?
