@@ -5,14 +5,14 @@
 //! changes (a fixed, seeded pick of people), income by credit group, medical and out-of-pocket costs by
 //! region, extra claim denials (paid out of pocket in full), each on an in-memory copy of the people's
 //! indicators; and it regenerates, month by month, the missed payments and overdrafts that stress adds
-//! ([`fast::Events`]), which stay on a person's 12-month record after the shock has passed. It rescores everyone with the model each month and compares with the baseline: high-risk count
+//! ([`monthly::Events`]), which stay on a person's 12-month record after the shock has passed. It rescores everyone with the model each month and compares with the baseline: high-risk count
 //! at the threshold, expected distress, medical exposure by region, and the score's PSI. A DV incident-rate
 //! shock adds incidents to the survivors' records at the strongest month and reassesses them ([`dv`]). House
 //! prices are recorded and reported, but no model input moves with them yet.
 
 pub mod drill;
 pub mod dv;
-mod fast;
+mod monthly;
 pub mod scenario;
 
 pub use scenario::{Driver, ParseError, Scenario, Shape};
@@ -193,7 +193,7 @@ pub fn run(
     guard: &KGuard,
 ) -> Result<RunResult, Error> {
     let threshold = scenario.threshold.unwrap_or(artifact.threshold);
-    let prepared = fast::Prepared::new(population, artifact, scenario.seed)?;
+    let prepared = monthly::Prepared::new(population, artifact, scenario.seed)?;
     let baseline_p = prepared.baseline();
     let baseline_costs = population.numbers("medical_cost_12m")?;
     let baseline_exposure: f64 = baseline_costs.iter().sum();

@@ -30,7 +30,7 @@ pub enum Error {
     #[error(transparent)]
     Model(#[from] model::Error),
     #[error(transparent)]
-    Drills(#[from] crate::warehouse::drills::Error),
+    Drills(#[from] crate::warehouse::drill_log::Error),
     #[error("cannot write to {path}: {source}: choose another --data-dir or fix its permissions")]
     DataDir { path: PathBuf, source: std::io::Error },
     /// A child process failed; it has said why on stderr.
@@ -64,7 +64,7 @@ impl Error {
             Error::Vault(vault::Error::Encrypt(_)) => false,
             Error::Model(model::Error::Fit(model::newton::FitError::Params(_))) => true,
             Error::Model(model::Error::Fit(_) | model::Error::Polars(_)) => false,
-            Error::Drills(e) => matches!(e, crate::warehouse::drills::Error::BadRunId(_)),
+            Error::Drills(e) => matches!(e, crate::warehouse::drill_log::Error::BadRunId(_)),
             Error::Audit(_) | Error::CheckFailed(_) | Error::NotFound(_) | Error::Io(_) => false,
             _ => true,
         };

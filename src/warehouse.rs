@@ -5,14 +5,14 @@
 //! in `sql/` and is embedded at compile time. Extension auto-install and auto-load are off, so DuckDB never
 //! reaches for the network.
 
-pub mod drills;
+pub mod chaos_runs;
+pub mod drill_log;
 mod dv;
 pub mod export;
 mod fingerprint;
 mod load;
 pub mod modeling;
 pub mod reveal;
-pub mod runs;
 pub mod service;
 
 pub use dv::DvCase;

@@ -8,7 +8,7 @@ use crate::chaos::{self, Scenario};
 use crate::text::thousands;
 use crate::cli::{ChaosCommand, ChaosRunArgs, ChaosRunIdArgs, ListArgs};
 use crate::error::Error;
-use crate::warehouse::runs::RunStore;
+use crate::warehouse::chaos_runs::ChaosRuns;
 use std::io::Write;
 
 /// A preset by name, or a scenario file by path.
@@ -56,7 +56,7 @@ pub fn run(command: ChaosCommand, out: &mut dyn Write) -> Result<(), Error> {
         ChaosCommand::List(args) => list(args, out),
         ChaosCommand::Show(args) => show(args, out),
         ChaosCommand::Drop(args) => {
-            if RunStore::open(&args.data_dir.data_dir)?.drop_run(&args.run_id)? {
+            if ChaosRuns::open(&args.data_dir.data_dir)?.drop_run(&args.run_id)? {
                 writeln!(out, "dropped {}", args.run_id)?;
                 Ok(())
             } else {
@@ -75,7 +75,7 @@ fn run_scenario(args: ChaosRunArgs, out: &mut dyn Write) -> Result<(), Error> {
     }
     let artifact = load_model(&args.model.model.clone().unwrap_or_else(|| data_dir.join(MODEL_FILE)))?;
     let guard = guard(data_dir, &args.guard)?;
-    let store = RunStore::open(data_dir)?;
+    let store = ChaosRuns::open(data_dir)?;
     let started = std::time::Instant::now();
     let warehouse = open(data_dir)?;
     let population = warehouse.population()?;
@@ -168,7 +168,7 @@ fn print_run(out: &mut dyn Write, run: &serde_json::Value) -> Result<(), Error> 
 }
 
 fn list(args: ListArgs, out: &mut dyn Write) -> Result<(), Error> {
-    let runs = RunStore::open(&args.data_dir.data_dir)?.list()?;
+    let runs = ChaosRuns::open(&args.data_dir.data_dir)?.list()?;
     if args.json {
         return print_json(out, &runs);
     }
@@ -191,7 +191,7 @@ fn list(args: ListArgs, out: &mut dyn Write) -> Result<(), Error> {
 }
 
 fn show(args: ChaosRunIdArgs, out: &mut dyn Write) -> Result<(), Error> {
-    let document = RunStore::open(&args.data_dir.data_dir)?
+    let document = ChaosRuns::open(&args.data_dir.data_dir)?
         .get(&args.run_id)?
         .ok_or_else(|| Error::NotFound(format!("no run {}: `safehaven chaos list` shows the runs", args.run_id)))?;
     let value: serde_json::Value = serde_json::from_str(&document).map_err(std::io::Error::from)?;

@@ -9,7 +9,7 @@ use super::serve::{guard, serve};
 use crate::chaos::drill::{self, Drill};
 use crate::cli::{DataDirOnly, DrillCommand, DrillReportArgs, DrillStartArgs, ListArgs};
 use crate::error::Error;
-use crate::warehouse::drills::{self as store, Command};
+use crate::warehouse::drill_log::{self as store, Command};
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;

@@ -107,7 +107,7 @@ pub(super) fn serve(
         let listener = server::bind(listen.bind, listen.port, listen.allow_remote).await?;
         let addr = listener.local_addr()?;
         // Held while serving: tells the CLI's drill commands that this process serves the data dir.
-        let _serving = match warehouse::drills::lock_server(data_dir, &format!("http://{addr}/"))? {
+        let _serving = match warehouse::drill_log::lock_server(data_dir, &format!("http://{addr}/"))? {
             Ok(lock) => lock,
             Err(url) => {
                 return Err(Error::Usage(format!(

@@ -6,7 +6,7 @@ use super::json::{ApiJson, ApiPath};
 use super::views::blocking;
 use super::{ApiError, AppState};
 use crate::chaos::{self, Scenario};
-use crate::warehouse::runs::RunStore;
+use crate::warehouse::chaos_runs::ChaosRuns;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -76,7 +76,7 @@ pub async fn create(
         let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let seconds = started.elapsed().as_secs_f64();
         let (_, document) =
-            RunStore::with(&data_dir, |store| Ok::<_, ApiError>(store.store(&result, &at, 0.0, seconds)?))?;
+            ChaosRuns::with(&data_dir, |store| Ok::<_, ApiError>(store.store(&result, &at, 0.0, seconds)?))?;
         Ok(document)
     })
     .await?;
@@ -85,10 +85,10 @@ pub async fn create(
 
 async fn with_store<T: Send + 'static>(
     state: &Arc<AppState>,
-    work: impl FnOnce(&RunStore) -> Result<T, ApiError> + Send + 'static,
+    work: impl FnOnce(&ChaosRuns) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let data_dir = state.data_dir.clone();
-    blocking(move || RunStore::with(&data_dir, work)).await
+    blocking(move || ChaosRuns::with(&data_dir, work)).await
 }
 
 /// `GET /api/v1/chaos/runs`: stored runs, newest first.

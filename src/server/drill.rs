@@ -10,7 +10,7 @@ use super::json::{ApiJson, ApiPath};
 use super::views::blocking;
 use super::{ApiError, AppState, Caller};
 use crate::chaos::drill::{self, Action, ActionKind, Drill, Event, Line, State};
-use crate::warehouse::drills as store;
+use crate::warehouse::drill_log as store;
 use axum::Json;
 use axum::extract::{Extension, State as Shared};
 use axum::http::{StatusCode, header};

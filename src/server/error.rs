@@ -39,8 +39,8 @@ impl From<warehouse::Error> for ApiError {
     }
 }
 
-impl From<warehouse::drills::Error> for ApiError {
-    fn from(e: warehouse::drills::Error) -> Self {
+impl From<warehouse::drill_log::Error> for ApiError {
+    fn from(e: warehouse::drill_log::Error) -> Self {
         ApiError::Internal(e.to_string())
     }
 }

@@ -3,7 +3,7 @@
 
 use super::{Drill, EventKind, EventSpec};
 use crate::chaos::dv::DvInput;
-use crate::chaos::fast::{Events, Prepared};
+use crate::chaos::monthly::{Events, Prepared};
 use crate::chaos::scenario::Scenario;
 use crate::dv::{self, Level};
 use crate::model::whatif::Outcome;

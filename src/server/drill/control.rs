@@ -6,7 +6,7 @@ use crate::server::{ApiError, AppState, Caller};
 use crate::chaos::drill::{self, Action, ActionError, Drill, Entry, Event, ItemKind, Line, State, Status};
 use crate::privacy::audit::Event as AuditEvent;
 use crate::privacy::roles::Permission;
-use crate::warehouse::drills::{self as store, DrillLog};
+use crate::warehouse::drill_log::{self as store, DrillLog};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Instant;

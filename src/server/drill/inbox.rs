@@ -3,7 +3,7 @@
 use crate::server::views::blocking;
 use crate::server::{ApiError, AppState};
 use crate::chaos::drill::{self, State};
-use crate::warehouse::drills as store;
+use crate::warehouse::drill_log as store;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

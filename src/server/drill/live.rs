@@ -4,7 +4,7 @@
 use crate::server::{ApiError, AppState};
 use crate::chaos::drill::{self, Action, Drill, Entry, Event, Line, State, Status};
 use crate::privacy::roles::{Permission, Role};
-use crate::warehouse::drills::{DrillLog, Lock};
+use crate::warehouse::drill_log::{DrillLog, Lock};
 use serde_json::{Value, json};
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::{Duration, Instant};

@@ -141,7 +141,7 @@ pub fn read(data_dir: &Path, run_id: &str) -> Result<Option<Vec<Line>>> {
 /// A run, as the list shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RunSummary {
+pub struct DrillRunSummary {
     pub run_id: String,
     pub drill: String,
     pub started: String,
@@ -153,7 +153,7 @@ pub struct RunSummary {
 }
 
 /// Every run, newest first. `live` is the run a process is running now, if any (its log has no end yet).
-pub fn list(data_dir: &Path, live: Option<&str>) -> Result<Vec<RunSummary>> {
+pub fn list(data_dir: &Path, live: Option<&str>) -> Result<Vec<DrillRunSummary>> {
     let dir = data_dir.join(DIR);
     let entries = match fs::read_dir(&dir) {
         Ok(e) => e,
@@ -172,7 +172,7 @@ pub fn list(data_dir: &Path, live: Option<&str>) -> Result<Vec<RunSummary>> {
             Ok(None) => continue,
             // One damaged log does not hide the others: it is listed as such.
             Err(Error::Damaged { line, .. }) => {
-                runs.push(RunSummary {
+                runs.push(DrillRunSummary {
                     run_id: id.to_owned(),
                     drill: format!("(log damaged at line {line})"),
                     started: String::new(),
@@ -186,7 +186,7 @@ pub fn list(data_dir: &Path, live: Option<&str>) -> Result<Vec<RunSummary>> {
             Err(e) => return Err(e),
         };
         let Some(state) = crate::chaos::drill::State::fold(&log, live == Some(id)) else { continue };
-        runs.push(RunSummary {
+        runs.push(DrillRunSummary {
             run_id: id.to_owned(),
             drill: state.drill.name.clone(),
             started: state.started_wall.clone(),

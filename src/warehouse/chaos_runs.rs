@@ -21,7 +21,7 @@ pub const FILE_NAME: &str = "chaos.duckdb";
 /// A stored run, without its document.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RunSummary {
+pub struct ChaosRunSummary {
     pub run_id: String,
     pub scenario: String,
     pub shape: String,
@@ -31,21 +31,21 @@ pub struct RunSummary {
     pub seconds: f64,
 }
 
-pub struct RunStore {
+pub struct ChaosRuns {
     conn: Connection,
 }
 
-impl RunStore {
+impl ChaosRuns {
     /// Runs `work` on the data dir's run store, opened for it and closed after, one user at a time in this
     /// process: a server holds the file only while a request uses it, so the CLI's `chaos` commands work
     /// between requests.
     pub fn with<T, E: From<Error>>(
         data_dir: &Path,
-        work: impl FnOnce(&RunStore) -> std::result::Result<T, E>,
+        work: impl FnOnce(&ChaosRuns) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
         static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
         let _turn = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let store = RunStore::open(data_dir)?;
+        let store = ChaosRuns::open(data_dir)?;
         work(&store)
     }
 
@@ -53,7 +53,7 @@ impl RunStore {
     pub fn open(data_dir: &Path) -> Result<Self> {
         let conn = connect(&data_dir.join(FILE_NAME), AccessMode::ReadWrite)?;
         conn.execute_batch(sql::SCHEMA)?;
-        Ok(RunStore { conn })
+        Ok(ChaosRuns { conn })
     }
 
     /// Stores a completed run under a new ID; returns the ID and the stored document (the result with `runId`,
@@ -74,7 +74,7 @@ impl RunStore {
         document["seconds"] = serde_json::json!(load_seconds + engine_seconds);
         document["loadSeconds"] = serde_json::json!(load_seconds);
         document["engineSeconds"] = serde_json::json!(engine_seconds);
-        let summary = RunSummary {
+        let summary = ChaosRunSummary {
             run_id: id.clone(),
             scenario: result.definition.name.clone(),
             shape: format!("{:?}", result.definition.shape).to_lowercase(),
@@ -88,7 +88,7 @@ impl RunStore {
     }
 
     /// Stores a completed run, whole: one statement, so a reader sees the run or nothing of it.
-    fn insert(&self, summary: &RunSummary, document: &str) -> Result<()> {
+    fn insert(&self, summary: &ChaosRunSummary, document: &str) -> Result<()> {
         self.conn.execute(
             sql::INSERT,
             params![
@@ -105,10 +105,10 @@ impl RunStore {
         Ok(())
     }
 
-    pub fn list(&self) -> Result<Vec<RunSummary>> {
+    pub fn list(&self) -> Result<Vec<ChaosRunSummary>> {
         let mut stmt = self.conn.prepare(sql::LIST)?;
         let rows = stmt.query_map([], |row| {
-            Ok(RunSummary {
+            Ok(ChaosRunSummary {
                 run_id: row.get(0)?,
                 scenario: row.get(1)?,
                 shape: row.get(2)?,
