@@ -3,7 +3,7 @@
 //!
 //! A drill file is parsed into a [`Drill`]; [`timeline`] turns it, with the population, the model and the
 //! survivors, into the events a run releases, each with the cases and alerts it puts in front of trainees.
-//! Everything a run does is a [`Line`] of its drill log; [`State`] folds lines, checks trainee actions, and
+//! Everything a run does is a [`Line`] of its drill log; [`RunState`] folds lines, checks trainee actions, and
 //! [`report`] debriefs a log. The timeline depends only on the drill, its seed and the data, so a log replayed
 //! ([`replay`]) with the same actions gives the same report.
 
@@ -14,7 +14,7 @@ mod timeline;
 
 pub use log::{Action, ActionKind, Entry, Line, ended, replay};
 pub use report::{Report, report};
-pub use state::{ActionError, Item, ItemKind, State, Status};
+pub use state::{ActionError, Item, ItemKind, RunState, Status};
 pub use timeline::{DrillAlert, DrillCase, Event, ShockFigures, TimelineError, World, timeline};
 
 use super::scenario::{ParseError, Scenario, Source};

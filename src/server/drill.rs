@@ -9,7 +9,7 @@
 use super::json::{ApiJson, ApiPath};
 use super::views::blocking;
 use super::{ApiError, AppState, Caller};
-use crate::chaos::drill::{self, Action, ActionKind, Drill, Event, Line, State};
+use crate::chaos::drill::{self, Action, ActionKind, Drill, Event, Line, RunState};
 use crate::warehouse::drill_log as store;
 use axum::Json;
 use axum::extract::{Extension, State as Shared};
@@ -141,7 +141,7 @@ pub async fn run(
         Some(snapshot) => snapshot,
         None => {
             let log = read_log(&state, id).await?;
-            let folded = State::fold(&log, false).ok_or_else(|| ApiError::internal("drill log without start"))?;
+            let folded = RunState::fold(&log, false).ok_or_else(|| ApiError::internal("drill log without start"))?;
             json!({ "state": folded })
         }
     };

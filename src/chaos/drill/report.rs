@@ -2,7 +2,7 @@
 //! and alerts handled on time, late or missed, and the actions by role. It uses drill time only, so the same
 //! drill, seed and actions give the same report, however fast the wall clock ran.
 
-use super::state::{ItemKind, State};
+use super::state::{ItemKind, RunState};
 use super::{ActionKind, EventKind, Line};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -134,7 +134,7 @@ fn median(mut values: Vec<f64>) -> Option<f64> {
 
 /// The debrief of a log; `None` when it does not begin with a start.
 pub fn report(log: &[Line]) -> Option<Report> {
-    let state = State::fold(log, false)?;
+    let state = RunState::fold(log, false)?;
     let ended_day = state.day;
     let items: Vec<ItemReport> = state
         .items

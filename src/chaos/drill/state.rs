@@ -101,7 +101,7 @@ pub const NOTE_LIMIT: usize = 500;
 /// A run's state.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct State {
+pub struct RunState {
     pub run_id: String,
     pub drill: Drill,
     pub model_version: String,
@@ -119,11 +119,11 @@ pub struct State {
     pub actions: Vec<(f64, String, Action)>,
 }
 
-impl State {
+impl RunState {
     /// The state after a log's first line, which must be its start.
-    pub fn start(line: &Line) -> Option<State> {
+    pub fn start(line: &Line) -> Option<RunState> {
         let Entry::Start { run_id, drill, model_version, people, survivors, .. } = &line.entry else { return None };
-        Some(State {
+        Some(RunState {
             run_id: run_id.clone(),
             drill: drill.clone(),
             model_version: model_version.clone(),
@@ -141,8 +141,8 @@ impl State {
 
     /// Folds a whole log; `None` when it does not begin with a start. A log without a stop or finish is
     /// interrupted unless `live` (its run is still going).
-    pub fn fold(log: &[Line], live: bool) -> Option<State> {
-        let mut state = State::start(log.first()?)?;
+    pub fn fold(log: &[Line], live: bool) -> Option<RunState> {
+        let mut state = RunState::start(log.first()?)?;
         for line in &log[1..] {
             state.apply(line);
         }

@@ -145,7 +145,7 @@ fn scripted_log() -> Vec<Line> {
 #[test]
 fn the_fold_checks_actions() {
     let log = scripted_log();
-    let mut state = State::fold(&log[..4], true).unwrap();
+    let mut state = RunState::fold(&log[..4], true).unwrap();
     assert_eq!(state.status, Status::Running);
     assert_eq!(state.check(&act(ActionKind::Acknowledge, "DA-2-1", "")), Ok(ItemKind::Alert));
     let again = state.check(&act(ActionKind::Flag, "P-1", "twice")).unwrap_err();
@@ -157,11 +157,11 @@ fn the_fold_checks_actions() {
     assert!(matches!(state.check(&act(ActionKind::Flag, "P-2", &"x".repeat(501))), Err(ActionError::Note(_))));
     state.apply(&line(4, 2.1, Entry::Pause { role: "trainer".into() }));
     assert!(matches!(state.check(&act(ActionKind::Flag, "P-2", "x")), Err(ActionError::Paused { .. })));
-    let done = State::fold(&log, false).unwrap();
+    let done = RunState::fold(&log, false).unwrap();
     assert_eq!(done.status, Status::Finished);
     let err = done.check(&act(ActionKind::Flag, "P-2", "x")).unwrap_err();
     assert!(err.to_string().contains("has finished"), "{err}");
-    let cut = State::fold(&log[..5], false).unwrap();
+    let cut = RunState::fold(&log[..5], false).unwrap();
     assert_eq!(cut.status, Status::Interrupted);
 }
 

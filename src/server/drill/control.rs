@@ -3,7 +3,7 @@
 
 use crate::server::views::blocking;
 use crate::server::{ApiError, AppState, Caller};
-use crate::chaos::drill::{self, Action, ActionError, Drill, Entry, Event, ItemKind, Line, State, Status};
+use crate::chaos::drill::{self, Action, ActionError, Drill, Entry, Event, ItemKind, Line, RunState, Status};
 use crate::privacy::audit::Event as AuditEvent;
 use crate::privacy::roles::Permission;
 use crate::warehouse::drill_log::{self as store, DrillLog};
@@ -76,7 +76,7 @@ pub async fn start(state: &Arc<AppState>, drill: Drill, role: &str) -> Result<Va
             store::discard(&app.data_dir, &run_id);
             return Err(e);
         }
-        let state = State::start(&line).ok_or_else(|| ApiError::internal("start line"))?;
+        let state = RunState::start(&line).ok_or_else(|| ApiError::internal("start line"))?;
         let now = Instant::now();
         let mut run = Live {
             state,
@@ -102,7 +102,7 @@ pub async fn start(state: &Arc<AppState>, drill: Drill, role: &str) -> Result<Va
     .await
 }
 
-fn running(state: &State) -> ApiError {
+fn running(state: &RunState) -> ApiError {
     ApiError::Conflict(format!(
         "drill {} ({}) is {} on this data dir: one drill at a time; stop it first (`safehaven drill stop`, or Stop on the dashboard)",
         state.run_id,
@@ -179,7 +179,7 @@ fn control_run(
     Ok(run.snapshot(now))
 }
 
-fn ended(state: &State) -> ApiError {
+fn ended(state: &RunState) -> ApiError {
     ApiError::Conflict(
         ActionError::Ended { run_id: state.run_id.clone(), status: state.status.name(), day: state.day }.to_string(),
     )
@@ -200,7 +200,7 @@ fn current<'a>(
             match store::read(data_dir, id)? {
                 Some(log) => {
                     let state =
-                        State::fold(&log, false).ok_or_else(|| ApiError::internal("drill log without start"))?;
+                        RunState::fold(&log, false).ok_or_else(|| ApiError::internal("drill log without start"))?;
                     Err(ended(&state))
                 }
                 None => Err(unknown_run(id)),

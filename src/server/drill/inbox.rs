@@ -2,7 +2,7 @@
 
 use crate::server::views::blocking;
 use crate::server::{ApiError, AppState};
-use crate::chaos::drill::{self, State};
+use crate::chaos::drill::{self, RunState};
 use crate::warehouse::drill_log as store;
 use serde_json::Value;
 use std::sync::Arc;

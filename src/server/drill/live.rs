@@ -2,7 +2,7 @@
 //! redacted by role; the clock thread that releases events on time.
 
 use crate::server::{ApiError, AppState};
-use crate::chaos::drill::{self, Action, Drill, Entry, Event, Line, State, Status};
+use crate::chaos::drill::{self, Action, Drill, Entry, Event, Line, RunState, Status};
 use crate::privacy::roles::{Permission, Role};
 use crate::warehouse::drill_log::{DrillLog, Lock};
 use serde_json::{Value, json};
@@ -43,7 +43,7 @@ impl Default for Drills {
 
 /// The run a server holds: its state, its timeline, its clock and its open log.
 pub(super) struct Live {
-    pub(super) state: State,
+    pub(super) state: RunState,
     pub(super) timeline: Vec<Event>,
     /// Drill day when the clock last stopped (or started).
     pub(super) base_day: f64,
