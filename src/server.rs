@@ -3,167 +3,68 @@
 //! `router(state)` builds the whole application (API, charts, embedded dashboard), so tests can drive it with
 //! `oneshot` without a socket. Warehouse work runs on blocking threads, carrying the request's span.
 
-mod alerts;
-mod api;
-mod assessments;
 mod assets;
 mod auth;
 mod chaos;
 mod drill;
+mod dv;
 mod error;
 mod json;
 mod metrics;
+mod model;
 mod openapi;
-mod screens;
-mod survivors;
-mod views;
+mod portfolio;
+mod state;
+mod summary;
 
 pub use auth::Caller;
 pub use error::ApiError;
-pub use views::{Analytics, load_portfolio};
+pub use state::{Analytics, AppState, load_portfolio};
 
-use crate::privacy::KGuard;
-use crate::privacy::audit::AuditLog;
-use crate::privacy::masked::Masker;
-use crate::privacy::roles::{Permission, Users};
-use crate::privacy::vault::Sealer;
-use crate::warehouse::service::Service;
-use crate::warehouse::{self, Info, Warehouse};
-use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::extract::Request;
-use axum::http::{HeaderValue, header};
+use crate::privacy::roles::Permission;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, Uri, header};
 use axum::middleware::{self, Next};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{Value, json};
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tokio::net::TcpListener;
+
+/// The state handlers extract: every handler takes `State(state): Shared`.
+type Shared = State<Arc<AppState>>;
+
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-/// What the handlers share.
-pub struct AppState {
-    /// The warehouse's observation date: the default `asOf` for synthetic survivors.
-    observation_date: Option<chrono::NaiveDate>,
-    warehouse: Mutex<Warehouse>,
-    pool: Mutex<Vec<Warehouse>>,
-    service: Mutex<Service>,
-    info: tokio::sync::OnceCell<Info>,
-    /// The synthetic survivors' assessments for the DV view, computed on first use.
-    dv_overview: tokio::sync::OnceCell<serde_json::Value>,
-    guard: KGuard,
-    users: Users,
-    audit: AuditLog,
-    masker: Masker,
-    sealer: Option<Sealer>,
-    analytics: std::sync::RwLock<Analytics>,
-    metrics: metrics::Metrics,
-    warehouse_path: std::path::PathBuf,
-    data_dir: std::path::PathBuf,
-    drills: drill::Drills,
+/// Runs CPU-bound or blocking work (the portfolio's views, the model, files) on a blocking thread, in the request's
+/// span: polars must not run on an async worker.
+async fn blocking<T, F>(work: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+{
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(work)).await.map_err(|e| ApiError::internal(e.to_string()))?
 }
 
-impl AppState {
-    /// The state of a server on `data_dir`: its warehouse (read-only), service database, guard, users and audit log.
-    pub fn new(
-        warehouse: Warehouse,
-        service: Service,
-        guard: KGuard,
-        data_dir: &std::path::Path,
-        masker: Masker,
-        sealer: Option<Sealer>,
-        analytics: Analytics,
-    ) -> Arc<Self> {
-        let observation_date = warehouse.generation().ok().and_then(|g| g.observation_date.parse().ok());
-        let warehouse_path = warehouse.path().to_owned();
-        Arc::new(AppState {
-            observation_date,
-            warehouse: Mutex::new(warehouse),
-            pool: Mutex::new(Vec::new()),
-            service: Mutex::new(service),
-            info: tokio::sync::OnceCell::new(),
-            dv_overview: tokio::sync::OnceCell::new(),
-            guard,
-            users: Users::new(data_dir),
-            audit: AuditLog::new(data_dir),
-            masker,
-            sealer,
-            analytics: std::sync::RwLock::new(analytics),
-            metrics: metrics::Metrics::default(),
-            warehouse_path,
-            data_dir: data_dir.to_owned(),
-            drills: drill::Drills::default(),
-        })
-    }
+/// An SVG chart as a response: never cached, since its figures follow the data.
+fn svg(body: String) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], body)
+}
 
-    /// Reads the service database on a blocking thread (one user of the connection at a time).
-    async fn with_service<T, F>(self: &Arc<Self>, work: F) -> Result<T, ApiError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Service) -> warehouse::Result<T> + Send + 'static,
-    {
-        self.on_service(false, move |service| work(service).map_err(ApiError::from)).await
-    }
+pub async fn healthz() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
 
-    /// Runs writes on the service database in one transaction: a request that fails part-way leaves nothing of
-    /// itself behind. The work decides its own HTTP errors.
-    async fn with_service_result<T, F>(self: &Arc<Self>, work: F) -> Result<T, ApiError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Service) -> Result<T, ApiError> + Send + 'static,
-    {
-        self.on_service(true, work).await
-    }
+pub async fn not_found(uri: Uri) -> ApiError {
+    ApiError::NotFound(format!("no route for {}", uri.path()))
+}
 
-    async fn on_service<T, F>(self: &Arc<Self>, transactional: bool, work: F) -> Result<T, ApiError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Service) -> Result<T, ApiError> + Send + 'static,
-    {
-        let state = self.clone();
-        let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || {
-            span.in_scope(|| {
-                let service = state.service.lock().map_err(|_| ApiError::internal("service lock poisoned"))?;
-                if transactional { service.transaction(work) } else { work(&service) }
-            })
-        })
-        .await
-        .map_err(|e| ApiError::internal(format!("service task failed: {e}")))?
-    }
-
-    /// Runs `work` on a blocking thread with a handle on the warehouse. Handles are pooled, so their prepared
-    /// statements stay cached between requests.
-    async fn with_warehouse<T, F>(self: &Arc<Self>, work: F) -> Result<T, ApiError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Warehouse) -> warehouse::Result<T> + Send + 'static,
-    {
-        let pooled = self.pool.lock().map_err(|_| ApiError::internal("warehouse pool poisoned"))?.pop();
-        let handle = match pooled {
-            Some(handle) => handle,
-            None => self.warehouse.lock().map_err(|_| ApiError::internal("warehouse lock poisoned"))?.handle()?,
-        };
-        let state = self.clone();
-        let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || {
-            let result = span.in_scope(|| work(&handle));
-            if let Ok(mut pool) = state.pool.lock()
-                && pool.len() < 8
-            {
-                pool.push(handle);
-            }
-            result
-        })
-        .await
-        .map_err(|e| ApiError::internal(format!("warehouse task failed: {e}")))?
-        .map_err(ApiError::from)
-    }
-
-    /// The warehouse summary, computed once: the server opens the warehouse read-only, so it cannot change.
-    async fn info(self: &Arc<Self>) -> Result<Info, ApiError> {
-        self.info.get_or_try_init(|| self.with_warehouse(|w| w.info())).await.cloned()
-    }
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
 }
 
 /// Why the server could not start.
@@ -193,15 +94,15 @@ pub fn router(state: Arc<AppState>) -> Router {
         ),
     ];
     let mut app = Router::new()
-        .route("/healthz", get(api::healthz))
+        .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::metrics))
         .route("/api/openapi.json", get(openapi::openapi))
         .route("/", get(assets::index))
         .route("/assets/{*path}", get(assets::asset))
         .merge(api_routes(state.clone()))
         .layer(DefaultBodyLimit::max(json::BODY_LIMIT))
-        .fallback(api::not_found)
-        .method_not_allowed_fallback(api::method_not_allowed)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), metrics::record))
         .with_state(state);
     for (name, value) in headers {
@@ -279,31 +180,31 @@ fn api_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
     let aggregates = requiring(
         Permission::Aggregates,
         Router::new()
-            .route("/api/v1/info", get(api::info))
-            .route("/api/v1/population/regions", get(api::population_by_region))
-            .route("/api/v1/charts/population-by-region.svg", get(api::population_chart))
-            .route("/api/v1/executive", get(views::executive))
-            .route("/api/v1/charts/{name}", get(views::executive_chart))
-            .route("/api/v1/export/executive/{table}", get(views::export_executive)),
+            .route("/api/v1/info", get(summary::info))
+            .route("/api/v1/population/regions", get(summary::population_by_region))
+            .route("/api/v1/charts/population-by-region.svg", get(summary::population_chart))
+            .route("/api/v1/executive", get(portfolio::executive))
+            .route("/api/v1/charts/{name}", get(portfolio::executive_chart))
+            .route("/api/v1/export/executive/{table}", get(portfolio::export_executive)),
     );
     let case_list = requiring(
         Permission::CaseList,
         Router::new()
-            .route("/api/v1/cases", get(views::cases))
-            .route("/api/v1/export/cases/{format}", get(views::export_cases)),
+            .route("/api/v1/cases", get(portfolio::cases))
+            .route("/api/v1/export/cases/{format}", get(portfolio::export_cases)),
     );
     let case_detail = requiring(
         Permission::CaseDetail,
         Router::new()
-            .route("/api/v1/cases/{maskedId}", get(views::case))
-            .route("/api/v1/cases/{maskedId}/what-if", post(views::what_if))
-            .route("/api/v1/cases/{maskedId}/flag", post(views::flag)),
+            .route("/api/v1/cases/{maskedId}", get(portfolio::case))
+            .route("/api/v1/cases/{maskedId}/what-if", post(portfolio::what_if))
+            .route("/api/v1/cases/{maskedId}/flag", post(portfolio::flag)),
     );
     let model_page = requiring(
         Permission::Model,
         Router::new()
-            .route("/api/v1/model", get(views::model))
-            .route("/api/v1/charts/model/{name}", get(views::model_chart)),
+            .route("/api/v1/model", get(model::model))
+            .route("/api/v1/charts/model/{name}", get(model::model_chart)),
     );
     let drills = requiring(
         Permission::Drills,
@@ -329,26 +230,26 @@ fn api_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
             .route("/api/v1/drills/{runId}/actions", post(drill::action)),
     );
     let dv_service = Router::new()
-        .route("/api/v1/screens/lap", post(screens::lap))
-        .route("/api/v1/screens/dash", post(screens::dash))
-        .route("/api/v1/survivors", post(survivors::create_survivor))
-        .route("/api/v1/survivors/{userId}/incidents", post(survivors::create_incident))
-        .route("/api/v1/alerts", get(alerts::list))
-        .route("/api/v1/dv/overview", get(views::dv_overview))
-        .route("/api/v1/alerts/{alertId}/acknowledge", post(alerts::acknowledge))
-        .route("/api/v1/alerts/{alertId}/close", post(alerts::close));
+        .route("/api/v1/screens/lap", post(dv::screens::lap))
+        .route("/api/v1/screens/dash", post(dv::screens::dash))
+        .route("/api/v1/survivors", post(dv::survivors::create_survivor))
+        .route("/api/v1/survivors/{userId}/incidents", post(dv::survivors::create_incident))
+        .route("/api/v1/alerts", get(dv::alerts::list))
+        .route("/api/v1/dv/overview", get(dv::dv_overview))
+        .route("/api/v1/alerts/{alertId}/acknowledge", post(dv::alerts::acknowledge))
+        .route("/api/v1/alerts/{alertId}/close", post(dv::alerts::close));
     let dv_service = requiring(Permission::DvService, dv_service);
     // The mobile client's routes, under SafeHaven's prefix and the source document's, with its error envelope.
     let mobile = Router::new()
-        .route("/api/v1/risk-assessment/create", post(assessments::create))
-        .route("/api/v1/risk-assessment/{userId}", get(assessments::latest))
-        .route("/services/apexrest/safehaven/v1/risk-assessment/create", post(assessments::create))
-        .route("/services/apexrest/safehaven/v1/risk-assessment/{userId}", get(assessments::latest));
+        .route("/api/v1/risk-assessment/create", post(dv::assessments::create))
+        .route("/api/v1/risk-assessment/{userId}", get(dv::assessments::latest))
+        .route("/services/apexrest/safehaven/v1/risk-assessment/create", post(dv::assessments::create))
+        .route("/services/apexrest/safehaven/v1/risk-assessment/{userId}", get(dv::assessments::latest));
     let mobile = requiring(Permission::DvService, mobile)
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
-        .route_layer(middleware::map_response(assessments::mobile_envelope));
+        .route_layer(middleware::map_response(dv::assessments::mobile_envelope));
     Router::new()
-        .route("/api/v1/me", get(api::me))
+        .route("/api/v1/me", get(auth::me))
         .merge(aggregates)
         .merge(case_list)
         .merge(case_detail)

@@ -3,12 +3,14 @@
 //! `authenticate` resolves `Authorization: Bearer …` to a user (401 without a valid token); `require(p)` then
 //! lets the request through only if the user's role has permission `p` in the role matrix (403 otherwise).
 
-use super::{ApiError, AppState};
+use super::{ApiError, Shared};
 use crate::privacy::roles::{Permission, Role};
-use axum::extract::{Request, State};
+use axum::Json;
+use axum::extract::{Extension, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::Response;
+use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// The authenticated caller, available to handlers as an extension.
@@ -19,7 +21,7 @@ pub struct Caller {
 }
 
 pub async fn authenticate(
-    State(state): State<Arc<AppState>>,
+    State(state): Shared,
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
@@ -46,4 +48,10 @@ pub async fn require(permission: Permission, request: Request, next: Next) -> Re
         return Err(ApiError::Forbidden { role: caller.role, permission });
     }
     Ok(next.run(request).await)
+}
+
+/// Who the token belongs to, and what they may do (the dashboard builds its navigation from this).
+pub async fn me(Extension(caller): Extension<Caller>) -> Json<Value> {
+    let permissions: Vec<_> = caller.role.permissions().to_vec();
+    Json(json!({ "name": caller.name, "role": caller.role, "permissions": permissions }))
 }

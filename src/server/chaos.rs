@@ -3,8 +3,8 @@
 //! the CLI's `chaos` commands work while the server runs (between requests).
 
 use super::json::{ApiJson, ApiPath};
-use super::views::blocking;
-use super::{ApiError, AppState};
+use super::blocking;
+use super::{ApiError, AppState, Shared};
 use crate::chaos::{self, Scenario};
 use crate::warehouse::chaos_runs::ChaosRuns;
 use axum::Json;
@@ -15,7 +15,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-type Shared = State<Arc<AppState>>;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -7,12 +7,12 @@
 //! inbox ([`watch_inbox`]), never the network.
 
 use super::json::{ApiJson, ApiPath};
-use super::views::blocking;
-use super::{ApiError, AppState, Caller};
+use super::blocking;
+use super::{ApiError, AppState, Caller, Shared};
 use crate::chaos::drill::{self, Action, ActionKind, Drill, Event, Line, RunState};
 use crate::warehouse::drill_log as store;
 use axum::Json;
-use axum::extract::{Extension, State as Shared};
+use axum::extract::{Extension, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
@@ -32,10 +32,9 @@ pub use live::{Drills, Message};
 use control::{act, control, start, unknown_run};
 use live::redact;
 
-type App = Shared<Arc<AppState>>;
 
 /// `GET /api/v1/drills`: the preset drills, the runs in this data dir, and the live one.
-pub async fn list(Shared(state): App) -> Result<Json<Value>, ApiError> {
+pub async fn list(State(state): Shared) -> Result<Json<Value>, ApiError> {
     let live_id = state.drills.lock()?.as_ref().filter(|l| !l.state.status.ended()).map(|l| l.state.run_id.clone());
     let data_dir = state.data_dir.clone();
     let live = live_id.clone();
@@ -73,7 +72,7 @@ fn preset_with_speed(name: &str, days_per_minute: Option<f64>) -> Result<Drill, 
 
 /// `POST /api/v1/drills` with `{ "drill": "winter_surge", "daysPerMinute"?: 2 }` (trainer): starts a drill.
 pub async fn create(
-    Shared(state): App,
+    State(state): Shared,
     Extension(caller): Extension<Caller>,
     ApiJson(request): ApiJson<StartRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -83,7 +82,7 @@ pub async fn create(
 }
 
 /// `GET /api/v1/drills/live`: the live (or last) run's state and clock; `state` is null when none ran yet.
-pub async fn live(Shared(state): App, Extension(caller): Extension<Caller>) -> Result<Json<Value>, ApiError> {
+pub async fn live(State(state): Shared, Extension(caller): Extension<Caller>) -> Result<Json<Value>, ApiError> {
     let mut snapshot =
         state.drills.lock()?.as_ref().map_or_else(|| json!({ "state": null }), |l| l.snapshot(Instant::now()));
     redact(&mut snapshot, caller.role);
@@ -93,7 +92,7 @@ pub async fn live(Shared(state): App, Extension(caller): Extension<Caller>) -> R
 /// `GET /api/v1/drills/live/events`: server-sent events. First a `snapshot` (the `live` document), then every
 /// log line as it is written (`start`, `event`, `action`, `pause`, `resume`, `stop`, `finish`), in log order,
 /// each with the log's sequence number as its SSE id.
-pub async fn events(Shared(state): App, Extension(caller): Extension<Caller>) -> Result<impl IntoResponse, ApiError> {
+pub async fn events(State(state): Shared, Extension(caller): Extension<Caller>) -> Result<impl IntoResponse, ApiError> {
     let (mut snapshot, mut rx) = {
         let live = state.drills.lock()?;
         // Subscribed under the lock: no line is published between the snapshot and the subscription.
@@ -132,7 +131,7 @@ pub async fn events(Shared(state): App, Extension(caller): Extension<Caller>) ->
 
 /// `GET /api/v1/drills/{runId}`: a run's state (the live one, or a past one from its log).
 pub async fn run(
-    Shared(state): App,
+    State(state): Shared,
     Extension(caller): Extension<Caller>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
@@ -170,7 +169,7 @@ pub struct ActionRequest {
 
 /// `POST /api/v1/drills/{runId}/actions` with `{ "kind": "flag|acknowledge|escalate|handoff", "target", "note" }`.
 pub async fn action(
-    Shared(state): App,
+    State(state): Shared,
     Extension(caller): Extension<Caller>,
     ApiPath(id): ApiPath<String>,
     ApiJson(request): ApiJson<ActionRequest>,
@@ -191,7 +190,7 @@ async fn control_route(
 
 /// `POST /api/v1/drills/{runId}/pause`
 pub async fn pause(
-    Shared(state): App,
+    State(state): Shared,
     Extension(caller): Extension<Caller>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
@@ -200,7 +199,7 @@ pub async fn pause(
 
 /// `POST /api/v1/drills/{runId}/resume`
 pub async fn resume(
-    Shared(state): App,
+    State(state): Shared,
     Extension(caller): Extension<Caller>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
@@ -209,7 +208,7 @@ pub async fn resume(
 
 /// `POST /api/v1/drills/{runId}/stop`
 pub async fn stop(
-    Shared(state): App,
+    State(state): Shared,
     Extension(caller): Extension<Caller>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
@@ -230,13 +229,13 @@ async fn debrief(state: &Arc<AppState>, id: String) -> Result<drill::Report, Api
 }
 
 /// `GET /api/v1/drills/{runId}/report`: the debrief as JSON.
-pub async fn report_json(Shared(state): App, ApiPath(id): ApiPath<String>) -> Result<Json<Value>, ApiError> {
+pub async fn report_json(State(state): Shared, ApiPath(id): ApiPath<String>) -> Result<Json<Value>, ApiError> {
     let report = debrief(&state, id).await?;
     Ok(Json(serde_json::to_value(report).map_err(|e| ApiError::internal(e.to_string()))?))
 }
 
 /// `GET /api/v1/drills/{runId}/report.html`: the debrief as a self-contained page.
-pub async fn report_html(Shared(state): App, ApiPath(id): ApiPath<String>) -> Result<impl IntoResponse, ApiError> {
+pub async fn report_html(State(state): Shared, ApiPath(id): ApiPath<String>) -> Result<impl IntoResponse, ApiError> {
     let report = debrief(&state, id).await?;
     let html = crate::charts::drill::report_html(&report)?;
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html))

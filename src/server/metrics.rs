@@ -2,8 +2,8 @@
 //! route pattern (never the raw path, which can carry an ID), method and status, the warehouse's size on disk,
 //! and the dashboard's population.
 
-use super::AppState;
-use super::views::Analytics;
+use super::Shared;
+use super::Analytics;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
@@ -56,7 +56,7 @@ impl Default for Metrics {
 }
 
 /// Middleware: counts and times every request by its route pattern.
-pub async fn record(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+pub async fn record(State(state): Shared, request: Request, next: Next) -> Response {
     let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()).to_owned();
     let method = request.method().as_str().to_owned();
     let started = std::time::Instant::now();
@@ -76,7 +76,7 @@ pub async fn record(State(state): State<Arc<AppState>>, request: Request, next: 
 }
 
 /// `GET /metrics`
-pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+pub async fn metrics(State(state): Shared) -> Response {
     let metrics = &state.metrics;
     if let Ok(meta) = std::fs::metadata(&state.warehouse_path) {
         metrics.warehouse_bytes.set(i64::try_from(meta.len()).unwrap_or(i64::MAX));

@@ -154,7 +154,7 @@ fn values_of(parameter: &str) -> Option<Vec<&'static str>> {
         "creditGroup" => Some(catalog::CREDIT_GROUP_NAMES.to_vec()),
         "ageBand" => Some(catalog::AGE_BANDS.to_vec()),
         "indicator" => Some(Indicator::ALL.iter().map(|(name, _)| *name).collect()),
-        "status" => Some(super::alerts::STATUSES.to_vec()),
+        "status" => Some(super::dv::alerts::STATUSES.to_vec()),
         _ => None,
     }
 }

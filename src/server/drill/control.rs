@@ -1,7 +1,7 @@
 //! Starting a drill, its controls (pause, resume, stop) and trainees' actions: each checked, audited, logged and
 //! published.
 
-use crate::server::views::blocking;
+use crate::server::blocking;
 use crate::server::{ApiError, AppState, Caller};
 use crate::chaos::drill::{self, Action, ActionError, Drill, Entry, Event, ItemKind, Line, RunState, Status};
 use crate::privacy::audit::Event as AuditEvent;

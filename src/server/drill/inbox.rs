@@ -1,6 +1,6 @@
 //! The CLI's drill commands, taken from the data dir's inbox (never the network) and answered there.
 
-use crate::server::views::blocking;
+use crate::server::blocking;
 use crate::server::{ApiError, AppState};
 use crate::chaos::drill::{self, RunState};
 use crate::warehouse::drill_log as store;

@@ -3,9 +3,9 @@
 //! `/api/v1/` and `/services/apexrest/safehaven/v1/`. Errors use the client's envelope
 //! `{ "success": false, "errorMessage": … }`.
 
-use super::json::{ApiJson, ApiPath};
+use crate::server::json::{ApiJson, ApiPath};
 use super::survivors::Source;
-use super::{ApiError, AppState, Caller};
+use crate::server::{ApiError, AppState, Caller, Shared};
 use crate::dv::{self, guidance};
 use crate::privacy::audit::Event;
 use crate::warehouse::service::{AlertSource, StoredAssessment};
@@ -67,7 +67,7 @@ fn document(number: i64, created_at: &str, a: &dv::Assessment) -> Value {
 }
 
 pub async fn create(
-    State(state): State<Arc<AppState>>,
+    State(state): Shared,
     Extension(caller): Extension<Caller>,
     ApiJson(request): ApiJson<CreateRequest>,
 ) -> Result<Json<Value>, ApiError> {
@@ -145,7 +145,7 @@ pub async fn create(
     Ok(Json(doc))
 }
 
-pub async fn latest(State(state): State<Arc<AppState>>, ApiPath(user): ApiPath<String>) -> Result<Response, ApiError> {
+pub async fn latest(State(state): Shared, ApiPath(user): ApiPath<String>) -> Result<Response, ApiError> {
     let external = super::survivors::masked_user(&state, &user)?;
     let synthetic = user.parse::<crate::privacy::masked::MaskedId>().ok().map(|m| m.to_string());
     let stored = state

@@ -1,8 +1,9 @@
-//! The dashboard's views: executive KPIs, the case list and case page with what-if and review flags, and the
-//! model page. Each reads the in-memory [`Portfolio`], loaded once in the background when the server starts.
+//! The portfolio views: executive KPIs and charts, the case list and case page with what-if and review flags, and
+//! their CSV and Parquet exports. Each reads the in-memory [`Portfolio`], loaded once in the background when the
+//! server starts.
 
 use super::json::{ApiJson, ApiPath};
-use super::{ApiError, AppState, Caller};
+use super::{ApiError, AppState, Caller, Shared, blocking, svg};
 use crate::analytics::{self, Indicator, Portfolio};
 use crate::charts;
 use crate::model::{self, Artifact, whatif::Shock};
@@ -17,30 +18,6 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-type Shared = State<Arc<AppState>>;
-
-/// Where the dashboard's analytics stand.
-pub enum Analytics {
-    Loading,
-    Ready(Arc<Portfolio>),
-    /// Why there are none (no model, or it does not fit the warehouse); the message says what to do.
-    Unavailable(String),
-}
-
-/// Builds the portfolio: the population now and 3 and 12 months earlier, scored with `artifact`, and the trend
-/// cube.
-pub fn load_portfolio(warehouse: &Warehouse, artifact: Artifact) -> Result<Portfolio, String> {
-    let observed = warehouse.observation_date().map_err(|e| e.to_string())?;
-    let earlier = |months: u32| observed.checked_sub_months(chrono::Months::new(months));
-    let load = |as_of| warehouse.population_as_of(as_of).map_err(|e| e.to_string());
-    let now = load(Some(observed))?;
-    let history = [load(earlier(analytics::SNAPSHOT_MONTHS[1]))?, load(earlier(analytics::SNAPSHOT_MONTHS[2]))?];
-    let trends = warehouse.trend_cube().map_err(|e| e.to_string())?;
-    Portfolio::build(artifact, now, history, trends).map_err(|e| {
-        format!("the model does not fit this warehouse ({e}): retrain with `safehaven train`, then restart the server")
-    })
-}
-
 impl From<analytics::Error> for ApiError {
     fn from(e: analytics::Error) -> Self {
         match e {
@@ -49,52 +26,6 @@ impl From<analytics::Error> for ApiError {
             analytics::Error::Model(e) => ApiError::Internal(e.to_string()),
             other => ApiError::Unprocessable(other.to_string()),
         }
-    }
-}
-
-impl AppState {
-    /// The portfolio, or 503 while it loads or when there is none.
-    pub(super) fn portfolio(&self) -> Result<Arc<Portfolio>, ApiError> {
-        let analytics = self.analytics.read().map_err(|_| ApiError::internal("analytics lock poisoned"))?;
-        match &*analytics {
-            Analytics::Ready(portfolio) => Ok(portfolio.clone()),
-            Analytics::Loading => Err(ApiError::Unavailable(
-                "the risk analytics are still loading (a few seconds after start; longer for millions of people): retry shortly"
-                    .into(),
-            )),
-            Analytics::Unavailable(why) => Err(ApiError::Unavailable(why.clone())),
-        }
-    }
-
-    /// Loads the portfolio on a blocking thread; views answer 503 until it is ready.
-    pub fn load_analytics(self: &Arc<Self>, artifact: Artifact) {
-        let state = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let started = std::time::Instant::now();
-            let loaded = state
-                .warehouse
-                .lock()
-                .map_err(|_| "warehouse lock poisoned".to_owned())
-                .and_then(|w| w.handle().map_err(|e| e.to_string()))
-                .and_then(|handle| load_portfolio(&handle, artifact));
-            let next = match loaded {
-                Ok(portfolio) => {
-                    tracing::info!(
-                        people = portfolio.len(),
-                        seconds = started.elapsed().as_secs_f64(),
-                        "analytics ready"
-                    );
-                    Analytics::Ready(Arc::new(portfolio))
-                }
-                Err(why) => {
-                    tracing::warn!(%why, "analytics unavailable");
-                    Analytics::Unavailable(why)
-                }
-            };
-            if let Ok(mut analytics) = state.analytics.write() {
-                *analytics = next;
-            }
-        });
     }
 }
 
@@ -137,16 +68,6 @@ impl Params {
     fn filter(&self, portfolio: &Portfolio) -> Result<analytics::Filter, ApiError> {
         Ok(portfolio.filter(self.text("region"), self.text("creditGroup"), self.text("ageBand"))?)
     }
-}
-
-/// Runs portfolio work on a blocking thread: it is CPU-bound, and polars must not run on an async worker.
-pub(super) async fn blocking<T, F>(work: F) -> Result<T, ApiError>
-where
-    T: Send + 'static,
-    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
-{
-    let span = tracing::Span::current();
-    tokio::task::spawn_blocking(move || span.in_scope(work)).await.map_err(|e| ApiError::internal(e.to_string()))?
 }
 
 /// The executive view the query asks for (threshold and filters, checked), computed on a blocking thread and
@@ -263,27 +184,6 @@ pub async fn flag(
     Ok((axum::http::StatusCode::CREATED, Json(json!({ "flagNo": number, "maskedId": masked_id }))))
 }
 
-/// `GET /api/v1/model`: the model report, and the drift of the current population.
-pub async fn model(State(state): Shared) -> Result<Json<Value>, ApiError> {
-    let portfolio = state.portfolio()?;
-    let report = blocking(move || {
-        let report = portfolio.artifact().report(Some(portfolio.drift()));
-        serde_json::to_value(report).map_err(|e| ApiError::internal(e.to_string()))
-    })
-    .await?;
-    Ok(Json(report))
-}
-
-impl From<model::Error> for ApiError {
-    fn from(e: model::Error) -> Self {
-        ApiError::Internal(e.to_string())
-    }
-}
-
-fn svg(body: String) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], body)
-}
-
 /// The executive charts: `/api/v1/charts/{exposure-map|credit-groups|trends}.svg` with the executive view's
 /// parameters.
 pub async fn executive_chart(
@@ -293,9 +193,9 @@ pub async fn executive_chart(
 ) -> Result<impl IntoResponse, ApiError> {
     let body = with_executive(&state, query, move |view| {
         Ok(match name.as_str() {
-            "exposure-map.svg" => charts::dashboard::exposure_map(&view.regions, view.k)?,
-            "credit-groups.svg" => charts::dashboard::credit_bubbles(&view.credit_groups, view.k)?,
-            "trends.svg" => charts::dashboard::trends(&view.trends)?,
+            "exposure-map.svg" => charts::portfolio::exposure_map(&view.regions, view.k)?,
+            "credit-groups.svg" => charts::portfolio::credit_bubbles(&view.credit_groups, view.k)?,
+            "trends.svg" => charts::portfolio::trends(&view.trends)?,
             other => {
                 return Err(ApiError::NotFound(format!(
                     "no chart named {}",
@@ -306,68 +206,6 @@ pub async fn executive_chart(
     })
     .await?;
     Ok(svg(body))
-}
-
-/// The model page's charts: `/api/v1/charts/model/{roc|ks|calibration}.svg`.
-pub async fn model_chart(State(state): Shared, ApiPath(name): ApiPath<String>) -> Result<impl IntoResponse, ApiError> {
-    let portfolio = state.portfolio()?;
-    let m = &portfolio.artifact().metrics;
-    let body = match name.as_str() {
-        "roc.svg" => charts::dashboard::roc(&m.roc, m.auc)?,
-        "ks.svg" => charts::dashboard::ks(&m.roc, m.ks, m.ks_threshold)?,
-        "calibration.svg" => charts::dashboard::calibration(&m.calibration, m.ece)?,
-        other => {
-            return Err(ApiError::NotFound(format!("no chart named {}", other.chars().take(40).collect::<String>())));
-        }
-    };
-    Ok(svg(body))
-}
-
-/// `GET /api/v1/dv/overview`: the synthetic survivors assessed as of the observation date: counts by level
-/// (through the k-guard) and the 100 highest scores by masked ID, for the advocate's queue.
-pub async fn dv_overview(State(state): Shared) -> Result<Json<Value>, ApiError> {
-    // The synthetic survivors and the observation date never change while serving: assess them once.
-    let overview = state
-        .dv_overview
-        .get_or_try_init(|| async {
-            let as_of =
-                state.observation_date.ok_or_else(|| ApiError::internal("the warehouse has no observation date"))?;
-            let cases = state.with_warehouse(|w| w.dv_cases(None)).await?;
-            let guard = state.guard;
-            blocking(move || Ok(dv_overview_of(cases, as_of, &guard))).await
-        })
-        .await?;
-    Ok(Json(overview.clone()))
-}
-
-fn dv_overview_of(
-    cases: Vec<crate::warehouse::DvCase>,
-    as_of: chrono::NaiveDate,
-    guard: &crate::privacy::KGuard,
-) -> Value {
-    use rayon::prelude::*;
-    let mut assessed: Vec<(String, crate::dv::Assessment)> = cases
-        .into_par_iter()
-        .map(|(id, profile, incidents)| (id, crate::dv::assess(&profile, &incidents, as_of)))
-        .collect();
-    let levels: Vec<crate::dv::Level> = assessed.iter().map(|(_, a)| a.level).collect();
-    let counts = crate::chaos::dv::levels(&levels, guard);
-    assessed.sort_by(|a, b| b.1.scores.overall.total_cmp(&a.1.scores.overall).then(a.0.cmp(&b.0)));
-    let top: Vec<Value> = assessed
-        .iter()
-        .take(100)
-        .map(|(id, a)| {
-            json!({
-                "maskedId": id,
-                "riskLevel": a.level.name(),
-                "overallScore": a.scores.overall,
-                "patterns": a.patterns.len(),
-                "incidents": a.statistics.total_incidents,
-                "daysSinceLast": a.statistics.days_since_last_incident,
-            })
-        })
-        .collect();
-    json!({ "asOf": as_of, "k": guard.k(), "levels": counts, "survivors": top })
 }
 
 /// A table view as a CSV or Parquet download.

@@ -2,8 +2,8 @@
 //! compute; with it the outcome is stored against the survivor, and a screened-in LAP or a DASH referral opens
 //! an alert.
 
-use super::json::ApiJson;
-use super::{ApiError, AppState, Caller};
+use crate::server::json::ApiJson;
+use crate::server::{ApiError, AppState, Caller, Shared};
 use crate::dv::screens::{self, DashAnswer, DashContext, DashOutcome, LapAnswer, LapOutcome, ProfessionalJudgement};
 use crate::privacy::audit::Event;
 use crate::warehouse::service::AlertSource;
@@ -95,7 +95,7 @@ async fn store(
 }
 
 pub async fn lap(
-    State(state): State<Arc<AppState>>,
+    State(state): Shared,
     Extension(caller): Extension<Caller>,
     ApiJson(request): ApiJson<LapRequest>,
 ) -> Result<Json<Value>, ApiError> {
@@ -112,7 +112,7 @@ pub async fn lap(
 }
 
 pub async fn dash(
-    State(state): State<Arc<AppState>>,
+    State(state): Shared,
     Extension(caller): Extension<Caller>,
     ApiJson(request): ApiJson<DashRequest>,
 ) -> Result<Json<Value>, ApiError> {

@@ -1,8 +1,8 @@
 //! The crisis-alert review queue: a critical assessment, a screened-in LAP or a DASH referral opens an alert (one
 //! open alert per survivor and reason); people acknowledge and close it with a note. Nothing is decided automatically, and every act is written to the audit log.
 
-use super::json::{ApiJson, ApiPath};
-use super::{ApiError, AppState, Caller};
+use crate::server::json::{ApiJson, ApiPath};
+use crate::server::{ApiError, AppState, Caller, Shared};
 use crate::privacy::audit::Event;
 use crate::warehouse::service::Alert;
 use axum::Json;
@@ -40,7 +40,7 @@ fn render(alert: &Alert) -> Value {
 }
 
 pub async fn list(
-    State(state): State<Arc<AppState>>,
+    State(state): Shared,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
     if let Some(key) = query.keys().find(|k| k.as_str() != "status") {
@@ -112,7 +112,7 @@ async fn act(
 }
 
 pub async fn acknowledge(
-    State(state): State<Arc<AppState>>,
+    State(state): Shared,
     Extension(caller): Extension<Caller>,
     ApiPath(id): ApiPath<String>,
     ApiJson(request): ApiJson<ActRequest>,
@@ -121,7 +121,7 @@ pub async fn acknowledge(
 }
 
 pub async fn close(
-    State(state): State<Arc<AppState>>,
+    State(state): Shared,
     Extension(caller): Extension<Caller>,
     ApiPath(id): ApiPath<String>,
     ApiJson(request): ApiJson<ActRequest>,

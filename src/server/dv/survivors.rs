@@ -4,8 +4,8 @@
 //! before anything is stored, and are never analysed or returned. Every field is checked before anything is
 //! written; an invalid request stores nothing.
 
-use super::json::{ApiJson, ApiPath};
-use super::{ApiError, AppState};
+use crate::server::json::{ApiJson, ApiPath};
+use crate::server::{ApiError, AppState, Shared};
 use crate::dv::{Immigration, Incident, IncidentType, Profile, RestrainingOrder, SupportNetwork, WeaponType};
 use crate::privacy::masked::Domain;
 use crate::catalog::regions;
@@ -101,7 +101,7 @@ fn seal(state: &AppState, record: &Value) -> Result<Vec<u8>, ApiError> {
 }
 
 pub async fn create_survivor(
-    State(state): State<Arc<AppState>>,
+    State(state): Shared,
     ApiJson(request): ApiJson<SurvivorRequest>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let masked = masked_user(&state, &request.user_id)?;
@@ -155,7 +155,7 @@ pub async fn create_survivor(
 }
 
 pub async fn create_incident(
-    State(state): State<Arc<AppState>>,
+    State(state): Shared,
     ApiPath(user_id): ApiPath<String>,
     ApiJson(request): ApiJson<IncidentRequest>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {

@@ -1,0 +1,210 @@
+//! What the handlers share: the warehouse (read-only, pooled handles), the service database, the guard, users and
+//! audit log, and the dashboard's analytics, loaded in the background when the server starts.
+
+use super::ApiError;
+use super::drill::Drills;
+use super::metrics::Metrics;
+use crate::analytics::{self, Portfolio};
+use crate::model::Artifact;
+use crate::privacy::KGuard;
+use crate::privacy::audit::AuditLog;
+use crate::privacy::masked::Masker;
+use crate::privacy::roles::Users;
+use crate::privacy::vault::Sealer;
+use crate::warehouse::service::Service;
+use crate::warehouse::{self, Info, Warehouse};
+use std::sync::{Arc, Mutex};
+
+/// Where the dashboard's analytics stand.
+pub enum Analytics {
+    Loading,
+    Ready(Arc<Portfolio>),
+    /// Why there are none (no model, or it does not fit the warehouse); the message says what to do.
+    Unavailable(String),
+}
+
+/// What the handlers share.
+pub struct AppState {
+    /// The warehouse's observation date: the default `asOf` for synthetic survivors.
+    pub(super) observation_date: Option<chrono::NaiveDate>,
+    pub(super) warehouse: Mutex<Warehouse>,
+    pub(super) pool: Mutex<Vec<Warehouse>>,
+    pub(super) service: Mutex<Service>,
+    pub(super) info: tokio::sync::OnceCell<Info>,
+    /// The synthetic survivors' assessments for the DV view, computed on first use.
+    pub(super) dv_overview: tokio::sync::OnceCell<serde_json::Value>,
+    pub(super) guard: KGuard,
+    pub(super) users: Users,
+    pub(super) audit: AuditLog,
+    pub(super) masker: Masker,
+    pub(super) sealer: Option<Sealer>,
+    pub(super) analytics: std::sync::RwLock<Analytics>,
+    pub(super) metrics: Metrics,
+    pub(super) warehouse_path: std::path::PathBuf,
+    pub(super) data_dir: std::path::PathBuf,
+    pub(super) drills: Drills,
+}
+
+impl AppState {
+    /// The state of a server on `data_dir`: its warehouse (read-only), service database, guard, users and audit log.
+    pub fn new(
+        warehouse: Warehouse,
+        service: Service,
+        guard: KGuard,
+        data_dir: &std::path::Path,
+        masker: Masker,
+        sealer: Option<Sealer>,
+        analytics: Analytics,
+    ) -> Arc<Self> {
+        let observation_date = warehouse.generation().ok().and_then(|g| g.observation_date.parse().ok());
+        let warehouse_path = warehouse.path().to_owned();
+        Arc::new(AppState {
+            observation_date,
+            warehouse: Mutex::new(warehouse),
+            pool: Mutex::new(Vec::new()),
+            service: Mutex::new(service),
+            info: tokio::sync::OnceCell::new(),
+            dv_overview: tokio::sync::OnceCell::new(),
+            guard,
+            users: Users::new(data_dir),
+            audit: AuditLog::new(data_dir),
+            masker,
+            sealer,
+            analytics: std::sync::RwLock::new(analytics),
+            metrics: Metrics::default(),
+            warehouse_path,
+            data_dir: data_dir.to_owned(),
+            drills: Drills::default(),
+        })
+    }
+
+    /// Reads the service database on a blocking thread (one user of the connection at a time).
+    pub(super) async fn with_service<T, F>(self: &Arc<Self>, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Service) -> warehouse::Result<T> + Send + 'static,
+    {
+        self.on_service(false, move |service| work(service).map_err(ApiError::from)).await
+    }
+
+    /// Runs writes on the service database in one transaction: a request that fails part-way leaves nothing of
+    /// itself behind. The work decides its own HTTP errors.
+    pub(super) async fn with_service_result<T, F>(self: &Arc<Self>, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Service) -> Result<T, ApiError> + Send + 'static,
+    {
+        self.on_service(true, work).await
+    }
+
+    async fn on_service<T, F>(self: &Arc<Self>, transactional: bool, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Service) -> Result<T, ApiError> + Send + 'static,
+    {
+        let state = self.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            span.in_scope(|| {
+                let service = state.service.lock().map_err(|_| ApiError::internal("service lock poisoned"))?;
+                if transactional { service.transaction(work) } else { work(&service) }
+            })
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("service task failed: {e}")))?
+    }
+
+    /// Runs `work` on a blocking thread with a handle on the warehouse. Handles are pooled, so their prepared
+    /// statements stay cached between requests.
+    pub(super) async fn with_warehouse<T, F>(self: &Arc<Self>, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Warehouse) -> warehouse::Result<T> + Send + 'static,
+    {
+        let pooled = self.pool.lock().map_err(|_| ApiError::internal("warehouse pool poisoned"))?.pop();
+        let handle = match pooled {
+            Some(handle) => handle,
+            None => self.warehouse.lock().map_err(|_| ApiError::internal("warehouse lock poisoned"))?.handle()?,
+        };
+        let state = self.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let result = span.in_scope(|| work(&handle));
+            if let Ok(mut pool) = state.pool.lock()
+                && pool.len() < 8
+            {
+                pool.push(handle);
+            }
+            result
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("warehouse task failed: {e}")))?
+        .map_err(ApiError::from)
+    }
+
+    /// The warehouse summary, computed once: the server opens the warehouse read-only, so it cannot change.
+    pub(super) async fn info(self: &Arc<Self>) -> Result<Info, ApiError> {
+        self.info.get_or_try_init(|| self.with_warehouse(|w| w.info())).await.cloned()
+    }
+}
+
+
+impl AppState {
+    /// The portfolio, or 503 while it loads or when there is none.
+    pub(super) fn portfolio(&self) -> Result<Arc<Portfolio>, ApiError> {
+        let analytics = self.analytics.read().map_err(|_| ApiError::internal("analytics lock poisoned"))?;
+        match &*analytics {
+            Analytics::Ready(portfolio) => Ok(portfolio.clone()),
+            Analytics::Loading => Err(ApiError::Unavailable(
+                "the risk analytics are still loading (a few seconds after start; longer for millions of people): retry shortly"
+                    .into(),
+            )),
+            Analytics::Unavailable(why) => Err(ApiError::Unavailable(why.clone())),
+        }
+    }
+
+    /// Loads the portfolio on a blocking thread; views answer 503 until it is ready.
+    pub fn load_analytics(self: &Arc<Self>, artifact: Artifact) {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
+            let loaded = state
+                .warehouse
+                .lock()
+                .map_err(|_| "warehouse lock poisoned".to_owned())
+                .and_then(|w| w.handle().map_err(|e| e.to_string()))
+                .and_then(|handle| load_portfolio(&handle, artifact));
+            let next = match loaded {
+                Ok(portfolio) => {
+                    tracing::info!(
+                        people = portfolio.len(),
+                        seconds = started.elapsed().as_secs_f64(),
+                        "analytics ready"
+                    );
+                    Analytics::Ready(Arc::new(portfolio))
+                }
+                Err(why) => {
+                    tracing::warn!(%why, "analytics unavailable");
+                    Analytics::Unavailable(why)
+                }
+            };
+            if let Ok(mut analytics) = state.analytics.write() {
+                *analytics = next;
+            }
+        });
+    }
+}
+
+/// Builds the portfolio: the population now and 3 and 12 months earlier, scored with `artifact`, and the trend
+/// cube.
+pub fn load_portfolio(warehouse: &Warehouse, artifact: Artifact) -> Result<Portfolio, String> {
+    let observed = warehouse.observation_date().map_err(|e| e.to_string())?;
+    let earlier = |months: u32| observed.checked_sub_months(chrono::Months::new(months));
+    let load = |as_of| warehouse.population_as_of(as_of).map_err(|e| e.to_string());
+    let now = load(Some(observed))?;
+    let history = [load(earlier(analytics::SNAPSHOT_MONTHS[1]))?, load(earlier(analytics::SNAPSHOT_MONTHS[2]))?];
+    let trends = warehouse.trend_cube().map_err(|e| e.to_string())?;
+    Portfolio::build(artifact, now, history, trends).map_err(|e| {
+        format!("the model does not fit this warehouse ({e}): retrain with `safehaven train`, then restart the server")
+    })
+}
