@@ -19,7 +19,7 @@ mod summary;
 
 pub use auth::Caller;
 pub use error::ApiError;
-pub use state::{Analytics, AppState, load_portfolio};
+pub use state::{Analytics, AppState};
 
 use crate::privacy::roles::Permission;
 use axum::extract::{DefaultBodyLimit, Request, State};

@@ -79,6 +79,8 @@ pub enum Error {
     Seed(String),
     #[error("reading model data failed: {0}")]
     Frame(String),
+    #[error("the model does not fit this warehouse ({0}): retrain with `safehaven train`, then restart the server")]
+    ModelMismatch(String),
 }
 
 impl Error {

@@ -4,7 +4,7 @@
 use super::ApiError;
 use super::drill::Drills;
 use super::metrics::Metrics;
-use crate::analytics::{self, Portfolio};
+use crate::analytics::Portfolio;
 use crate::model::Artifact;
 use crate::privacy::KGuard;
 use crate::privacy::audit::AuditLog;
@@ -173,7 +173,7 @@ impl AppState {
                 .lock()
                 .map_err(|_| "warehouse lock poisoned".to_owned())
                 .and_then(|w| w.handle().map_err(|e| e.to_string()))
-                .and_then(|handle| load_portfolio(&handle, artifact));
+                .and_then(|handle| handle.portfolio(artifact).map_err(|e| e.to_string()));
             let next = match loaded {
                 Ok(portfolio) => {
                     tracing::info!(
@@ -193,18 +193,4 @@ impl AppState {
             }
         });
     }
-}
-
-/// Builds the portfolio: the population now and 3 and 12 months earlier, scored with `artifact`, and the trend
-/// cube.
-pub fn load_portfolio(warehouse: &Warehouse, artifact: Artifact) -> Result<Portfolio, String> {
-    let observed = warehouse.observation_date().map_err(|e| e.to_string())?;
-    let earlier = |months: u32| observed.checked_sub_months(chrono::Months::new(months));
-    let load = |as_of| warehouse.population_as_of(as_of).map_err(|e| e.to_string());
-    let now = load(Some(observed))?;
-    let history = [load(earlier(analytics::SNAPSHOT_MONTHS[1]))?, load(earlier(analytics::SNAPSHOT_MONTHS[2]))?];
-    let trends = warehouse.trend_cube().map_err(|e| e.to_string())?;
-    Portfolio::build(artifact, now, history, trends).map_err(|e| {
-        format!("the model does not fit this warehouse ({e}): retrain with `safehaven train`, then restart the server")
-    })
 }

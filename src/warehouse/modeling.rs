@@ -5,6 +5,7 @@
 //! reader sees the old scores or the new, never a mix, and a killed `score` leaves the old ones.
 
 use super::{Error, Result, Warehouse};
+use crate::analytics::{self, Portfolio};
 use crate::model::{self, Labelled, Population};
 use duckdb::arrow::array::{Array, ArrayRef, BooleanArray, Float64Array, StringArray};
 use duckdb::arrow::compute::cast;
@@ -160,7 +161,7 @@ impl Warehouse {
     }
 
     /// The monthly trend cube of the executive view (raw counts: guard them before showing).
-    pub fn trend_cube(&self) -> Result<Vec<crate::analytics::TrendRow>> {
+    pub fn trend_cube(&self) -> Result<Vec<analytics::TrendRow>> {
         let mut stmt = self.conn.prepare(sql::TREND_CUBE)?;
         let rows = stmt.query_map([], |row| {
             Ok(crate::analytics::TrendRow {
@@ -178,6 +179,20 @@ impl Warehouse {
     }
 
     /// One bank customer's indicators, by masked ID; `None` if no customer has it.
+    /// The dashboard's portfolio: the population now and 3 and 12 months earlier, scored with `artifact`, and the
+    /// trend cube.
+    pub fn portfolio(&self, artifact: model::Artifact) -> Result<Portfolio> {
+        let observed = self.observation_date()?;
+        let earlier = |months: u32| observed.checked_sub_months(chrono::Months::new(months));
+        let now = self.population_as_of(Some(observed))?;
+        let history = [
+            self.population_as_of(earlier(analytics::SNAPSHOT_MONTHS[1]))?,
+            self.population_as_of(earlier(analytics::SNAPSHOT_MONTHS[2]))?,
+        ];
+        let trends = self.trend_cube()?;
+        Portfolio::build(artifact, now, history, trends).map_err(|e| Error::ModelMismatch(e.to_string()))
+    }
+
     pub fn person(&self, masked_id: &str) -> Result<Option<Population>> {
         let query = sql::PERSON.replace("{population}", &self.population_query(None)?);
         let frame = query_frame(&self.conn, &query, &[&masked_id])?;

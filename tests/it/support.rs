@@ -99,7 +99,7 @@ fn build_shared_portfolio() -> std::sync::Arc<safehaven::analytics::Portfolio> {
     let data = warehouse.labelled(model::SPLIT_SALT, model::VALIDATION_SHARE).expect("labelled rows");
     let provenance = warehouse.provenance().expect("provenance");
     let (artifact, _) = model::train(&data, provenance, &model::TrainOptions::default()).expect("trains");
-    std::sync::Arc::new(safehaven::server::load_portfolio(&warehouse, artifact).expect("portfolio loads"))
+    std::sync::Arc::new(warehouse.portfolio(artifact).expect("portfolio loads"))
 }
 
 /// A bank customer's masked ID in the shared warehouse.
