@@ -3,8 +3,10 @@
 //! Colours come from the Okabe–Ito palette, which stays distinguishable under the common colour-vision
 //! deficiencies. Text is drawn in `currentColor`, so an inlined chart follows the page's light or dark theme.
 
-pub mod dashboard;
+pub mod chaos;
 pub mod drill;
+pub mod model;
+pub mod portfolio;
 
 use crate::privacy::Guarded;
 use crate::text::thousands;
@@ -15,6 +17,37 @@ use plotters::prelude::*;
 pub const BLUE: RGBColor = RGBColor(0x00, 0x72, 0xB2);
 /// Okabe–Ito grey, for suppressed cells.
 pub const GREY: RGBColor = RGBColor(0x99, 0x99, 0x99);
+/// Okabe–Ito vermillion and bluish green, the second and third series colours.
+pub const VERMILLION: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
+pub const GREEN: RGBColor = RGBColor(0x00, 0x9E, 0x73);
+pub const ORANGE: RGBColor = RGBColor(0xE6, 0x9F, 0x00);
+
+/// A sequential blue scale (light to dark), readable under colour-vision deficiencies.
+fn blues(t: f64) -> RGBColor {
+    let t = t.clamp(0.0, 1.0);
+    let (a, b) = ((0xDE, 0xEB, 0xF7), (0x08, 0x30, 0x6B));
+    let mix = |x: u8, y: u8| (f64::from(x) + (f64::from(y) - f64::from(x)) * t).round() as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+/// Adds invisible shapes carrying `<title>` tooltips on top of a plotters SVG.
+fn with_tooltips(svg: String, shapes: &[(String, String)]) -> String {
+    let overlay: String = shapes
+        .iter()
+        .map(|(shape, tip)| {
+            format!(
+                "<{shape} fill=\"transparent\"><title>{}</title></{}>",
+                escape(tip),
+                shape.split(' ').next().unwrap_or("rect")
+            )
+        })
+        .collect();
+    match svg.rfind("</svg>") {
+        Some(end) => format!("{}{overlay}{}", &svg[..end], &svg[end..]),
+        None => svg,
+    }
+}
+
 
 /// Chart rendering failed (a plotters drawing error).
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +128,21 @@ fn house_style<'m, 'a, 'b, 'c, X: Ranged, Y: Ranged>(
         .y_label_style(("sans-serif", 12))
         .bold_line_style(GREY.mix(0.35))
         .light_line_style(TRANSPARENT)
+}
+
+/// Draws the series legend, borderless, at `position`.
+pub(crate) fn legend<'a, 'b: 'a, X: Ranged, Y: Ranged>(
+    chart: &mut ChartContext<'a, SVGBackend<'b>, Cartesian2d<X, Y>>,
+    position: SeriesLabelPosition,
+) -> Result<(), ChartError> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font(("sans-serif", 13))
+        .background_style(WHITE.mix(0.0))
+        .border_style(TRANSPARENT)
+        .draw()
+        .map_err(draw_err)
 }
 
 /// Adds `role`, `<title>` and `<desc>` (with ids unique to the chart `slug`) to a plotters SVG, and lets its text

@@ -2,8 +2,7 @@
 //! raised to first action against its window; time to first action per event), and the tables behind them.
 //! Built from the [`Report`] alone, with no clock, so the same log always gives the same bytes.
 
-use super::dashboard::{GREEN, ORANGE, VERMILLION, legend};
-use super::{BLUE, ChartError, GREY, accessible, draw_err, escape, house_style};
+use super::{BLUE, ChartError, GREEN, GREY, ORANGE, VERMILLION, accessible, draw_err, escape, house_style, legend};
 use crate::chaos::drill::Report;
 use crate::chaos::drill::report::Outcome;
 use plotters::prelude::*;

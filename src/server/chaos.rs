@@ -114,6 +114,6 @@ pub async fn get(State(state): Shared, ApiPath(id): ApiPath<String>) -> Result<J
 pub async fn chart(State(state): Shared, ApiPath(file): ApiPath<String>) -> Result<impl IntoResponse, ApiError> {
     let id = file.strip_suffix(".svg").ok_or_else(|| unknown_run(&file))?.to_owned();
     let run = document(&state, id).await?;
-    let svg = crate::charts::dashboard::scenario_months(&run)?;
+    let svg = crate::charts::chaos::scenario_months(&run)?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], svg))
 }
