@@ -1,14 +1,19 @@
-//! SafeHaven: an offline risk-intelligence appliance in one binary.
+//! SafeHaven: an offline risk-intelligence appliance in one binary. Every import points down these layers
+//! (ARCHITECTURE.md draws them; a tidy test holds the code to them):
 //!
+//! - [`catalog`] is the shared vocabulary: the warehouse's tables, the regions, credit groups and age bands;
+//!   [`text`] formats numbers for people to read;
 //! - [`synth`] generates the deterministic synthetic population and its ground truth;
-//! - [`warehouse`] owns DuckDB (the only module that imports it) and every SQL file in `sql/`;
-//! - [`privacy`] holds the k-anonymity guard that every aggregate leaves through;
+//!   [`privacy`] holds the k-anonymity guard every aggregate leaves through, masked IDs, the age vault, roles and
+//!   the audit log;
 //! - [`model`] is the financial-distress risk model (features, Newton fit, evaluation, reasons, what-if, drift);
-//! - [`dv`] is the DV lethality assessment engine;
-//! - [`charts`] renders SVG charts with plotters;
-//! - [`server`] is the HTTP API and embedded dashboard (the only module that imports axum);
-//! - [`cli`], [`commands`], [`config`], [`telemetry`] and [`error`] are the binary's plumbing;
-//! - [`catalog`] names the warehouse's tables.
+//!   [`dv`] is the DV lethality assessment engine;
+//! - [`analytics`] is the dashboard's in-memory portfolio and its views; [`chaos`] the stress scenarios and crisis
+//!   drills;
+//! - [`warehouse`] owns DuckDB (the only module that imports it) and every SQL file in `sql/`; [`charts`] renders
+//!   SVG charts with plotters;
+//! - [`server`] is the HTTP API and embedded dashboard (the only module that imports axum); [`cli`], [`commands`],
+//!   [`config`], [`telemetry`] and [`error`] are the binary's plumbing.
 
 pub mod analytics;
 pub mod catalog;

@@ -271,6 +271,15 @@ fn architecture_map_names_every_module() {
 }
 
 #[test]
+fn lib_tour_names_every_module() {
+    let lib = fs::read_to_string(root().join("src/lib.rs")).unwrap();
+    let tour: String = lib.lines().filter(|l| l.starts_with("//!")).collect();
+    for module in lib.lines().filter_map(|l| l.strip_prefix("pub mod ").and_then(|m| m.strip_suffix(';'))) {
+        assert!(tour.contains(&format!("[`{module}`]")), "src/lib.rs's tour does not name [`{module}`]");
+    }
+}
+
+#[test]
 fn readme_commands_are_current() {
     let readme = fs::read_to_string(root().join("README.md")).unwrap();
     let ci = fs::read_to_string(root().join(".ci/run")).unwrap();
