@@ -16,6 +16,7 @@ mod openapi;
 mod portfolio;
 mod state;
 mod summary;
+mod vocabulary;
 
 pub use auth::Caller;
 pub use error::ApiError;
@@ -122,6 +123,7 @@ pub fn router(state: Arc<AppState>) -> Router {
 /// Every API route (method, path) with the permission it needs: the server's half of the role matrix.
 pub const API_ROUTES: &[(&str, &str, Option<Permission>)] = &[
     ("GET", "/api/v1/me", None),
+    ("GET", "/api/v1/vocabulary", None),
     ("GET", "/api/v1/info", Some(Permission::Aggregates)),
     ("GET", "/api/v1/population/regions", Some(Permission::Aggregates)),
     ("GET", "/api/v1/charts/population-by-region.svg", Some(Permission::Aggregates)),
@@ -250,6 +252,7 @@ fn api_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route_layer(middleware::map_response(dv::assessments::mobile_envelope));
     Router::new()
         .route("/api/v1/me", get(auth::me))
+        .route("/api/v1/vocabulary", get(vocabulary::get))
         .merge(aggregates)
         .merge(case_list)
         .merge(case_detail)

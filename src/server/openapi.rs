@@ -3,8 +3,6 @@
 //! and its summary and query parameters from [`DOCS`]. A test checks that every route is documented.
 
 use super::API_ROUTES;
-use crate::analytics::Indicator;
-use crate::catalog;
 use crate::privacy::roles::Role;
 use axum::Json;
 use serde_json::{Map, Value, json};
@@ -22,6 +20,12 @@ const VIEW_FILTERS: &[(&str, &str)] = &[
 /// What each route does.
 pub const DOCS: &[Doc] = &[
     ("GET", "/api/v1/me", "The caller's name, role and permissions", &[]),
+    (
+        "GET",
+        "/api/v1/vocabulary",
+        "The lists filters offer: regions, credit groups, age bands, case indicators, alert statuses",
+        &[],
+    ),
     ("GET", "/api/v1/info", "Generation parameters, row counts and content fingerprint", &[]),
     ("GET", "/api/v1/population/regions", "Customers per region through the k-anonymity guard", &[]),
     ("GET", "/api/v1/charts/population-by-region.svg", "Population chart (SVG)", &[]),
@@ -149,12 +153,13 @@ pub const DOCS: &[Doc] = &[
 
 /// The values a query parameter takes, where it names one of the vocabulary's lists.
 fn values_of(parameter: &str) -> Option<Vec<&'static str>> {
+    let vocabulary = super::vocabulary::vocabulary();
     match parameter {
-        "region" => Some(catalog::region_codes()),
-        "creditGroup" => Some(catalog::CREDIT_GROUP_NAMES.to_vec()),
-        "ageBand" => Some(catalog::AGE_BANDS.to_vec()),
-        "indicator" => Some(Indicator::ALL.iter().map(|(name, _)| *name).collect()),
-        "status" => Some(super::dv::alerts::STATUSES.to_vec()),
+        "region" => Some(vocabulary.regions.iter().map(|r| r.code).collect()),
+        "creditGroup" => Some(vocabulary.credit_groups.to_vec()),
+        "ageBand" => Some(vocabulary.age_bands.to_vec()),
+        "indicator" => Some(vocabulary.indicators),
+        "status" => Some(vocabulary.alert_statuses.to_vec()),
         _ => None,
     }
 }
@@ -246,6 +251,7 @@ pub async fn openapi() -> Json<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog;
 
     #[test]
     fn every_route_is_documented_and_every_doc_is_a_route() {

@@ -231,3 +231,19 @@ async fn table_views_export_as_csv_and_parquet_with_suppression() {
     let (status, _, _) = call_as(Some(token(Role::Executive)), Method::GET, "/api/v1/export/cases/csv").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_filters_vocabulary_comes_from_the_catalog_for_every_signed_in_role() {
+    for role in Role::ALL {
+        let vocabulary = get_ok(role, "/api/v1/vocabulary").await;
+        assert_eq!(vocabulary["creditGroups"], json!(safehaven::catalog::CREDIT_GROUP_NAMES), "{role}");
+        assert_eq!(vocabulary["ageBands"], json!(safehaven::catalog::AGE_BANDS));
+        let regions = vocabulary["regions"].as_array().unwrap();
+        assert_eq!(regions.len(), safehaven::catalog::REGIONS.len());
+        assert_eq!((regions[0]["code"].clone(), regions[0]["name"].clone()), (json!("AK"), json!("Alaska")));
+        assert_eq!(vocabulary["indicators"][0], "unemployed");
+        assert_eq!(vocabulary["alertStatuses"], json!(["open", "acknowledged", "closed"]));
+    }
+    let (status, _, _) = call_as(None, Method::GET, "/api/v1/vocabulary").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}

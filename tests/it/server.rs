@@ -35,9 +35,10 @@ async fn front_page_and_assets_are_served_from_the_binary() {
     let (status, content_type, body) = call(Method::GET, "/").await;
     assert_eq!(status, StatusCode::OK);
     assert!(content_type.starts_with("text/html"));
-    assert!(body.contains("id=\"login-form\"") && body.contains("/assets/app.js"));
+    assert!(body.contains("id=\"login-form\"") && body.contains("<script type=\"module\" src=\"/assets/js/main.js\">"));
     for (path, kind) in [
-        ("/assets/app.js", "text/javascript"),
+        ("/assets/js/main.js", "text/javascript"),
+        ("/assets/js/views/executive.js", "text/javascript"),
         ("/assets/app.css", "text/css"),
         ("/assets/favicon.svg", "image/svg+xml"),
     ] {

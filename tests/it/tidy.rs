@@ -271,6 +271,36 @@ fn architecture_map_names_every_module() {
 }
 
 #[test]
+fn dashboard_views_are_listed_with_their_modules() {
+    let embedded = root().join("embedded");
+    let main = fs::read_to_string(embedded.join("js/main.js")).unwrap();
+    let readme = fs::read_to_string(embedded.join("README.md")).unwrap();
+    // `import * as alias from "./views/file.js";`
+    let modules: Vec<(&str, &str)> = main
+        .lines()
+        .filter_map(|l| l.strip_prefix("import * as ")?.split_once(" from \"./views/"))
+        .map(|(alias, rest)| (alias, rest.trim_end_matches("\";").trim_end_matches(".js")))
+        .collect();
+    let table = main.split("const VIEWS = {").nth(1).and_then(|t| t.split("};").next()).expect("a VIEWS table in js/main.js");
+    let views: Vec<(&str, &str)> =
+        table.lines().filter_map(|l| l.trim().trim_end_matches(',').split_once(": ")).collect();
+    assert!(!views.is_empty(), "no views in js/main.js's VIEWS table");
+    for (name, alias) in &views {
+        let file = modules.iter().find(|(a, _)| a == alias).map(|(_, f)| *f).unwrap_or_else(|| panic!("view {name}: `{alias}` is not imported from ./views/"));
+        assert!(embedded.join(format!("js/views/{file}.js")).is_file(), "view {name}: js/views/{file}.js is missing");
+        assert!(readme.contains(&format!("| `#/{name}` |")), "embedded/README.md does not list the route `#/{name}`");
+        assert!(readme.contains(&format!("`js/views/{file}.js`")), "embedded/README.md does not name js/views/{file}.js");
+    }
+    for entry in fs::read_dir(embedded.join("js/views")).unwrap().flatten() {
+        let file = entry.file_name().to_string_lossy().trim_end_matches(".js").to_owned();
+        assert!(modules.iter().any(|(_, f)| *f == file), "js/views/{file}.js is not in js/main.js's views table");
+    }
+    for listed in readme.lines().filter_map(|l| l.strip_prefix("| `#/")?.split('`').next()) {
+        assert!(views.iter().any(|(name, _)| *name == listed), "embedded/README.md lists `#/{listed}`, which is not a view");
+    }
+}
+
+#[test]
 fn lib_tour_names_every_module() {
     let lib = fs::read_to_string(root().join("src/lib.rs")).unwrap();
     let tour: String = lib.lines().filter(|l| l.starts_with("//!")).collect();

@@ -1,0 +1,53 @@
+// The case list: the highest-risk masked IDs with their top reasons, filtered and paged, the page exportable.
+// Served by src/server/portfolio.rs.
+
+import { api, may, vocabulary } from "../api.js";
+import { exportButtons, h, select, table } from "../dom.js";
+import { fmt, pct, words } from "../format.js";
+import { filterParams, go } from "../route.js";
+
+export const title = "Cases";
+export const permission = "caseList";
+
+const LIMIT = 25;
+
+export async function render(params) {
+  const state = { ...filterParams(params), indicator: params.get("indicator") || "", offset: params.get("offset") || "0" };
+  const query = new URLSearchParams(Object.entries({ ...state, limit: LIMIT }).filter(([, v]) => v !== "")).toString();
+  const [page, vocab] = await Promise.all([api(`/api/v1/cases?${query}`), vocabulary()]);
+  const update = (changes) => go("cases", { ...state, offset: 0, ...changes });
+  const offset = Number(state.offset);
+  const canOpen = may("caseDetail");
+  const rows = page.cases.map((c) => [
+    canOpen ? h("a", { href: `#/case/${encodeURIComponent(c.maskedId)}` }, h("code", {}, c.maskedId)) : h("code", {}, c.maskedId),
+    c.region,
+    words(c.creditGroup),
+    c.ageBand,
+    pct(c.probability),
+    String(c.points),
+    h("span", {}, c.reasons.join("; ")),
+  ]);
+  return h(
+    "div",
+    {},
+    h("h1", {}, "Highest-risk cases"),
+    h("p", { class: "hint" }, `Masked IDs only; names and contacts stay sealed (revealing one is a command-line act, audited). Model ${page.modelVersion}.`),
+    h(
+      "div",
+      { class: "controls" },
+      select("Region", "region", vocab.regions.map((r) => r.code), state.region, (e) => update({ region: e.target.value })),
+      select("Credit group", "creditGroup", vocab.creditGroups, state.creditGroup, (e) => update({ creditGroup: e.target.value })),
+      select("Age band", "ageBand", vocab.ageBands, state.ageBand, (e) => update({ ageBand: e.target.value })),
+      select("Indicator", "indicator", vocab.indicators, state.indicator, (e) => update({ indicator: e.target.value })),
+    ),
+    h("p", { class: "controls" }, exportButtons("This page", "/api/v1/export/cases/", query.replace(/(^|&)limit=\d+/, `$1limit=${LIMIT}`))),
+    table("Cases, highest probability first", ["Masked ID", "Region", "Credit group", "Age", { label: "Probability", num: true }, { label: "Points", num: true }, "Top reasons"], rows),
+    h(
+      "div",
+      { class: "pager" },
+      h("button", { type: "button", class: "button", disabled: offset === 0, onclick: () => go("cases", { ...state, offset: Math.max(0, offset - LIMIT) }) }, "Previous"),
+      h("span", { id: "page-info" }, page.total ? `${fmt.format(offset + 1)}–${fmt.format(offset + page.cases.length)} of ${fmt.format(page.total)}` : "No cases match."),
+      h("button", { type: "button", class: "button", disabled: offset + LIMIT >= page.total, onclick: () => go("cases", { ...state, offset: offset + LIMIT }) }, "Next"),
+    ),
+  );
+}

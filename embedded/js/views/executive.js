@@ -1,0 +1,65 @@
+// The executive view: KPIs now and their changes over 3 and 12 months, at a threshold and filters kept in the
+// URL; the exposure map, trends and credit-group charts; CSV and Parquet exports. Served by src/server/portfolio.rs.
+
+import { api, vocabulary } from "../api.js";
+import { card, chartPanel, exportButtons, h, select, table } from "../dom.js";
+import { fmt, money, num, pct, signed, words } from "../format.js";
+import { filterParams, go } from "../route.js";
+
+export const title = "Executive";
+export const permission = "aggregates";
+
+export async function render(params) {
+  const state = { threshold: params.get("threshold") || "", ...filterParams(params) };
+  const query = new URLSearchParams(Object.entries(state).filter(([, v]) => v)).toString();
+  const [view, vocab, map, bubbles, trends] = await Promise.all([
+    api(`/api/v1/executive?${query}`),
+    vocabulary(),
+    chartPanel("Medical exposure by region", `/api/v1/charts/exposure-map.svg?${query}`, "exposure-map.svg", "Medical cost per person over the last 12 months; suppressed regions are grey."),
+    chartPanel("Risk against volume by credit group", `/api/v1/charts/credit-groups.svg?${query}`, "credit-groups.svg", "Circle area is the group's medical exposure."),
+    chartPanel("Monthly trends", `/api/v1/charts/trends.svg?${query}`, "trends.svg", "People per month with each kind of event; gaps are suppressed months."),
+  ]);
+  const threshold = view.threshold;
+  const update = (changes) => go("executive", { ...state, threshold, ...changes }, null, true);
+  const k = view.kpis;
+  const delta = (kpi, f) => h("span", { class: "delta" }, `3 m ${signed(kpi.change3m, f)} · 12 m ${signed(kpi.change12m, f)}`);
+  const slider = h("input", { type: "range", id: "threshold", min: "0.01", max: "0.9", step: "0.01", value: String(threshold), "aria-describedby": "threshold-value" });
+  const shown = h("output", { id: "threshold-value", for: "threshold" }, threshold.toFixed(2));
+  slider.addEventListener("input", () => (shown.textContent = Number(slider.value).toFixed(2)));
+  slider.addEventListener("change", () => update({ threshold: slider.value }));
+  const groupRows = view.creditGroups.map((g) => [
+    words(g.label),
+    g.count == null ? "suppressed" : fmt.format(g.count),
+    g.stats ? pct(g.stats.meanProbability, 2) : "suppressed",
+    g.stats ? pct(g.stats.highRiskShare) : "suppressed",
+    g.stats ? money(g.stats.medicalExposure) : "suppressed",
+  ]);
+  return h(
+    "div",
+    {},
+    h("h1", {}, "Executive view"),
+    h("p", { class: "hint" }, `Model ${view.modelVersion}. Figures for groups under k = ${view.k} are suppressed, and so is whatever would reveal them.`),
+    h(
+      "div",
+      { class: "controls" },
+      h("label", { for: "threshold" }, "High-risk threshold", h("span", {}, slider, " ", shown)),
+      select("Region", "region", vocab.regions.map((r) => r.code), state.region, (e) => update({ region: e.target.value })),
+      select("Credit group", "creditGroup", vocab.creditGroups, state.creditGroup, (e) => update({ creditGroup: e.target.value })),
+      select("Age band", "ageBand", vocab.ageBands, state.ageBand, (e) => update({ ageBand: e.target.value })),
+    ),
+    view.suppressed ? h("p", { class: "status error" }, "This selection has fewer than k people: every figure is withheld.") : null,
+    h(
+      "section",
+      { class: "cards", "aria-label": "Key figures" },
+      card("People", num(k.people.value), delta(k.people, num), "kpi-people"),
+      card(`High-risk (≥ ${threshold.toFixed(2)})`, num(k.highRiskCount.value), h("span", { class: "delta" }, `${pct(k.highRiskShare.value)} of people · 12 m ${signed(k.highRiskCount.change12m, num)}`), "kpi-high-risk"),
+      card("Expected distress (12 m)", num(k.expectedDistress.value), delta(k.expectedDistress, num), "kpi-expected"),
+      card("Mean probability", pct(k.meanProbability.value, 2), delta(k.meanProbability, (v) => pct(v, 2)), "kpi-mean"),
+      card("Medical exposure (12 m)", money(k.medicalExposure.value), delta(k.medicalExposure, money), "kpi-exposure"),
+    ),
+    h("p", { class: "controls" }, exportButtons("Regions", "/api/v1/export/executive/regions.", query), exportButtons("Credit groups", "/api/v1/export/executive/credit-groups.", query), exportButtons("Trends", "/api/v1/export/executive/trends.", query)),
+    map,
+    trends,
+    h("div", { class: "grid2" }, bubbles, h("section", { class: "panel" }, h("h2", {}, "Credit groups"), table("Credit groups", ["Group", { label: "People", num: true }, { label: "Mean risk", num: true }, { label: "High-risk", num: true }, { label: "Medical exposure", num: true }], groupRows))),
+  );
+}
