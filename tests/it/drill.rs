@@ -117,8 +117,9 @@ async fn a_live_drill_streams_in_order_takes_checked_actions_and_debriefs() {
     let app = drill_app(dir.path());
     let stream = tokio::spawn(read_stream(app.clone(), "finish"));
     tokio::time::sleep(Duration::from_millis(100)).await;
-    // layoff_wave: 180 drill days; at 3,000 days per minute it lasts 3.6 s.
-    let start = json!({ "drill": "layoff_wave", "daysPerMinute": 3000 });
+    // layoff_wave: 180 drill days; at 1,200 days per minute it lasts 9 s, which leaves the actions below over six
+    // seconds between the alert burst and the end, however loaded the machine.
+    let start = json!({ "drill": "layoff_wave", "daysPerMinute": 1200 });
     let (status, started) = call(&app, Role::Trainer, Method::POST, "/api/v1/drills", Some(start.clone())).await;
     assert_eq!(status, StatusCode::CREATED, "{started}");
     let run_id = started["state"]["runId"].as_str().unwrap().to_owned();
@@ -142,8 +143,8 @@ async fn a_live_drill_streams_in_order_takes_checked_actions_and_debriefs() {
         call(&app, Role::Analyst, Method::POST, "/api/v1/drills", Some(json!({ "drill": "layoff_wave" }))).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "starting a drill is the trainer's");
 
-    // The alert burst at day 45 (0.9 s in).
-    let live = live_until(&app, |s| !items_of(s, "alert").is_empty()).await;
+    // The alert burst at day 45 (2.25 s in), once the run also holds a case: the assertions below need both.
+    let live = live_until(&app, |s| !items_of(s, "alert").is_empty() && !items_of(s, "case").is_empty()).await;
     // People behind cases and alerts only for the roles that may see them.
     let (_, seen_by_investigator) = call(&app, Role::Investigator, Method::GET, "/api/v1/drills/live", None).await;
     let (_, seen_by_advocate) = call(&app, Role::Advocate, Method::GET, "/api/v1/drills/live", None).await;
