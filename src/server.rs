@@ -48,7 +48,7 @@ where
     F: FnOnce() -> Result<T, ApiError> + Send + 'static,
 {
     let span = tracing::Span::current();
-    tokio::task::spawn_blocking(move || span.in_scope(work)).await.map_err(|e| ApiError::internal(e.to_string()))?
+    tokio::task::spawn_blocking(move || span.in_scope(work)).await.map_err(|e| ApiError::internal(e))?
 }
 
 /// An SVG chart as a response: never cached, since its figures follow the data.
@@ -105,6 +105,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), metrics::record))
+        .layer(middleware::from_fn(error::log_failures))
         .with_state(state);
     for (name, value) in headers {
         app = app.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));

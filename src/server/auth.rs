@@ -36,7 +36,7 @@ pub async fn authenticate(
     let user = tokio::task::spawn_blocking(move || users.authenticate(&token))
         .await
         .map_err(|e| ApiError::internal(format!("authentication task failed: {e}")))?
-        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(|e| ApiError::internal(e))?
         .ok_or(ApiError::Unauthenticated)?;
     request.extensions_mut().insert(Caller { name: user.name, role: user.role });
     Ok(next.run(request).await)

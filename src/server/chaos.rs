@@ -36,7 +36,7 @@ fn scenario(request: &RunRequest) -> Result<Scenario, ApiError> {
                 presets.join(", ")
             ))
         })?
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+        .map_err(|e| ApiError::internal(e))?;
     if let Some(shape) = &request.shape {
         scenario.shape = chaos::shape(shape).ok_or_else(|| {
             ApiError::Unprocessable(format!(
@@ -71,7 +71,7 @@ pub async fn create(
     let document = blocking(move || {
         let started = std::time::Instant::now();
         let result = chaos::run(&scenario, portfolio.artifact(), portfolio.population(), Some(&survivors), &guard)
-            .map_err(|e| ApiError::internal(e.to_string()))?;
+            .map_err(|e| ApiError::internal(e))?;
         let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let seconds = started.elapsed().as_secs_f64();
         let (_, document) =
@@ -102,7 +102,7 @@ fn unknown_run(id: &str) -> ApiError {
 
 async fn document(state: &Arc<AppState>, id: String) -> Result<Value, ApiError> {
     let text = with_store(state, move |store| store.get(&id)?.ok_or_else(|| unknown_run(&id))).await?;
-    serde_json::from_str(&text).map_err(|e| ApiError::internal(e.to_string()))
+    serde_json::from_str(&text).map_err(|e| ApiError::internal(e))
 }
 
 /// `GET /api/v1/chaos/runs/{runId}`

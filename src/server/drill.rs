@@ -231,7 +231,7 @@ async fn debrief(state: &Arc<AppState>, id: String) -> Result<drill::Report, Api
 /// `GET /api/v1/drills/{runId}/report`: the debrief as JSON.
 pub async fn report_json(State(state): Shared, ApiPath(id): ApiPath<String>) -> Result<Json<Value>, ApiError> {
     let report = debrief(&state, id).await?;
-    Ok(Json(serde_json::to_value(report).map_err(|e| ApiError::internal(e.to_string()))?))
+    Ok(Json(serde_json::to_value(report).map_err(|e| ApiError::internal(e))?))
 }
 
 /// `GET /api/v1/drills/{runId}/report.html`: the debrief as a self-contained page.

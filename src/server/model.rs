@@ -15,7 +15,7 @@ pub async fn model(State(state): Shared) -> Result<Json<Value>, ApiError> {
     let portfolio = state.portfolio()?;
     let report = blocking(move || {
         let report = portfolio.artifact().report(Some(portfolio.drift()));
-        serde_json::to_value(report).map_err(|e| ApiError::internal(e.to_string()))
+        serde_json::to_value(report).map_err(|e| ApiError::internal(e))
     })
     .await?;
     Ok(Json(report))
@@ -23,7 +23,7 @@ pub async fn model(State(state): Shared) -> Result<Json<Value>, ApiError> {
 
 impl From<model::Error> for ApiError {
     fn from(e: model::Error) -> Self {
-        ApiError::Internal(e.to_string())
+        ApiError::internal(e)
     }
 }
 

@@ -23,7 +23,7 @@ impl From<analytics::Error> for ApiError {
         match e {
             // A shock out of range is the client's mistake; any other model error is ours.
             analytics::Error::Model(e @ model::Error::Shock { .. }) => ApiError::Unprocessable(e.to_string()),
-            analytics::Error::Model(e) => ApiError::Internal(e.to_string()),
+            analytics::Error::Model(e) => ApiError::internal(e),
             other => ApiError::Unprocessable(other.to_string()),
         }
     }
@@ -90,7 +90,7 @@ pub async fn executive(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<impl IntoResponse, ApiError> {
     let body =
-        with_executive(&state, query, |view| serde_json::to_vec(view).map_err(|e| ApiError::internal(e.to_string())))
+        with_executive(&state, query, |view| serde_json::to_vec(view).map_err(|e| ApiError::internal(e)))
             .await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body))
 }
@@ -128,8 +128,8 @@ pub async fn case(
     let detail = blocking(move || portfolio.case(&id, threshold)?.ok_or_else(|| unknown_case(&id))).await?;
     let id = masked_id.clone();
     let flags = state.with_service(move |service| service.case_flags(&id)).await?;
-    let mut body = serde_json::to_value(detail).map_err(|e| ApiError::internal(e.to_string()))?;
-    body["flags"] = serde_json::to_value(flags).map_err(|e| ApiError::internal(e.to_string()))?;
+    let mut body = serde_json::to_value(detail).map_err(|e| ApiError::internal(e))?;
+    body["flags"] = serde_json::to_value(flags).map_err(|e| ApiError::internal(e))?;
     Ok(Json(body))
 }
 
@@ -177,7 +177,7 @@ pub async fn flag(
     let number = state
         .with_service_result(move |service| {
             // The act is recorded in the audit log first: if that fails, nothing is stored.
-            audit.append(event, at.clone()).map_err(|e| ApiError::internal(e.to_string()))?;
+            audit.append(event, at.clone()).map_err(|e| ApiError::internal(e))?;
             service.flag_case(&id, &actor, &reason, &at).map_err(ApiError::from)
         })
         .await?;
@@ -213,7 +213,7 @@ fn download(view: analytics::TableView, format: &str) -> Result<axum::response::
     let (body, content_type) = match format {
         "csv" => {
             let mut writer = csv::Writer::from_writer(Vec::new());
-            let internal = |e: csv::Error| ApiError::internal(e.to_string());
+            let internal = |e: csv::Error| ApiError::internal(e);
             writer.write_record(&view.columns).map_err(internal)?;
             for row in &view.rows {
                 let cells = row.iter().map(|cell| match cell {

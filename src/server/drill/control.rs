@@ -36,7 +36,7 @@ pub async fn start(state: &Arc<AppState>, drill: Drill, role: &str) -> Result<Va
             survivors: &survivors,
             guard: &guard,
         };
-        let timeline = drill::timeline(&drill, &world).map_err(|e| ApiError::internal(e.to_string()))?;
+        let timeline = drill::timeline(&drill, &world).map_err(|e| ApiError::internal(e))?;
         let mut live = app.drills.lock()?;
         if let Some(run) = live.as_ref().filter(|l| !l.state.status.ended()) {
             return Err(running(&run.state));
@@ -118,7 +118,7 @@ fn audit(app: &AppState, actor: &str, action: &str, subject: &str, reason: &str)
         subject: subject.to_owned(),
         reason: reason.to_owned(),
     };
-    app.audit.append(event, wall_now()).map(|_| ()).map_err(|e| ApiError::internal(e.to_string()))
+    app.audit.append(event, wall_now()).map(|_| ()).map_err(|e| ApiError::internal(e))
 }
 
 /// A control: pause, resume or stop. `run_id` `None` means the current run (the CLI's way).

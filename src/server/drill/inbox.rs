@@ -69,7 +69,12 @@ fn answer(reply_to: &std::path::Path, result: Result<Value, ApiError>) {
                 snapshot["state"]["status"].as_str().unwrap_or("?")
             ),
         },
-        Err(e) => store::Reply { ok: false, run_id: None, message: e.message() },
+        Err(e) => {
+            if let Some(cause) = e.cause() {
+                tracing::error!(%cause, "internal error answering a drill command");
+            }
+            store::Reply { ok: false, run_id: None, message: e.message() }
+        }
     };
     if let Err(e) = store::reply(reply_to, &reply) {
         tracing::warn!(error = %e, "cannot answer a drill command");

@@ -93,7 +93,7 @@ impl Live {
         if let Err(e) = log.append(&line) {
             // The log is the run: a run that cannot write it cannot go on.
             let _ = self.interrupt(Instant::now());
-            return Err(ApiError::internal(e.to_string()));
+            return Err(ApiError::internal(e));
         }
         self.state.apply(&line);
         Ok(message(&self.state.run_id, &line))

@@ -103,7 +103,7 @@ async fn act(
                 subject: alert_id(number),
                 reason: note.clone().unwrap_or_default(),
             };
-            audit.append(event, at.clone()).map_err(|e| ApiError::internal(e.to_string()))?;
+            audit.append(event, at.clone()).map_err(|e| ApiError::internal(e))?;
             service.update_alert(number, to, &at, &caller.name, note.as_deref())?;
             service.alert(number)?.ok_or_else(|| ApiError::internal("alert vanished"))
         })

@@ -105,7 +105,7 @@ pub async fn create(
                     subject: masked.clone(),
                     reason: format!("critical assessment RA-{number:07}"),
                 };
-                audit.append(event, created_at.clone()).map_err(|e| ApiError::internal(e.to_string()))?;
+                audit.append(event, created_at.clone()).map_err(|e| ApiError::internal(e))?;
                 let alert_no = service.open_alert(
                     &masked,
                     AlertSource::Assessment(number),

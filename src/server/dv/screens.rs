@@ -85,7 +85,7 @@ async fn store(
                     subject: masked.clone(),
                     reason: format!("{reason} SC-{number:07}"),
                 };
-                audit.append(event, created_at.clone()).map_err(|e| ApiError::internal(e.to_string()))?;
+                audit.append(event, created_at.clone()).map_err(|e| ApiError::internal(e))?;
                 let alert_no = service.open_alert(&masked, AlertSource::Screen(number), reason, level, &created_at)?;
                 doc["alertId"] = json!(super::alerts::alert_id(alert_no));
             }

@@ -97,7 +97,7 @@ fn seal(state: &AppState, record: &Value) -> Result<Vec<u8>, ApiError> {
     let sealer = state.sealer.as_ref().ok_or_else(|| {
         invalid("this installation has no age recipient to seal personal data to: seed it first (appliance.toml)")
     })?;
-    sealer.seal(serde_json::to_vec(record).expect("JSON serialises")).map_err(|e| ApiError::internal(e.to_string()))
+    sealer.seal(serde_json::to_vec(record).expect("JSON serialises")).map_err(|e| ApiError::internal(e))
 }
 
 pub async fn create_survivor(
