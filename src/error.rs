@@ -1,7 +1,7 @@
 //! The top-level error of a command, and its exit code.
 
 use crate::privacy::{audit, keys, masked, roles, vault};
-use crate::warehouse::reveal;
+use crate::warehouse::{drill_log, reveal};
 use crate::{config, model, privacy, server, warehouse};
 use std::path::PathBuf;
 
@@ -30,7 +30,7 @@ pub enum Error {
     #[error(transparent)]
     Model(#[from] model::Error),
     #[error(transparent)]
-    Drills(#[from] crate::warehouse::drill_log::Error),
+    DrillLog(#[from] drill_log::Error),
     #[error("cannot write to {path}: {source}: choose another --data-dir or fix its permissions")]
     DataDir { path: PathBuf, source: std::io::Error },
     /// A child process failed; it has said why on stderr.
@@ -56,15 +56,14 @@ impl Error {
         if let Error::Child { code, .. } = self {
             return *code;
         }
+        // Each domain's error knows whether it is the user's to fix.
         let input = match self {
             Error::Warehouse(e) => e.is_input_error(),
-            Error::Server(e) => !matches!(e, server::Error::Serve(_)),
-            Error::Reveal(reveal::Error::UnknownId(_) | reveal::Error::Missing(_)) => false,
-            Error::Reveal(reveal::Error::Warehouse(e)) => e.is_input_error(),
-            Error::Vault(vault::Error::Encrypt(_)) => false,
-            Error::Model(model::Error::Fit(model::newton::FitError::Params(_))) => true,
-            Error::Model(model::Error::Fit(_) | model::Error::Polars(_)) => false,
-            Error::Drills(e) => matches!(e, crate::warehouse::drill_log::Error::BadRunId(_)),
+            Error::Server(e) => e.is_input_error(),
+            Error::Reveal(e) => e.is_input_error(),
+            Error::Vault(e) => e.is_input_error(),
+            Error::Model(e) => e.is_input_error(),
+            Error::DrillLog(e) => e.is_input_error(),
             Error::Audit(_) | Error::CheckFailed(_) | Error::NotFound(_) | Error::Io(_) => false,
             _ => true,
         };

@@ -67,6 +67,18 @@ pub enum Error {
     Polars(#[from] polars::prelude::PolarsError),
 }
 
+impl Error {
+    /// Whether the user can fix this by changing what they passed or retraining (exit code 2), rather than a
+    /// failure of the fit or of polars (1).
+    pub fn is_input_error(&self) -> bool {
+        match self {
+            Error::Fit(newton::FitError::Params(_)) => true,
+            Error::Fit(_) | Error::Polars(_) => false,
+            _ => true,
+        }
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Fewest rows in each split, and fewest events and non-events in each, to train at all.

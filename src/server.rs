@@ -83,6 +83,14 @@ pub enum Error {
     Serve(std::io::Error),
 }
 
+impl Error {
+    /// Whether the user can fix this by choosing another address or port (exit code 2), rather than the server
+    /// failing while it ran (1).
+    pub fn is_input_error(&self) -> bool {
+        !matches!(self, Error::Serve(_))
+    }
+}
+
 /// The whole application.
 pub fn router(state: Arc<AppState>) -> Router {
     let headers = [

@@ -24,6 +24,14 @@ pub enum Error {
     TooManyStanzas(usize),
 }
 
+impl Error {
+    /// Whether the user can fix this (the wrong identity, a damaged record to restore) (exit code 2), rather than
+    /// encryption failing (1).
+    pub fn is_input_error(&self) -> bool {
+        !matches!(self, Error::Encrypt(_))
+    }
+}
+
 /// Seals plaintext to the installation's recipient.
 #[derive(Clone)]
 pub struct Sealer {

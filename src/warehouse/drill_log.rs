@@ -29,6 +29,13 @@ pub enum Error {
     BadRunId(String),
 }
 
+impl Error {
+    /// Whether the user passed something wrong (exit code 2), rather than the store failing (1).
+    pub fn is_input_error(&self) -> bool {
+        matches!(self, Error::BadRunId(_))
+    }
+}
+
 pub type Result<T> = std::result::Result<T, Error>;
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {

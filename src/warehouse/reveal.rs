@@ -124,6 +124,19 @@ pub enum Error {
     Missing(String),
 }
 
+impl Error {
+    /// Whether the user can fix this by changing what they passed (exit code 2); an unknown ID or a missing record
+    /// is "nothing found" (1).
+    pub fn is_input_error(&self) -> bool {
+        match self {
+            Error::UnknownId(_) | Error::Missing(_) => false,
+            Error::Warehouse(e) => e.is_input_error(),
+            Error::Vault(e) => e.is_input_error(),
+            Error::Keys(_) => true,
+        }
+    }
+}
+
 /// Decrypts the vault chunk holding `masked_id` and returns that one record.
 pub fn reveal(warehouse: &Warehouse, identity: &Identity, masked_id: &MaskedId) -> Result<Revealed, Error> {
     let (kind, key) = warehouse.resolve(masked_id.as_str())?.ok_or_else(|| Error::UnknownId(masked_id.to_string()))?;
