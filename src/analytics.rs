@@ -8,6 +8,7 @@
 
 use crate::catalog::{AGE_BANDS, CREDIT_GROUP_NAMES, region_codes};
 use crate::model::{self, Artifact, Population};
+use crate::text::clip;
 use ndarray::Array2;
 use std::collections::HashMap;
 
@@ -120,7 +121,7 @@ impl Indicator {
     pub fn parse(value: &str) -> Result<Indicator> {
         Indicator::ALL.iter().find(|(name, _)| *name == value).map(|(_, i)| *i).ok_or_else(|| Error::UnknownValue {
             parameter: "indicator",
-            value: value.chars().take(40).collect(),
+            value: clip(&value, 40),
             valid: Indicator::ALL.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
         })
     }
@@ -129,7 +130,7 @@ impl Indicator {
 fn lookup(parameter: &'static str, value: &str, valid: &[&str]) -> Result<u8> {
     valid.iter().position(|v| *v == value).map(|i| i as u8).ok_or_else(|| Error::UnknownValue {
         parameter,
-        value: value.chars().take(40).collect(),
+        value: clip(&value, 40),
         valid: valid.join(", "),
     })
 }

@@ -1,5 +1,5 @@
-//! Text helpers that could have been in `std`: number formatting for people to read. A leaf: it uses nothing in
-//! the crate.
+//! Text helpers that could have been in `std`: numbers formatted for people to read, and input clipped for echoing
+//! in errors. A leaf: it uses nothing in the crate.
 
 /// 1234567 → "1,234,567".
 pub fn thousands(n: u64) -> String {
@@ -14,6 +14,11 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// The first `n` characters of `text`: enough of a user's input to echo back in an error, never all of it.
+pub fn clip(text: &str, n: usize) -> String {
+    text.chars().take(n).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -24,5 +29,11 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn clip_counts_characters_not_bytes() {
+        assert_eq!(clip("Zoë Ångström", 3), "Zoë");
+        assert_eq!(clip("ab", 40), "ab");
     }
 }

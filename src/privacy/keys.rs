@@ -7,6 +7,7 @@ use age::secrecy::ExposeSecret;
 use age::x25519::{Identity, Recipient};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use crate::text::clip;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -80,7 +81,7 @@ pub fn read_identity(path: &Path) -> Result<Identity, Error> {
 }
 
 pub fn parse_recipient(text: &str) -> Result<Recipient, Error> {
-    text.trim().parse::<Recipient>().map_err(|_| Error::BadRecipient(text.chars().take(80).collect()))
+    text.trim().parse::<Recipient>().map_err(|_| Error::BadRecipient(clip(&text, 80)))
 }
 
 #[cfg(test)]

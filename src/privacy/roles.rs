@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use crate::text::clip;
 
 pub const USERS_FILE: &str = "users.json";
 
@@ -193,7 +194,7 @@ impl Users {
     /// Adds a user and returns their new token (shown once, stored hashed).
     pub fn add(&self, name: &str, role: Role, created: String) -> Result<String, Error> {
         if !valid_name(name) {
-            return Err(Error::BadName(name.chars().take(80).collect()));
+            return Err(Error::BadName(clip(&name, 80)));
         }
         let mut users = self.list()?;
         if users.iter().any(|u| u.name == name) {

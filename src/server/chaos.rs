@@ -7,6 +7,7 @@ use super::blocking;
 use super::{ApiError, AppState, Shared};
 use crate::chaos::{self, Scenario};
 use crate::warehouse::chaos_runs::ChaosRuns;
+use crate::text::clip;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -32,7 +33,7 @@ fn scenario(request: &RunRequest) -> Result<Scenario, ApiError> {
         .ok_or_else(|| {
             ApiError::Unprocessable(format!(
                 "scenario: unknown scenario `{}`; presets: {}",
-                request.scenario.chars().take(40).collect::<String>(),
+                clip(&request.scenario, 40),
                 presets.join(", ")
             ))
         })?
@@ -41,7 +42,7 @@ fn scenario(request: &RunRequest) -> Result<Scenario, ApiError> {
         scenario.shape = chaos::shape(shape).ok_or_else(|| {
             ApiError::Unprocessable(format!(
                 "shape: unknown shape `{}`; shapes: linear, v, u, w",
-                shape.chars().take(20).collect::<String>()
+                clip(&shape, 20)
             ))
         })?;
     }
@@ -97,7 +98,7 @@ pub async fn list(State(state): Shared) -> Result<Json<Value>, ApiError> {
 }
 
 fn unknown_run(id: &str) -> ApiError {
-    ApiError::NotFound(format!("no run {}", id.chars().take(40).collect::<String>()))
+    ApiError::NotFound(format!("no run {}", clip(&id, 40)))
 }
 
 async fn document(state: &Arc<AppState>, id: String) -> Result<Value, ApiError> {

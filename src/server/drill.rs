@@ -11,6 +11,7 @@ use super::blocking;
 use super::{ApiError, AppState, Caller, Shared};
 use crate::chaos::drill::{self, Action, ActionKind, Drill, Event, Line, RunState};
 use crate::warehouse::drill_log as store;
+use crate::text::clip;
 use axum::Json;
 use axum::extract::{Extension, State};
 use axum::http::{StatusCode, header};
@@ -59,7 +60,7 @@ fn preset_with_speed(name: &str, days_per_minute: Option<f64>) -> Result<Drill, 
         .ok_or_else(|| {
             format!(
                 "drill: unknown drill `{}`; presets: {}",
-                name.chars().take(40).collect::<String>(),
+                clip(&name, 40),
                 presets.join(", ")
             )
         })?

@@ -5,6 +5,7 @@ use super::json::ApiPath;
 use super::{ApiError, Shared, blocking, svg};
 use crate::charts;
 use crate::model;
+use crate::text::clip;
 use axum::Json;
 use axum::extract::State;
 use axum::response::IntoResponse;
@@ -36,7 +37,7 @@ pub async fn model_chart(State(state): Shared, ApiPath(name): ApiPath<String>) -
         "ks.svg" => charts::model::ks(&m.roc, m.ks, m.ks_threshold)?,
         "calibration.svg" => charts::model::calibration(&m.calibration, m.ece)?,
         other => {
-            return Err(ApiError::NotFound(format!("no chart named {}", other.chars().take(40).collect::<String>())));
+            return Err(ApiError::NotFound(format!("no chart named {}", clip(&other, 40))));
         }
     };
     Ok(svg(body))

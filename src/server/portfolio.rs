@@ -9,6 +9,7 @@ use crate::charts;
 use crate::model::{self, Artifact, whatif::Shock};
 use crate::privacy::audit::Event;
 use crate::warehouse::{self, Warehouse};
+use crate::text::clip;
 use axum::Json;
 use axum::extract::{Extension, Query, State};
 use axum::http::header;
@@ -37,7 +38,7 @@ impl Params {
         if let Some(unknown) = query.keys().find(|k| !allowed.contains(&k.as_str())) {
             return Err(ApiError::Unprocessable(format!(
                 "{}: unknown parameter; this route takes {}",
-                unknown.chars().take(40).collect::<String>(),
+                clip(&unknown, 40),
                 allowed.join(", ")
             )));
         }
@@ -54,7 +55,7 @@ impl Params {
                 v.parse::<T>().map_err(|_| {
                     ApiError::Unprocessable(format!(
                         "{name}: `{}` is not {what}",
-                        v.chars().take(40).collect::<String>()
+                        clip(&v, 40)
                     ))
                 })
             })
@@ -112,7 +113,7 @@ pub async fn cases(
 }
 
 fn unknown_case(masked_id: &str) -> ApiError {
-    ApiError::NotFound(format!("no case with masked ID {}", masked_id.chars().take(20).collect::<String>()))
+    ApiError::NotFound(format!("no case with masked ID {}", clip(&masked_id, 20)))
 }
 
 /// `GET /api/v1/cases/{maskedId}`: the case page with its review flags.
@@ -199,7 +200,7 @@ pub async fn executive_chart(
             other => {
                 return Err(ApiError::NotFound(format!(
                     "no chart named {}",
-                    other.chars().take(40).collect::<String>()
+                    clip(&other, 40)
                 )));
             }
         })
@@ -229,7 +230,7 @@ fn download(view: analytics::TableView, format: &str) -> Result<axum::response::
         other => {
             return Err(ApiError::NotFound(format!(
                 "no export format {}: use csv or parquet",
-                other.chars().take(20).collect::<String>()
+                clip(&other, 20)
             )));
         }
     };
@@ -249,7 +250,7 @@ pub async fn export_executive(
     if !analytics::EXECUTIVE_TABLES.contains(&name) {
         return Err(ApiError::NotFound(format!(
             "no table {}: export one of {}",
-            name.chars().take(40).collect::<String>(),
+            clip(&name, 40),
             analytics::EXECUTIVE_TABLES.join(", ")
         )));
     }

@@ -4,6 +4,7 @@
 //! resume|stop` hand commands to that server without a network call.
 
 use crate::chaos::drill::Line;
+use crate::text::clip;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, Write};
@@ -66,7 +67,7 @@ pub fn check_run_id(id: &str) -> Result<()> {
         && digits(12..18)
         && b[18] == b'-'
         && b[19..].iter().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c));
-    if ok { Ok(()) } else { Err(Error::BadRunId(id.chars().take(40).collect())) }
+    if ok { Ok(()) } else { Err(Error::BadRunId(clip(&id, 40))) }
 }
 
 /// A new run ID.

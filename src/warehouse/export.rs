@@ -2,6 +2,7 @@
 
 use super::{Error, Result, Warehouse};
 use crate::catalog::Table;
+use crate::text::clip;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -32,7 +33,7 @@ pub fn exportable_table(name: &str) -> Result<Table> {
     match Table::parse(name) {
         Some(table) if table.exportable() => Ok(table),
         Some(table) => Err(Error::NotExportable { name: table.name().to_owned(), valid }),
-        None => Err(Error::UnknownTable { name: name.chars().take(80).collect(), valid }),
+        None => Err(Error::UnknownTable { name: clip(&name, 80), valid }),
     }
 }
 

@@ -4,6 +4,7 @@
 use super::{Action, ActionKind, Drill, Entry, Event, Line};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use crate::text::clip;
 
 /// Where a run is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -215,7 +216,7 @@ impl RunState {
         }
         let item = self.items.get(&action.target).ok_or_else(|| ActionError::UnknownTarget {
             run_id: self.run_id.clone(),
-            target: action.target.chars().take(40).collect(),
+            target: clip(&action.target, 40),
         })?;
         let what = match item.kind {
             ItemKind::Case => "a case",

@@ -7,6 +7,7 @@ use crate::chaos::drill::{self, Action, ActionError, Drill, Entry, Event, ItemKi
 use crate::privacy::audit::Event as AuditEvent;
 use crate::privacy::roles::Permission;
 use crate::warehouse::drill_log::{self as store, DrillLog};
+use crate::text::clip;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Instant;
@@ -212,7 +213,7 @@ fn current<'a>(
 pub(super) fn unknown_run(id: &str) -> ApiError {
     ApiError::NotFound(format!(
         "no drill run {}: GET /api/v1/drills lists the runs",
-        id.chars().take(40).collect::<String>()
+        clip(&id, 40)
     ))
 }
 

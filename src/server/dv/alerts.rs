@@ -5,6 +5,7 @@ use crate::server::json::{ApiJson, ApiPath};
 use crate::server::{ApiError, AppState, Caller, Shared};
 use crate::privacy::audit::Event;
 use crate::warehouse::service::Alert;
+use crate::text::clip;
 use axum::Json;
 use axum::extract::{Extension, Query, State};
 use serde::Deserialize;
@@ -74,7 +75,7 @@ async fn act(
     note: Option<String>,
 ) -> Result<Json<Value>, ApiError> {
     let number = parse_alert_id(&id)
-        .ok_or_else(|| ApiError::NotFound(format!("no alert {}", id.chars().take(40).collect::<String>())))?;
+        .ok_or_else(|| ApiError::NotFound(format!("no alert {}", clip(&id, 40))))?;
     let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
     if to == "closed" && note.is_none() {
         return Err(ApiError::Unprocessable("note is required to close an alert: say what was done".into()));

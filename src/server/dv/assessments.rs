@@ -9,6 +9,7 @@ use crate::server::{ApiError, AppState, Caller, Shared};
 use crate::dv::{self, guidance};
 use crate::privacy::audit::Event;
 use crate::warehouse::service::{AlertSource, StoredAssessment};
+use crate::text::clip;
 use axum::Json;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Extension, State};
@@ -28,7 +29,7 @@ pub struct CreateRequest {
 }
 
 fn unknown(user: &str) -> ApiError {
-    let shown: String = user.chars().take(40).collect();
+    let shown: String = clip(&user, 40);
     ApiError::NotFound(format!("no survivor with userId {shown}"))
 }
 
@@ -161,7 +162,7 @@ pub async fn latest(State(state): Shared, ApiPath(user): ApiPath<String>) -> Res
         Some((_, document)) => Ok(([(header::CONTENT_TYPE, "application/json")], document).into_response()),
         None => Err(ApiError::NotFound(format!(
             "no assessment yet for userId {}: create one with POST …/risk-assessment/create",
-            user.chars().take(40).collect::<String>()
+            clip(&user, 40)
         ))),
     }
 }

@@ -7,6 +7,7 @@ use crate::server::{ApiError, AppState, Caller, Shared};
 use crate::dv::screens::{self, DashAnswer, DashContext, DashOutcome, LapAnswer, LapOutcome, ProfessionalJudgement};
 use crate::privacy::audit::Event;
 use crate::warehouse::service::AlertSource;
+use crate::text::clip;
 use axum::Json;
 use axum::extract::{Extension, State};
 use chrono::NaiveDate;
@@ -47,7 +48,7 @@ fn answers<A: Copy, const N: usize>(map: &BTreeMap<String, A>, allowed: &str) ->
     if let Some(extra) =
         map.keys().find(|k| k.strip_prefix('q').and_then(|n| n.parse::<usize>().ok()).is_none_or(|n| n == 0 || n > N))
     {
-        let name: String = extra.chars().take(40).collect();
+        let name: String = clip(&extra, 40);
         return Err(ApiError::Unprocessable(format!("answers.{name} is not a question of this screen (q1–q{N})")));
     }
     let mut out = Vec::with_capacity(N);

@@ -11,6 +11,7 @@ use crate::privacy::masked::Domain;
 use crate::catalog::regions;
 use crate::warehouse::DvCase;
 use crate::warehouse::service::NewSurvivor;
+use crate::text::clip;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -109,7 +110,7 @@ pub async fn create_survivor(
         .ok_or_else(|| {
             invalid(format!(
                 "region must be a US postal code such as OH or DC; got `{}`",
-                request.region.chars().take(10).collect::<String>()
+                clip(&request.region, 10)
             ))
         })?
         .code;
@@ -250,7 +251,7 @@ pub async fn resolve_survivor(state: &Arc<AppState>, user: &str) -> Result<Strin
     match find_case(state, user).await? {
         Some(((masked, _, _), _)) => Ok(masked),
         None => {
-            Err(ApiError::NotFound(format!("no survivor with userId {}", user.chars().take(40).collect::<String>())))
+            Err(ApiError::NotFound(format!("no survivor with userId {}", clip(&user, 40))))
         }
     }
 }
