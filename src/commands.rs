@@ -46,6 +46,14 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
     }
 }
 
+/// Writes `value` as pretty JSON and a newline: what every `--json` prints (the same serde type the API answers
+/// with, where there is one).
+fn print_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(), Error> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(std::io::Error::from)?;
+    writeln!(out)?;
+    Ok(())
+}
+
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

@@ -1,7 +1,7 @@
 //! Who may see what: `keygen`, `user add`, `people`, `reveal` (the one way from a masked ID to a person, audited
 //! first) and `audit verify|show`.
 
-use super::{now, open};
+use super::{now, open, print_json};
 use crate::cli::{AuditShowArgs, DataDirArg, KeygenArgs, PeopleArgs, RevealArgs, UserAddArgs};
 use crate::config;
 use crate::error::Error;
@@ -35,8 +35,7 @@ pub fn user_add(args: UserAddArgs, out: &mut dyn Write) -> Result<(), Error> {
 pub fn people(args: PeopleArgs, out: &mut dyn Write) -> Result<(), Error> {
     let people = open(&args.data_dir.data_dir)?.people(args.limit)?;
     if args.json {
-        serde_json::to_writer_pretty(&mut *out, &people).map_err(std::io::Error::from)?;
-        writeln!(out)?;
+        print_json(out, &people)?;
     } else {
         writeln!(out, "masked id     region  age     employment     credit         insurer")?;
         for p in &people {
@@ -87,8 +86,7 @@ pub fn reveal(args: RevealArgs, out: &mut dyn Write) -> Result<(), Error> {
     };
     AuditLog::new(data_dir).append(event, now())?;
     if args.json {
-        serde_json::to_writer_pretty(&mut *out, &revealed).map_err(std::io::Error::from)?;
-        writeln!(out)?;
+        print_json(out, &revealed)?;
     } else {
         writeln!(out, "masked id  {}", revealed.masked_id)?;
         let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());

@@ -401,8 +401,7 @@ fn print_bench<T: serde::Serialize>(
     print: fn(&T, &mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), Error> {
     if json {
-        serde_json::to_writer_pretty(&mut *out, result).map_err(std::io::Error::from)?;
-        writeln!(out)?;
+        super::print_json(out, result)?;
     } else {
         print(result, out)?;
     }

@@ -3,7 +3,7 @@
 
 use super::modeling::{MODEL_FILE, load_model};
 use super::serve::guard;
-use super::{now, open};
+use super::{now, open, print_json};
 use crate::chaos::{self, Scenario};
 use crate::text::thousands;
 use crate::cli::{ChaosCommand, ChaosRunArgs, ChaosRunIdArgs, ListArgs};
@@ -44,11 +44,6 @@ pub(super) fn load_definition<T>(
     parse(name, &text).map_err(|e| Error::Usage(e.to_string()))
 }
 
-pub(super) fn print_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(), Error> {
-    serde_json::to_writer_pretty(&mut *out, value).map_err(std::io::Error::from)?;
-    writeln!(out)?;
-    Ok(())
-}
 
 pub fn run(command: ChaosCommand, out: &mut dyn Write) -> Result<(), Error> {
     match command {

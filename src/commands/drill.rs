@@ -4,7 +4,7 @@
 //! and the model too), so it needs no server.
 
 use super::modeling::{MODEL_FILE, load_model};
-use super::open;
+use super::{open, print_json};
 use super::serve::{guard, serve};
 use crate::chaos::drill::{self, Drill};
 use crate::cli::{DataDirOnly, DrillCommand, DrillReportArgs, DrillStartArgs, ListArgs};
@@ -122,7 +122,7 @@ fn list(args: ListArgs, out: &mut dyn Write) -> Result<(), Error> {
     let runs = store::list(data_dir, live.as_deref())?;
     let presets = drill::preset_summaries();
     if args.json {
-        return super::chaos::print_json(out, &serde_json::json!({ "drills": presets, "runs": runs, "live": live }));
+        return print_json(out, &serde_json::json!({ "drills": presets, "runs": runs, "live": live }));
     }
     writeln!(out, "Drills:")?;
     for d in &presets {

@@ -1,6 +1,6 @@
 //! `safehaven assess`: DV lethality assessments of one survivor or all, synthetic and API ones.
 
-use super::open;
+use super::{open, print_json};
 use crate::dv;
 use crate::error::Error;
 use crate::privacy::KGuard;
@@ -90,8 +90,7 @@ pub fn assess(args: crate::cli::AssessArgs, out: &mut dyn Write) -> Result<(), E
             })
             .collect();
         let doc = if args.all { serde_json::Value::Array(docs) } else { docs.into_iter().next().unwrap_or_default() };
-        serde_json::to_writer_pretty(&mut *out, &doc).map_err(std::io::Error::from)?;
-        writeln!(out)?;
+        print_json(out, &doc)?;
         return Ok(());
     }
     if !args.all {

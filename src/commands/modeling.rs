@@ -2,7 +2,7 @@
 //! `demo`. Glue between the warehouse (populations in, scores out), the pure model, and files.
 
 use super::serve::guard;
-use super::{now, open};
+use super::{now, open, print_json};
 use crate::text::thousands;
 use crate::cli::{DriftArgs, ExportTrainingArgs, ModelShowArgs, ScoreArgs, TrainArgs, WhatifArgs};
 use crate::error::Error;
@@ -33,11 +33,6 @@ pub fn load_model(path: &Path) -> Result<Artifact, Error> {
     Artifact::from_json(&json).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))
 }
 
-fn print_json<T: serde::Serialize>(out: &mut dyn Write, value: &T) -> Result<(), Error> {
-    serde_json::to_writer_pretty(&mut *out, value).map_err(std::io::Error::from)?;
-    writeln!(out)?;
-    Ok(())
-}
 
 /// Trains on the data dir's warehouse and writes `model.json` (and `out`, if given).
 pub fn train(data_dir: &Path, options: &TrainOptions, out: Option<&Path>) -> Result<(Artifact, f64), Error> {

@@ -1,6 +1,6 @@
 //! `safehaven info` and `safehaven export`: what the warehouse holds, and its non-sensitive tables written out.
 
-use super::open;
+use super::{open, print_json};
 use crate::cli::{ExportArgs, InfoArgs};
 use crate::error::Error;
 use crate::text::thousands;
@@ -12,8 +12,7 @@ pub fn info(args: InfoArgs, out: &mut dyn Write) -> Result<(), Error> {
     let warehouse = open(&args.data_dir.data_dir)?;
     let info = warehouse.info()?;
     if args.json {
-        serde_json::to_writer_pretty(&mut *out, &info).map_err(std::io::Error::from)?;
-        writeln!(out)?;
+        print_json(out, &info)?;
     } else {
         print_info(out, warehouse.path(), &info)?;
     }
