@@ -303,18 +303,30 @@ fn scripted_run(run_id: &str, drill: &drill::Drill, actions: &[(f64, Role, Actio
     drill::replay(&log, &timeline)
 }
 
+/// Three scripted actions on the winter_surge drill's first case and first alert.
+fn scripted_actions(timeline: &[drill::Event]) -> Vec<(f64, Role, Action)> {
+    let case = timeline.iter().find_map(|e| e.cases.first()).unwrap().case_id.clone();
+    let alert = timeline.iter().find_map(|e| e.alerts.first()).unwrap().alert_id.clone();
+    let acted = |kind, target: &str| Action { kind, target: target.into(), note: "scripted".into() };
+    vec![
+        (1.25, Role::Investigator, acted(ActionKind::Flag, &case)),
+        (5.5, Role::Advocate, acted(ActionKind::Acknowledge, &alert)),
+        (9.0, Role::Advocate, acted(ActionKind::Escalate, &alert)),
+    ]
+}
+
+/// The debrief of winter_surge on the shared population with the scripted actions (a snapshot holds it).
+pub fn scripted_winter_report() -> drill::Report {
+    let winter = drill::preset("winter_surge").unwrap().unwrap();
+    let actions = scripted_actions(&timeline_of(&winter));
+    drill::report(&scripted_run("DR-20261123-100000-aaaaaa", &winter, &actions)).unwrap()
+}
+
 #[test]
 fn the_same_drill_seed_and_actions_give_the_same_report() {
     let winter = drill::preset("winter_surge").unwrap().unwrap();
     let first = timeline_of(&winter);
-    let case = first.iter().find_map(|e| e.cases.first()).unwrap().case_id.clone();
-    let alert = first.iter().find_map(|e| e.alerts.first()).unwrap().alert_id.clone();
-    let acted = |kind, target: &str| Action { kind, target: target.into(), note: "scripted".into() };
-    let actions = vec![
-        (1.25, Role::Investigator, acted(ActionKind::Flag, &case)),
-        (5.5, Role::Advocate, acted(ActionKind::Acknowledge, &alert)),
-        (9.0, Role::Advocate, acted(ActionKind::Escalate, &alert)),
-    ];
+    let actions = scripted_actions(&first);
     let one = drill::report(&scripted_run("DR-20261123-100000-aaaaaa", &winter, &actions)).unwrap();
     let two = drill::report(&scripted_run("DR-20261123-100000-aaaaaa", &winter, &actions)).unwrap();
     assert_eq!(one, two);

@@ -13,5 +13,6 @@ mod model;
 mod privacy;
 mod seeding;
 mod server;
+mod snapshots;
 mod support;
 mod tidy;

@@ -54,6 +54,11 @@ pub fn shared() -> &'static Shared {
     static SHARED: OnceLock<Shared> = OnceLock::new();
     SHARED.get_or_init(|| {
         let dir = tempfile::tempdir().expect("temp dir");
+        // A fixed installation key, so the shared warehouse's masked IDs (and what depends on them, such as which
+        // survivors a drill picks) are the same on every run, and its documents can be snapshotted.
+        let key = format!("{}\n", "5a".repeat(32));
+        safehaven::privacy::write_private(&dir.path().join(safehaven::privacy::masked::KEY_FILE), key.as_bytes())
+            .expect("installation key written");
         seed_into(dir.path(), CUSTOMERS, SEED, 2);
         let users = Users::new(dir.path());
         let tokens = Role::ALL
