@@ -121,7 +121,7 @@ impl Indicator {
     pub fn parse(value: &str) -> Result<Indicator> {
         Indicator::ALL.iter().find(|(name, _)| *name == value).map(|(_, i)| *i).ok_or_else(|| Error::UnknownValue {
             parameter: "indicator",
-            value: clip(&value, 40),
+            value: clip(value, 40),
             valid: Indicator::ALL.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
         })
     }
@@ -130,7 +130,7 @@ impl Indicator {
 fn lookup(parameter: &'static str, value: &str, valid: &[&str]) -> Result<u8> {
     valid.iter().position(|v| *v == value).map(|i| i as u8).ok_or_else(|| Error::UnknownValue {
         parameter,
-        value: clip(&value, 40),
+        value: clip(value, 40),
         valid: valid.join(", "),
     })
 }
@@ -171,11 +171,8 @@ impl Portfolio {
             .iter()
             .map(|c| lookup("creditGroup", c, &CREDIT_GROUP_NAMES))
             .collect::<Result<_>>()?;
-        let age = population
-            .text("age_band")?
-            .iter()
-            .map(|a| lookup("ageBand", a, &AGE_BANDS))
-            .collect::<Result<_>>()?;
+        let age =
+            population.text("age_band")?.iter().map(|a| lookup("ageBand", a, &AGE_BANDS)).collect::<Result<_>>()?;
         let exposure = population.numbers("medical_cost_12m")?;
         let indicators = x.rows().into_iter().map(indicators_of).collect();
         let mut snapshots = vec![Snapshot { p, exposure }];

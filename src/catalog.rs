@@ -181,7 +181,10 @@ mod tests {
         assert!(err.starts_with("unknown region `oh`; regions are two-letter codes: AK, AL"), "{err}");
         assert_eq!(credit_group("prime"), Ok("prime"));
         let err = credit_group("platinum").unwrap_err().to_string();
-        assert_eq!(err, "unknown credit group `platinum`; credit groups: deep_subprime, subprime, near_prime, prime, super_prime");
+        assert_eq!(
+            err,
+            "unknown credit group `platinum`; credit groups: deep_subprime, subprime, near_prime, prime, super_prime"
+        );
     }
 
     #[test]

@@ -48,7 +48,6 @@ fn with_tooltips(svg: String, shapes: &[(String, String)]) -> String {
     }
 }
 
-
 /// Chart rendering failed (a plotters drawing error).
 #[derive(Debug, thiserror::Error)]
 #[error("chart rendering failed: {0}")]

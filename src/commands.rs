@@ -1,7 +1,9 @@
 //! What each command does: `run` dispatches, and each command's code lives in the file named for it.
 
-use crate::cli::{AuditCommand, Cli, Command, ModelCommand, UserCommand};
+use crate::cli::{AuditCommand, Cli, Command, GuardArgs, ModelCommand, UserCommand};
+use crate::config::Appliance;
 use crate::error::Error;
+use crate::privacy::{KGuard, kanon};
 use std::io::Write;
 use std::path::Path;
 
@@ -52,6 +54,12 @@ fn print_json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(), 
     serde_json::to_writer_pretty(&mut *out, value).map_err(std::io::Error::from)?;
     writeln!(out)?;
     Ok(())
+}
+
+/// The k-anonymity guard for serving and for what the CLI shows: `--k`, else the config's k, else 11.
+fn guard(data_dir: &Path, args: &GuardArgs) -> Result<KGuard, Error> {
+    let k = args.k.or(Appliance::load(data_dir)?.k).unwrap_or(kanon::DEFAULT_K);
+    Ok(KGuard::new(k)?)
 }
 
 fn now() -> String {

@@ -48,7 +48,7 @@ where
     F: FnOnce() -> Result<T, ApiError> + Send + 'static,
 {
     let span = tracing::Span::current();
-    tokio::task::spawn_blocking(move || span.in_scope(work)).await.map_err(|e| ApiError::internal(e))?
+    tokio::task::spawn_blocking(move || span.in_scope(work)).await.map_err(ApiError::internal)?
 }
 
 /// An SVG chart as a response: never cached, since its figures follow the data.

@@ -9,8 +9,7 @@ fn portfolio(n: usize) -> Portfolio {
     let artifact = crate::model::tests::small_model();
     let now = population(n);
     // Three months ago everyone had fewer missed payments.
-    let then =
-        now.with_columns(vec![polars::prelude::col("missed_payments_12m") * polars::prelude::lit(0.5)]).unwrap();
+    let then = now.with_columns(vec![polars::prelude::col("missed_payments_12m") * polars::prelude::lit(0.5)]).unwrap();
     let trends = vec![TrendRow {
         month: "2025-12".into(),
         region: "CA".into(),
@@ -65,9 +64,7 @@ fn unknown_filter_values_name_the_parameter() {
     let p = portfolio(60);
     let err = p.filter(None, Some("platinum"), None).unwrap_err();
     assert!(err.to_string().starts_with("creditGroup: unknown value `platinum`"), "{err}");
-    assert!(
-        p.executive(1.5, Filter::default(), &KGuard::default()).unwrap_err().to_string().starts_with("threshold")
-    );
+    assert!(p.executive(1.5, Filter::default(), &KGuard::default()).unwrap_err().to_string().starts_with("threshold"));
 }
 
 #[test]

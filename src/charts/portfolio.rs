@@ -2,10 +2,12 @@
 //! monthly trends. Suppressed cells are drawn grey and named, never drawn as zero; each point carries a `<title>`
 //! tooltip.
 
-use super::{BLUE, ChartError, GREEN, GREY, ORANGE, VERMILLION, accessible, blues, draw_err, house_style, legend, with_tooltips};
-use crate::text::thousands;
+use super::{
+    BLUE, ChartError, GREEN, GREY, ORANGE, VERMILLION, accessible, blues, draw_err, house_style, legend, with_tooltips,
+};
 use crate::analytics::{CreditStats, RegionStats, TrendPoint};
 use crate::privacy::GuardedGroup;
+use crate::text::thousands;
 use plotters::prelude::*;
 
 fn money(v: f64) -> String {

@@ -16,10 +16,7 @@ pub fn keygen(args: KeygenArgs, out: &mut dyn Write) -> Result<(), Error> {
     let identity = NewIdentity::generate();
     identity.write(&args.out, &now())?;
     writeln!(out, "{}", identity.recipient())?;
-    eprintln!(
-        "Wrote the identity to {} (mode 0600). Keep it off the data dir and back it up.",
-        args.out.display()
-    );
+    eprintln!("Wrote the identity to {} (mode 0600). Keep it off the data dir and back it up.", args.out.display());
     Ok(())
 }
 

@@ -4,10 +4,10 @@ use super::seed::seed_options;
 use crate::cli::{BenchCommand, BenchTrainArgs};
 use crate::error::Error;
 use crate::model;
-use crate::text::thousands;
-use crate::privacy::masked::Masker;
 use crate::privacy::keys;
+use crate::privacy::masked::Masker;
 use crate::synth::Params;
+use crate::text::thousands;
 use crate::warehouse::{self, SeedOptions, Warehouse, reveal};
 use serde::Serialize;
 use std::io::Write;
@@ -195,12 +195,8 @@ pub fn model(
                     progress: false,
                 };
                 let identity = keys::NewIdentity::generate();
-                let report = warehouse::seed_sealed(
-                    &temp,
-                    &options,
-                    &identity.recipient(),
-                    &Masker::from_key(rand_key()),
-                )?;
+                let report =
+                    warehouse::seed_sealed(&temp, &options, &identity.recipient(), &Masker::from_key(rand_key()))?;
                 result.seed_seconds = Some(started.elapsed().as_secs_f64());
                 report.path
             }

@@ -2,12 +2,11 @@
 //! scenario on an in-memory copy of the population, and stores the result whole in `chaos.duckdb`.
 
 use super::modeling::{MODEL_FILE, load_model};
-use super::serve::guard;
-use super::{now, open, print_json};
+use super::{guard, now, open, print_json};
 use crate::chaos::{self, Scenario};
-use crate::text::thousands;
 use crate::cli::{ChaosCommand, ChaosRunArgs, ChaosRunIdArgs, ListArgs};
 use crate::error::Error;
+use crate::text::thousands;
 use crate::warehouse::chaos_runs::ChaosRuns;
 use std::io::Write;
 
@@ -43,7 +42,6 @@ pub(super) fn load_definition<T>(
     let text = std::fs::read_to_string(path).map_err(|e| Error::Usage(format!("cannot read {name}: {e}")))?;
     parse(name, &text).map_err(|e| Error::Usage(e.to_string()))
 }
-
 
 pub fn run(command: ChaosCommand, out: &mut dyn Write) -> Result<(), Error> {
     match command {

@@ -3,9 +3,10 @@
 //! server serves the data dir. `drill report` works on the logs alone (and with `--replay`, on the warehouse
 //! and the model too), so it needs no server.
 
+use super::guard;
 use super::modeling::{MODEL_FILE, load_model};
+use super::serve::serve;
 use super::{open, print_json};
-use super::serve::{guard, serve};
 use crate::chaos::drill::{self, Drill};
 use crate::cli::{DataDirOnly, DrillCommand, DrillReportArgs, DrillStartArgs, ListArgs};
 use crate::error::Error;

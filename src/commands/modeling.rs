@@ -1,14 +1,13 @@
 //! The model commands: `train`, `model show|export-training|drift`, `score`, `whatif`, and the model steps of
 //! `demo`. Glue between the warehouse (populations in, scores out), the pure model, and files.
 
-use super::serve::guard;
-use super::{now, open, print_json};
-use crate::text::thousands;
+use super::{guard, now, open, print_json};
 use crate::cli::{DriftArgs, ExportTrainingArgs, ModelShowArgs, ScoreArgs, TrainArgs, WhatifArgs};
 use crate::error::Error;
 use crate::model::whatif::{self, Shock};
 use crate::model::{self, Artifact, TrainOptions, drift, explain};
 use crate::privacy::{KGuard, write_private};
+use crate::text::thousands;
 use crate::warehouse::{self, ScoreRow, Warehouse};
 use rayon::prelude::*;
 use std::io::Write;
@@ -32,7 +31,6 @@ pub fn load_model(path: &Path) -> Result<Artifact, Error> {
     })?;
     Artifact::from_json(&json).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))
 }
-
 
 /// Trains on the data dir's warehouse and writes `model.json` (and `out`, if given).
 pub fn train(data_dir: &Path, options: &TrainOptions, out: Option<&Path>) -> Result<(Artifact, f64), Error> {

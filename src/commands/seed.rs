@@ -109,7 +109,11 @@ pub fn seed_installation(data_dir: &Path, options: &SeedOptions, recipient: &Rec
 
 /// Seeds in a child process, so that the serving process never holds the generated population's plaintext PII,
 /// even freed.
-pub(super) fn seed_in_child(data_dir: &Path, population: &PopulationArgs, recipient: &RecipientArg) -> Result<(), Error> {
+pub(super) fn seed_in_child(
+    data_dir: &Path,
+    population: &PopulationArgs,
+    recipient: &RecipientArg,
+) -> Result<(), Error> {
     use std::os::fd::AsFd;
     let mut command = std::process::Command::new(std::env::current_exe()?);
     command.arg("seed").arg("--data-dir").arg(data_dir).args([

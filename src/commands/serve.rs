@@ -3,14 +3,14 @@
 use super::access::add_user;
 use super::modeling::{self, MODEL_FILE, load_model};
 use super::seed::seed_in_child;
-use super::open;
-use crate::cli::{DemoArgs, GuardArgs, ListenArgs, ServeArgs};
+use super::{guard, open};
+use crate::cli::{DemoArgs, ListenArgs, ServeArgs};
 use crate::config::Appliance;
 use crate::error::Error;
 use crate::privacy::masked::Masker;
 use crate::privacy::roles::{Role, Users};
 use crate::privacy::vault::Sealer;
-use crate::privacy::{KGuard, kanon, keys};
+use crate::privacy::{KGuard, keys};
 use crate::server;
 use crate::text::thousands;
 use crate::warehouse::{self, Warehouse};
@@ -61,12 +61,6 @@ pub fn demo(args: DemoArgs, out: &mut dyn Write) -> Result<(), Error> {
         )?,
     }
     serve(data_dir, warehouse, guard, &args.listen, out)
-}
-
-/// The guard for serving: `--k`, else the config's k, else 11.
-pub(super) fn guard(data_dir: &Path, args: &GuardArgs) -> Result<KGuard, Error> {
-    let k = args.k.or(Appliance::load(data_dir)?.k).unwrap_or(kanon::DEFAULT_K);
-    Ok(KGuard::new(k)?)
 }
 
 /// Creates one user per role on the first demo and writes their tokens to a 0600 file; returns its path, or

@@ -3,11 +3,11 @@
 //! The identity (secret key) never enters the data dir or the server: only the CLI's `reveal` reads it. The
 //! warehouse and the appliance config keep the recipient (public key) only.
 
+use crate::text::clip;
 use age::secrecy::ExposeSecret;
 use age::x25519::{Identity, Recipient};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use crate::text::clip;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -81,7 +81,7 @@ pub fn read_identity(path: &Path) -> Result<Identity, Error> {
 }
 
 pub fn parse_recipient(text: &str) -> Result<Recipient, Error> {
-    text.trim().parse::<Recipient>().map_err(|_| Error::BadRecipient(clip(&text, 80)))
+    text.trim().parse::<Recipient>().map_err(|_| Error::BadRecipient(clip(text, 80)))
 }
 
 #[cfg(test)]

@@ -5,12 +5,12 @@
 //! restarts and reseeds of one installation. Without the secret the IDs cannot be recomputed, so enumerating the
 //! (small, sequential) key space reveals nothing; a plain hash would.
 
+use crate::text::clip;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use crate::text::clip;
 
 pub const KEY_FILE: &str = "installation.key";
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -71,7 +71,7 @@ impl FromStr for MaskedId {
 
     /// Accepts any case, and Crockford's look-alikes (I and L for 1, O for 0).
     fn from_str(input: &str) -> Result<Self, Self::Err> {
-        let invalid = || InvalidMaskedId(clip(&input, 40));
+        let invalid = || InvalidMaskedId(clip(input, 40));
         let upper = input.trim().to_ascii_uppercase();
         let rest = upper.strip_prefix("SH-").ok_or_else(invalid)?;
         let (a, b) = rest.split_once('-').ok_or_else(invalid)?;

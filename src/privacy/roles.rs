@@ -3,12 +3,12 @@
 //! A token is 32 random bytes, shown once; the data dir keeps only its SHA-256 (tokens are high-entropy, so a
 //! fast hash is enough). `users.json` is replaced atomically on every change.
 
+use crate::text::clip;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use crate::text::clip;
 
 pub const USERS_FILE: &str = "users.json";
 
@@ -194,7 +194,7 @@ impl Users {
     /// Adds a user and returns their new token (shown once, stored hashed).
     pub fn add(&self, name: &str, role: Role, created: String) -> Result<String, Error> {
         if !valid_name(name) {
-            return Err(Error::BadName(clip(&name, 80)));
+            return Err(Error::BadName(clip(name, 80)));
         }
         let mut users = self.list()?;
         if users.iter().any(|u| u.name == name) {

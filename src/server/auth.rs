@@ -11,7 +11,6 @@ use axum::http::header;
 use axum::middleware::Next;
 use axum::response::Response;
 use serde_json::{Value, json};
-use std::sync::Arc;
 
 /// The authenticated caller, available to handlers as an extension.
 #[derive(Debug, Clone)]
@@ -20,11 +19,7 @@ pub struct Caller {
     pub role: Role,
 }
 
-pub async fn authenticate(
-    State(state): Shared,
-    mut request: Request,
-    next: Next,
-) -> Result<Response, ApiError> {
+pub async fn authenticate(State(state): Shared, mut request: Request, next: Next) -> Result<Response, ApiError> {
     let token = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -36,7 +31,7 @@ pub async fn authenticate(
     let user = tokio::task::spawn_blocking(move || users.authenticate(&token))
         .await
         .map_err(|e| ApiError::internal(format!("authentication task failed: {e}")))?
-        .map_err(|e| ApiError::internal(e))?
+        .map_err(ApiError::internal)?
         .ok_or(ApiError::Unauthenticated)?;
     request.extensions_mut().insert(Caller { name: user.name, role: user.role });
     Ok(next.run(request).await)

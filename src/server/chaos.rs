@@ -2,12 +2,12 @@
 //! and chart a run's months. Runs are stored in `chaos.duckdb`, opened for each request and closed after, so
 //! the CLI's `chaos` commands work while the server runs (between requests).
 
-use super::json::{ApiJson, ApiPath};
 use super::blocking;
+use super::json::{ApiJson, ApiPath};
 use super::{ApiError, AppState, Shared};
 use crate::chaos::{self, Scenario};
-use crate::warehouse::chaos_runs::ChaosRuns;
 use crate::text::clip;
+use crate::warehouse::chaos_runs::ChaosRuns;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -15,7 +15,6 @@ use axum::response::IntoResponse;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
-
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -37,13 +36,10 @@ fn scenario(request: &RunRequest) -> Result<Scenario, ApiError> {
                 presets.join(", ")
             ))
         })?
-        .map_err(|e| ApiError::internal(e))?;
+        .map_err(ApiError::internal)?;
     if let Some(shape) = &request.shape {
         scenario.shape = chaos::shape(shape).ok_or_else(|| {
-            ApiError::Unprocessable(format!(
-                "shape: unknown shape `{}`; shapes: linear, v, u, w",
-                clip(&shape, 20)
-            ))
+            ApiError::Unprocessable(format!("shape: unknown shape `{}`; shapes: linear, v, u, w", clip(shape, 20)))
         })?;
     }
     Ok(scenario)
@@ -72,7 +68,7 @@ pub async fn create(
     let document = blocking(move || {
         let started = std::time::Instant::now();
         let result = chaos::run(&scenario, portfolio.artifact(), portfolio.population(), Some(&survivors), &guard)
-            .map_err(|e| ApiError::internal(e))?;
+            .map_err(ApiError::internal)?;
         let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let seconds = started.elapsed().as_secs_f64();
         let (_, document) =
@@ -98,12 +94,12 @@ pub async fn list(State(state): Shared) -> Result<Json<Value>, ApiError> {
 }
 
 fn unknown_run(id: &str) -> ApiError {
-    ApiError::NotFound(format!("no run {}", clip(&id, 40)))
+    ApiError::NotFound(format!("no run {}", clip(id, 40)))
 }
 
 async fn document(state: &Arc<AppState>, id: String) -> Result<Value, ApiError> {
     let text = with_store(state, move |store| store.get(&id)?.ok_or_else(|| unknown_run(&id))).await?;
-    serde_json::from_str(&text).map_err(|e| ApiError::internal(e))
+    serde_json::from_str(&text).map_err(ApiError::internal)
 }
 
 /// `GET /api/v1/chaos/runs/{runId}`

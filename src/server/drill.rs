@@ -6,12 +6,12 @@
 //! The CLI (`safehaven drill start|pause|resume|stop`) reaches the running server through the data dir's
 //! inbox ([`watch_inbox`]), never the network.
 
-use super::json::{ApiJson, ApiPath};
 use super::blocking;
+use super::json::{ApiJson, ApiPath};
 use super::{ApiError, AppState, Caller, Shared};
-use crate::chaos::drill::{self, Action, ActionKind, Drill, Event, Line, RunState};
-use crate::warehouse::drill_log as store;
+use crate::chaos::drill::{self, Action, ActionKind, Drill, Line, RunState};
 use crate::text::clip;
+use crate::warehouse::drill_log as store;
 use axum::Json;
 use axum::extract::{Extension, State};
 use axum::http::{StatusCode, header};
@@ -32,7 +32,6 @@ pub use live::{Drills, Message};
 
 use control::{act, control, start, unknown_run};
 use live::redact;
-
 
 /// `GET /api/v1/drills`: the preset drills, the runs in this data dir, and the live one.
 pub async fn list(State(state): Shared) -> Result<Json<Value>, ApiError> {
@@ -57,13 +56,7 @@ pub struct StartRequest {
 fn preset_with_speed(name: &str, days_per_minute: Option<f64>) -> Result<Drill, String> {
     let presets: Vec<&str> = drill::PRESETS.iter().map(|(n, _)| *n).collect();
     let mut drill = drill::preset(name)
-        .ok_or_else(|| {
-            format!(
-                "drill: unknown drill `{}`; presets: {}",
-                clip(&name, 40),
-                presets.join(", ")
-            )
-        })?
+        .ok_or_else(|| format!("drill: unknown drill `{}`; presets: {}", clip(name, 40), presets.join(", ")))?
         .map_err(|e| e.to_string())?;
     if let Some(speed) = days_per_minute {
         drill.days_per_minute = drill::check_speed(speed).map_err(|why| format!("daysPerMinute: {why}"))?;
@@ -232,7 +225,7 @@ async fn debrief(state: &Arc<AppState>, id: String) -> Result<drill::Report, Api
 /// `GET /api/v1/drills/{runId}/report`: the debrief as JSON.
 pub async fn report_json(State(state): Shared, ApiPath(id): ApiPath<String>) -> Result<Json<Value>, ApiError> {
     let report = debrief(&state, id).await?;
-    Ok(Json(serde_json::to_value(report).map_err(|e| ApiError::internal(e))?))
+    Ok(Json(serde_json::to_value(report).map_err(ApiError::internal)?))
 }
 
 /// `GET /api/v1/drills/{runId}/report.html`: the debrief as a self-contained page.

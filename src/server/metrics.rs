@@ -2,8 +2,8 @@
 //! route pattern (never the raw path, which can carry an ID), method and status, the warehouse's size on disk,
 //! and the dashboard's population.
 
-use super::Shared;
 use super::Analytics;
+use super::Shared;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
@@ -14,7 +14,6 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-use std::sync::Arc;
 
 type Labels = Vec<(&'static str, String)>;
 

@@ -16,7 +16,7 @@ pub async fn model(State(state): Shared) -> Result<Json<Value>, ApiError> {
     let portfolio = state.portfolio()?;
     let report = blocking(move || {
         let report = portfolio.artifact().report(Some(portfolio.drift()));
-        serde_json::to_value(report).map_err(|e| ApiError::internal(e))
+        serde_json::to_value(report).map_err(ApiError::internal)
     })
     .await?;
     Ok(Json(report))
@@ -37,7 +37,7 @@ pub async fn model_chart(State(state): Shared, ApiPath(name): ApiPath<String>) -
         "ks.svg" => charts::model::ks(&m.roc, m.ks, m.ks_threshold)?,
         "calibration.svg" => charts::model::calibration(&m.calibration, m.ece)?,
         other => {
-            return Err(ApiError::NotFound(format!("no chart named {}", clip(&other, 40))));
+            return Err(ApiError::NotFound(format!("no chart named {}", clip(other, 40))));
         }
     };
     Ok(svg(body))

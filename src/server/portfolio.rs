@@ -6,18 +6,17 @@ use super::json::{ApiJson, ApiPath};
 use super::{ApiError, AppState, Caller, Shared, blocking, svg};
 use crate::analytics::{self, Indicator, Portfolio};
 use crate::charts;
-use crate::model::{self, Artifact, whatif::Shock};
+use crate::model::{self, whatif::Shock};
 use crate::privacy::audit::Event;
-use crate::warehouse::{self, Warehouse};
 use crate::text::clip;
+use crate::warehouse;
 use axum::Json;
 use axum::extract::{Extension, Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 impl From<analytics::Error> for ApiError {
     fn from(e: analytics::Error) -> Self {
@@ -38,7 +37,7 @@ impl Params {
         if let Some(unknown) = query.keys().find(|k| !allowed.contains(&k.as_str())) {
             return Err(ApiError::Unprocessable(format!(
                 "{}: unknown parameter; this route takes {}",
-                clip(&unknown, 40),
+                clip(unknown, 40),
                 allowed.join(", ")
             )));
         }
@@ -52,12 +51,7 @@ impl Params {
     fn parse<T: std::str::FromStr>(&self, name: &str, what: &str) -> Result<Option<T>, ApiError> {
         self.text(name)
             .map(|v| {
-                v.parse::<T>().map_err(|_| {
-                    ApiError::Unprocessable(format!(
-                        "{name}: `{}` is not {what}",
-                        clip(&v, 40)
-                    ))
-                })
+                v.parse::<T>().map_err(|_| ApiError::Unprocessable(format!("{name}: `{}` is not {what}", clip(v, 40))))
             })
             .transpose()
     }
@@ -90,9 +84,7 @@ pub async fn executive(
     State(state): Shared,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let body =
-        with_executive(&state, query, |view| serde_json::to_vec(view).map_err(|e| ApiError::internal(e)))
-            .await?;
+    let body = with_executive(&state, query, |view| serde_json::to_vec(view).map_err(ApiError::internal)).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body))
 }
 
@@ -113,7 +105,7 @@ pub async fn cases(
 }
 
 fn unknown_case(masked_id: &str) -> ApiError {
-    ApiError::NotFound(format!("no case with masked ID {}", clip(&masked_id, 20)))
+    ApiError::NotFound(format!("no case with masked ID {}", clip(masked_id, 20)))
 }
 
 /// `GET /api/v1/cases/{maskedId}`: the case page with its review flags.
@@ -129,8 +121,8 @@ pub async fn case(
     let detail = blocking(move || portfolio.case(&id, threshold)?.ok_or_else(|| unknown_case(&id))).await?;
     let id = masked_id.clone();
     let flags = state.with_service(move |service| service.case_flags(&id)).await?;
-    let mut body = serde_json::to_value(detail).map_err(|e| ApiError::internal(e))?;
-    body["flags"] = serde_json::to_value(flags).map_err(|e| ApiError::internal(e))?;
+    let mut body = serde_json::to_value(detail).map_err(ApiError::internal)?;
+    body["flags"] = serde_json::to_value(flags).map_err(ApiError::internal)?;
     Ok(Json(body))
 }
 
@@ -178,7 +170,7 @@ pub async fn flag(
     let number = state
         .with_service_result(move |service| {
             // The act is recorded in the audit log first: if that fails, nothing is stored.
-            audit.append(event, at.clone()).map_err(|e| ApiError::internal(e))?;
+            audit.append(event, at.clone()).map_err(ApiError::internal)?;
             service.flag_case(&id, &actor, &reason, &at).map_err(ApiError::from)
         })
         .await?;
@@ -198,10 +190,7 @@ pub async fn executive_chart(
             "credit-groups.svg" => charts::portfolio::credit_bubbles(&view.credit_groups, view.k)?,
             "trends.svg" => charts::portfolio::trends(&view.trends)?,
             other => {
-                return Err(ApiError::NotFound(format!(
-                    "no chart named {}",
-                    clip(&other, 40)
-                )));
+                return Err(ApiError::NotFound(format!("no chart named {}", clip(other, 40))));
             }
         })
     })
@@ -228,10 +217,7 @@ fn download(view: analytics::TableView, format: &str) -> Result<axum::response::
         }
         "parquet" => (warehouse::table_parquet(&view)?, "application/vnd.apache.parquet"),
         other => {
-            return Err(ApiError::NotFound(format!(
-                "no export format {}: use csv or parquet",
-                clip(&other, 20)
-            )));
+            return Err(ApiError::NotFound(format!("no export format {}: use csv or parquet", clip(other, 20))));
         }
     };
     let disposition = format!("attachment; filename=\"{}.{format}\"", view.name);
@@ -250,7 +236,7 @@ pub async fn export_executive(
     if !analytics::EXECUTIVE_TABLES.contains(&name) {
         return Err(ApiError::NotFound(format!(
             "no table {}: export one of {}",
-            clip(&name, 40),
+            clip(name, 40),
             analytics::EXECUTIVE_TABLES.join(", ")
         )));
     }

@@ -148,7 +148,6 @@ impl AppState {
     }
 }
 
-
 impl AppState {
     /// The portfolio, or 503 while it loads or when there is none.
     pub(super) fn portfolio(&self) -> Result<Arc<Portfolio>, ApiError> {

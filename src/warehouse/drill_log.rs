@@ -67,7 +67,7 @@ pub fn check_run_id(id: &str) -> Result<()> {
         && digits(12..18)
         && b[18] == b'-'
         && b[19..].iter().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c));
-    if ok { Ok(()) } else { Err(Error::BadRunId(clip(&id, 40))) }
+    if ok { Ok(()) } else { Err(Error::BadRunId(clip(id, 40))) }
 }
 
 /// A new run ID.
@@ -193,7 +193,7 @@ pub fn list(data_dir: &Path, live: Option<&str>) -> Result<Vec<DrillRunSummary>>
             }
             Err(e) => return Err(e),
         };
-        let Some(state) = crate::chaos::drill::State::fold(&log, live == Some(id)) else { continue };
+        let Some(state) = crate::chaos::drill::RunState::fold(&log, live == Some(id)) else { continue };
         runs.push(DrillRunSummary {
             run_id: id.to_owned(),
             drill: state.drill.name.clone(),

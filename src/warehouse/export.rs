@@ -33,7 +33,7 @@ pub fn exportable_table(name: &str) -> Result<Table> {
     match Table::parse(name) {
         Some(table) if table.exportable() => Ok(table),
         Some(table) => Err(Error::NotExportable { name: table.name().to_owned(), valid }),
-        None => Err(Error::UnknownTable { name: clip(&name, 80), valid }),
+        None => Err(Error::UnknownTable { name: clip(name, 80), valid }),
     }
 }
 

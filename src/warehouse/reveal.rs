@@ -3,13 +3,13 @@
 
 use super::service::Service;
 use super::{Error as WarehouseError, Result as WarehouseResult, Warehouse};
-use std::path::Path;
 use crate::privacy::keys;
 use crate::privacy::masked::MaskedId;
 use crate::privacy::vault;
 use crate::synth::{Narrative, Pii};
 use age::x25519::Identity;
 use serde::Serialize;
+use std::path::Path;
 use zeroize::Zeroize;
 
 /// The SQL this file runs, from `sql/warehouse/`.
@@ -37,7 +37,6 @@ impl RecordKind {
     }
 }
 
-
 /// Size of the sealed vault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -46,7 +45,6 @@ pub struct VaultStats {
     pub records: u64,
     pub bytes: u64,
 }
-
 
 impl Warehouse {
     /// The age recipient this warehouse's PII is sealed to.
@@ -93,7 +91,7 @@ impl Warehouse {
             })
         })?)
     }
-
+}
 
 /// A revealed person. Printed once, to the person who asked; never logged or stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -86,8 +86,7 @@ impl Service {
     /// Opens (creating if needed) the data dir's service database and applies its schema.
     pub fn open(data_dir: &Path) -> Result<Self> {
         let conn = connect(data_dir, AccessMode::ReadWrite)?;
-        let (has_meta, tables): (i64, i64) =
-            conn.query_row(sql::VERSION, [], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        let (has_meta, tables): (i64, i64) = conn.query_row(sql::VERSION, [], |row| Ok((row.get(0)?, row.get(1)?)))?;
         // A new database has no tables; one from before versions were recorded has tables but no svc.meta.
         let version: Option<i32> = match (has_meta, tables) {
             (0, 0) => None,
@@ -185,10 +184,8 @@ impl Service {
             file.sync_all()
         };
         write().map_err(|source| Error::Unwritable { path: path.clone(), source })?;
-        self.conn.execute(
-            sql::VAULT_INSERT,
-            duckdb::params![masked_id, kind, incident_no, offset, sealed.len() as i64],
-        )?;
+        self.conn
+            .execute(sql::VAULT_INSERT, duckdb::params![masked_id, kind, incident_no, offset, sealed.len() as i64])?;
         Ok(())
     }
 

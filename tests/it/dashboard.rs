@@ -186,7 +186,8 @@ async fn openapi_and_metrics_are_served_without_a_token() {
     let (status, _, _) =
         crate::support::http::send(app.clone(), Some(token(Role::Investigator)), Method::GET, &uri, None, "").await;
     assert_eq!(status, StatusCode::OK);
-    let (status, content_type, metrics) = crate::support::http::send(app, None, Method::GET, "/metrics", None, "").await;
+    let (status, content_type, metrics) =
+        crate::support::http::send(app, None, Method::GET, "/metrics", None, "").await;
     assert_eq!(status, StatusCode::OK);
     assert!(content_type.starts_with("application/openmetrics-text"));
     assert!(metrics.contains("safehaven_warehouse_size_bytes"), "{metrics}");

@@ -84,7 +84,6 @@ fn assessment_never_carries_narratives_or_raw_keys() {
     }
 }
 
-
 #[test]
 fn assess_cli_reads_api_survivors_unless_a_server_holds_them() {
     use safehaven::privacy::masked::{Domain, Masker};

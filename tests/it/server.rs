@@ -11,8 +11,6 @@ async fn call(method: Method, uri: &str) -> (StatusCode, String, String) {
     call_as(Some(token(Role::Admin)), method, uri).await
 }
 
-
-
 #[tokio::test]
 async fn healthz_is_ok() {
     let (status, _, body) = call(Method::GET, "/healthz").await;

@@ -17,7 +17,8 @@ fn model_show_json_of_the_shipped_model() {
     // A data dir without a warehouse: the report without the current population's drift.
     let empty = tempfile::tempdir().unwrap();
     let model = concat!(env!("CARGO_MANIFEST_DIR"), "/models/financial-distress.json");
-    let output = safehaven(&["model", "show", "--model", model, "--json", "--data-dir", empty.path().to_str().unwrap()]);
+    let output =
+        safehaven(&["model", "show", "--model", model, "--json", "--data-dir", empty.path().to_str().unwrap()]);
     assert_exit(&output, 0);
     expect_file!["snapshots/model-show.json"].assert_eq(&stdout(&output));
 }

@@ -14,7 +14,7 @@ use tempfile::TempDir;
 pub mod binary;
 pub mod http;
 
-pub use binary::{Server, assert_exit, safehaven, serve, stderr, stdout};
+pub use binary::{assert_exit, safehaven, serve, stderr, stdout};
 
 /// Customers in the shared test warehouse: small enough to seed in well under a second.
 pub const CUSTOMERS: u64 = 2_000;
@@ -145,8 +145,7 @@ pub async fn shared_drill_run() -> String {
         let body = serde_json::json!({ "drill": "layoff_wave", "daysPerMinute": 100000 }).to_string().into_bytes();
         let trainer = Some(token(safehaven::privacy::roles::Role::Trainer));
         let (status, _, text) =
-            http::send(app.clone(), trainer, Method::POST, "/api/v1/drills", Some(body), "application/json")
-                .await;
+            http::send(app.clone(), trainer, Method::POST, "/api/v1/drills", Some(body), "application/json").await;
         assert_eq!(status, StatusCode::CREATED, "{text}");
         let run: serde_json::Value = serde_json::from_str(&text).expect("a run");
         let id = run["state"]["runId"].as_str().expect("a run ID").to_owned();
@@ -173,4 +172,3 @@ pub fn with_run(route: &str, chaos_run: &str, drill_run: &str) -> String {
 pub fn streams(route: &str) -> bool {
     route.ends_with("/live/events")
 }
-

@@ -113,10 +113,14 @@ fn modules_import_only_downward() {
         }
         let (Some(a), Some(b)) = (layer_of(from), layer_of(to)) else { continue };
         let layer = &layers[a];
-        let allowed = if layer.below { b > a || (a == b && layer.each_other) } else { layer.only.iter().any(|m| m == to) };
+        let allowed =
+            if layer.below { b > a || (a == b && layer.each_other) } else { layer.only.iter().any(|m| m == to) };
         if !allowed {
             let direction = if b < a { "up" } else { "sideways" };
-            found.push(format!("{}:{}: `crate::{}` points {direction}, from `{from}` to `{to}`", edge.from, edge.line, edge.path));
+            found.push(format!(
+                "{}:{}: `crate::{}` points {direction}, from `{from}` to `{to}`",
+                edge.from, edge.line, edge.path
+            ));
         }
     }
     assert!(found.is_empty(), "imports against ARCHITECTURE.md's layers:\n{}", found.join("\n"));
@@ -155,7 +159,12 @@ fn sql_lives_in_the_sql_folder() {
 /// The backticked `src/…rs` paths on the line of `readme` that starts with "Run by".
 fn run_by(readme: &str) -> Vec<String> {
     let line = readme.lines().find(|l| l.starts_with("Run by")).unwrap_or_default();
-    line.split('`').skip(1).step_by(2).filter(|p| p.starts_with("src/") && p.ends_with(".rs")).map(str::to_owned).collect()
+    line.split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|p| p.starts_with("src/") && p.ends_with(".rs"))
+        .map(str::to_owned)
+        .collect()
 }
 
 #[test]
@@ -168,7 +177,8 @@ fn sql_lives_by_store_and_each_folder_readme_is_current() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if entry.path().is_file() {
             if name.ends_with(".sql") {
-                problems.push(format!("sql/{name}: SQL files live in a store's folder (sql/warehouse/, sql/service/, …)"));
+                problems
+                    .push(format!("sql/{name}: SQL files live in a store's folder (sql/warehouse/, sql/service/, …)"));
             }
             continue;
         }
@@ -202,7 +212,10 @@ fn sql_lives_by_store_and_each_folder_readme_is_current() {
                 problems.push(format!("sql/{folder}/{file} is not include_str!'d anywhere"));
             }
             for user in users.iter().filter(|u| !runners.iter().any(|r| r == *u)) {
-                problems.push(format!("{user} runs sql/{folder}/{file}, but sql/{folder}/README.md says it is run by {}", runners.join(", ")));
+                problems.push(format!(
+                    "{user} runs sql/{folder}/{file}, but sql/{folder}/README.md says it is run by {}",
+                    runners.join(", ")
+                ));
             }
         }
         for listed in readme.split('`').skip(1).step_by(2).filter(|w| w.ends_with(".sql")) {
@@ -281,22 +294,33 @@ fn dashboard_views_are_listed_with_their_modules() {
         .filter_map(|l| l.strip_prefix("import * as ")?.split_once(" from \"./views/"))
         .map(|(alias, rest)| (alias, rest.trim_end_matches("\";").trim_end_matches(".js")))
         .collect();
-    let table = main.split("const VIEWS = {").nth(1).and_then(|t| t.split("};").next()).expect("a VIEWS table in js/main.js");
+    let table =
+        main.split("const VIEWS = {").nth(1).and_then(|t| t.split("};").next()).expect("a VIEWS table in js/main.js");
     let views: Vec<(&str, &str)> =
         table.lines().filter_map(|l| l.trim().trim_end_matches(',').split_once(": ")).collect();
     assert!(!views.is_empty(), "no views in js/main.js's VIEWS table");
     for (name, alias) in &views {
-        let file = modules.iter().find(|(a, _)| a == alias).map(|(_, f)| *f).unwrap_or_else(|| panic!("view {name}: `{alias}` is not imported from ./views/"));
+        let file = modules
+            .iter()
+            .find(|(a, _)| a == alias)
+            .map(|(_, f)| *f)
+            .unwrap_or_else(|| panic!("view {name}: `{alias}` is not imported from ./views/"));
         assert!(embedded.join(format!("js/views/{file}.js")).is_file(), "view {name}: js/views/{file}.js is missing");
         assert!(readme.contains(&format!("| `#/{name}` |")), "embedded/README.md does not list the route `#/{name}`");
-        assert!(readme.contains(&format!("`js/views/{file}.js`")), "embedded/README.md does not name js/views/{file}.js");
+        assert!(
+            readme.contains(&format!("`js/views/{file}.js`")),
+            "embedded/README.md does not name js/views/{file}.js"
+        );
     }
     for entry in fs::read_dir(embedded.join("js/views")).unwrap().flatten() {
         let file = entry.file_name().to_string_lossy().trim_end_matches(".js").to_owned();
         assert!(modules.iter().any(|(_, f)| *f == file), "js/views/{file}.js is not in js/main.js's views table");
     }
     for listed in readme.lines().filter_map(|l| l.strip_prefix("| `#/")?.split('`').next()) {
-        assert!(views.iter().any(|(name, _)| *name == listed), "embedded/README.md lists `#/{listed}`, which is not a view");
+        assert!(
+            views.iter().any(|(name, _)| *name == listed),
+            "embedded/README.md lists `#/{listed}`, which is not a view"
+        );
     }
 }
 

@@ -1,7 +1,7 @@
 //! A drill log's lines: the run's start, released events, trainees' actions and controls; and the replay that
 //! rebuilds a log from its drill's timeline and the actions it recorded.
 
-use super::Event;
+use super::{Drill, Event};
 use serde::{Deserialize, Serialize};
 
 /// A trainee's action.

@@ -2,9 +2,9 @@
 //! trainees did about it. The same fold checks a new action before it is logged.
 
 use super::{Action, ActionKind, Drill, Entry, Event, Line};
+use crate::text::clip;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use crate::text::clip;
 
 /// Where a run is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

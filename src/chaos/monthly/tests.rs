@@ -8,7 +8,7 @@ use crate::model::features::tests::population;
 fn stress_regenerates_missed_payments_that_outlast_the_shock() {
     let artifact = crate::model::tests::small_model();
     let pop = population(2000);
-    let mut scenario = Scenario::parse("r", include_str!("../../scenarios/recession.toml")).unwrap();
+    let mut scenario = Scenario::parse("r", include_str!("../../../scenarios/recession.toml")).unwrap();
     scenario.shape = Shape::V;
     scenario.horizon_months = 12;
     let prepared = Prepared::new(&pop, &artifact, scenario.seed).unwrap();
@@ -33,9 +33,9 @@ fn the_fast_path_matches_the_reference_path() {
     let artifact = crate::model::tests::small_model();
     let pop = population(700);
     for (name, text) in [
-        ("recession", include_str!("../../scenarios/recession.toml")),
-        ("health_crisis", include_str!("../../scenarios/health_crisis.toml")),
-        ("market_boom", include_str!("../../scenarios/market_boom.toml")),
+        ("recession", include_str!("../../../scenarios/recession.toml")),
+        ("health_crisis", include_str!("../../../scenarios/health_crisis.toml")),
+        ("market_boom", include_str!("../../../scenarios/market_boom.toml")),
     ] {
         let mut scenario = Scenario::parse(name, text).unwrap();
         // The unit-test population lives in CA, TX and NY: put a regional shock where it has people.

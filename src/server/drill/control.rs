@@ -1,17 +1,17 @@
 //! Starting a drill, its controls (pause, resume, stop) and trainees' actions: each checked, audited, logged and
 //! published.
 
-use crate::server::blocking;
-use crate::server::{ApiError, AppState, Caller};
-use crate::chaos::drill::{self, Action, ActionError, Drill, Entry, Event, ItemKind, Line, RunState, Status};
+use super::live::{Live, clock, message, wall_now};
+use crate::chaos::drill::{self, Action, ActionError, Drill, Entry, ItemKind, Line, RunState, Status};
 use crate::privacy::audit::Event as AuditEvent;
 use crate::privacy::roles::Permission;
-use crate::warehouse::drill_log::{self as store, DrillLog};
+use crate::server::blocking;
+use crate::server::{ApiError, AppState, Caller};
 use crate::text::clip;
+use crate::warehouse::drill_log::{self as store, DrillLog};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Instant;
-use super::live::{Live, clock, message, wall_now};
 
 /// The survivors and the scored population a timeline is built on.
 async fn world_input(
@@ -37,7 +37,7 @@ pub async fn start(state: &Arc<AppState>, drill: Drill, role: &str) -> Result<Va
             survivors: &survivors,
             guard: &guard,
         };
-        let timeline = drill::timeline(&drill, &world).map_err(|e| ApiError::internal(e))?;
+        let timeline = drill::timeline(&drill, &world).map_err(ApiError::internal)?;
         let mut live = app.drills.lock()?;
         if let Some(run) = live.as_ref().filter(|l| !l.state.status.ended()) {
             return Err(running(&run.state));
@@ -119,7 +119,7 @@ fn audit(app: &AppState, actor: &str, action: &str, subject: &str, reason: &str)
         subject: subject.to_owned(),
         reason: reason.to_owned(),
     };
-    app.audit.append(event, wall_now()).map(|_| ()).map_err(|e| ApiError::internal(e))
+    app.audit.append(event, wall_now()).map(|_| ()).map_err(ApiError::internal)
 }
 
 /// A control: pause, resume or stop. `run_id` `None` means the current run (the CLI's way).
@@ -211,10 +211,7 @@ fn current<'a>(
 }
 
 pub(super) fn unknown_run(id: &str) -> ApiError {
-    ApiError::NotFound(format!(
-        "no drill run {}: GET /api/v1/drills lists the runs",
-        clip(&id, 40)
-    ))
+    ApiError::NotFound(format!("no drill run {}: GET /api/v1/drills lists the runs", clip(id, 40)))
 }
 
 /// What a role needs to act on an item: cases are the investigators', alerts the advocates'.

@@ -1,13 +1,12 @@
 //! The CLI's drill commands, taken from the data dir's inbox (never the network) and answered there.
 
+use super::control::{control, start};
 use crate::server::blocking;
 use crate::server::{ApiError, AppState};
-use crate::chaos::drill::{self, RunState};
 use crate::warehouse::drill_log as store;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use super::control::{control, start};
 
 /// Takes the CLI's commands from the data dir's inbox, every 200 ms, for the life of the server. A start waits
 /// while the analytics load.

@@ -1,9 +1,9 @@
 //! The live run a server holds: its state, timeline, clock and open log; the messages every participant gets,
 //! redacted by role; the clock thread that releases events on time.
 
-use crate::server::{ApiError, AppState};
-use crate::chaos::drill::{self, Action, Drill, Entry, Event, Line, RunState, Status};
+use crate::chaos::drill::{Entry, Event, Line, RunState, Status};
 use crate::privacy::roles::{Permission, Role};
+use crate::server::{ApiError, AppState};
 use crate::warehouse::drill_log::{DrillLog, Lock};
 use serde_json::{Value, json};
 use std::sync::{Arc, Condvar, Mutex, Weak};

@@ -1,11 +1,11 @@
 //! The crisis-alert review queue: a critical assessment, a screened-in LAP or a DASH referral opens an alert (one
 //! open alert per survivor and reason); people acknowledge and close it with a note. Nothing is decided automatically, and every act is written to the audit log.
 
+use crate::privacy::audit::Event;
 use crate::server::json::{ApiJson, ApiPath};
 use crate::server::{ApiError, AppState, Caller, Shared};
-use crate::privacy::audit::Event;
-use crate::warehouse::service::Alert;
 use crate::text::clip;
+use crate::warehouse::service::Alert;
 use axum::Json;
 use axum::extract::{Extension, Query, State};
 use serde::Deserialize;
@@ -40,10 +40,7 @@ fn render(alert: &Alert) -> Value {
     })
 }
 
-pub async fn list(
-    State(state): Shared,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+pub async fn list(State(state): Shared, Query(query): Query<HashMap<String, String>>) -> Result<Json<Value>, ApiError> {
     if let Some(key) = query.keys().find(|k| k.as_str() != "status") {
         return Err(ApiError::Unprocessable(format!(
             "unknown query parameter `{key}`; use status=open|acknowledged|closed"
@@ -74,8 +71,7 @@ async fn act(
     to: &'static str,
     note: Option<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let number = parse_alert_id(&id)
-        .ok_or_else(|| ApiError::NotFound(format!("no alert {}", clip(&id, 40))))?;
+    let number = parse_alert_id(&id).ok_or_else(|| ApiError::NotFound(format!("no alert {}", clip(&id, 40))))?;
     let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
     if to == "closed" && note.is_none() {
         return Err(ApiError::Unprocessable("note is required to close an alert: say what was done".into()));
@@ -104,7 +100,7 @@ async fn act(
                 subject: alert_id(number),
                 reason: note.clone().unwrap_or_default(),
             };
-            audit.append(event, at.clone()).map_err(|e| ApiError::internal(e))?;
+            audit.append(event, at.clone()).map_err(ApiError::internal)?;
             service.update_alert(number, to, &at, &caller.name, note.as_deref())?;
             service.alert(number)?.ok_or_else(|| ApiError::internal("alert vanished"))
         })

@@ -3,13 +3,13 @@
 //! `/api/v1/` and `/services/apexrest/safehaven/v1/`. Errors use the client's envelope
 //! `{ "success": false, "errorMessage": … }`.
 
-use crate::server::json::{ApiJson, ApiPath};
 use super::survivors::Source;
-use crate::server::{ApiError, AppState, Caller, Shared};
 use crate::dv::{self, guidance};
 use crate::privacy::audit::Event;
-use crate::warehouse::service::{AlertSource, StoredAssessment};
+use crate::server::json::{ApiJson, ApiPath};
+use crate::server::{ApiError, Caller, Shared};
 use crate::text::clip;
+use crate::warehouse::service::{AlertSource, StoredAssessment};
 use axum::Json;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Extension, State};
@@ -18,7 +18,6 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use std::sync::Arc;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -29,7 +28,7 @@ pub struct CreateRequest {
 }
 
 fn unknown(user: &str) -> ApiError {
-    let shown: String = clip(&user, 40);
+    let shown: String = clip(user, 40);
     ApiError::NotFound(format!("no survivor with userId {shown}"))
 }
 
@@ -106,7 +105,7 @@ pub async fn create(
                     subject: masked.clone(),
                     reason: format!("critical assessment RA-{number:07}"),
                 };
-                audit.append(event, created_at.clone()).map_err(|e| ApiError::internal(e))?;
+                audit.append(event, created_at.clone()).map_err(ApiError::internal)?;
                 let alert_no = service.open_alert(
                     &masked,
                     AlertSource::Assessment(number),

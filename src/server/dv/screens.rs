@@ -2,12 +2,12 @@
 //! compute; with it the outcome is stored against the survivor, and a screened-in LAP or a DASH referral opens
 //! an alert.
 
-use crate::server::json::ApiJson;
-use crate::server::{ApiError, AppState, Caller, Shared};
 use crate::dv::screens::{self, DashAnswer, DashContext, DashOutcome, LapAnswer, LapOutcome, ProfessionalJudgement};
 use crate::privacy::audit::Event;
-use crate::warehouse::service::AlertSource;
+use crate::server::json::ApiJson;
+use crate::server::{ApiError, AppState, Caller, Shared};
 use crate::text::clip;
+use crate::warehouse::service::AlertSource;
 use axum::Json;
 use axum::extract::{Extension, State};
 use chrono::NaiveDate;
@@ -48,7 +48,7 @@ fn answers<A: Copy, const N: usize>(map: &BTreeMap<String, A>, allowed: &str) ->
     if let Some(extra) =
         map.keys().find(|k| k.strip_prefix('q').and_then(|n| n.parse::<usize>().ok()).is_none_or(|n| n == 0 || n > N))
     {
-        let name: String = clip(&extra, 40);
+        let name: String = clip(extra, 40);
         return Err(ApiError::Unprocessable(format!("answers.{name} is not a question of this screen (q1–q{N})")));
     }
     let mut out = Vec::with_capacity(N);
@@ -86,7 +86,7 @@ async fn store(
                     subject: masked.clone(),
                     reason: format!("{reason} SC-{number:07}"),
                 };
-                audit.append(event, created_at.clone()).map_err(|e| ApiError::internal(e))?;
+                audit.append(event, created_at.clone()).map_err(ApiError::internal)?;
                 let alert_no = service.open_alert(&masked, AlertSource::Screen(number), reason, level, &created_at)?;
                 doc["alertId"] = json!(super::alerts::alert_id(alert_no));
             }

@@ -4,14 +4,14 @@
 //! before anything is stored, and are never analysed or returned. Every field is checked before anything is
 //! written; an invalid request stores nothing.
 
-use crate::server::json::{ApiJson, ApiPath};
-use crate::server::{ApiError, AppState, Shared};
+use crate::catalog::regions;
 use crate::dv::{Immigration, Incident, IncidentType, Profile, RestrainingOrder, SupportNetwork, WeaponType};
 use crate::privacy::masked::Domain;
-use crate::catalog::regions;
+use crate::server::json::{ApiJson, ApiPath};
+use crate::server::{ApiError, AppState, Shared};
+use crate::text::clip;
 use crate::warehouse::DvCase;
 use crate::warehouse::service::NewSurvivor;
-use crate::text::clip;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -98,7 +98,7 @@ fn seal(state: &AppState, record: &Value) -> Result<Vec<u8>, ApiError> {
     let sealer = state.sealer.as_ref().ok_or_else(|| {
         invalid("this installation has no age recipient to seal personal data to: seed it first (appliance.toml)")
     })?;
-    sealer.seal(serde_json::to_vec(record).expect("JSON serialises")).map_err(|e| ApiError::internal(e))
+    sealer.seal(serde_json::to_vec(record).expect("JSON serialises")).map_err(ApiError::internal)
 }
 
 pub async fn create_survivor(
@@ -108,10 +108,7 @@ pub async fn create_survivor(
     let masked = masked_user(&state, &request.user_id)?;
     let region = regions::by_code(&request.region)
         .ok_or_else(|| {
-            invalid(format!(
-                "region must be a US postal code such as OH or DC; got `{}`",
-                clip(&request.region, 10)
-            ))
+            invalid(format!("region must be a US postal code such as OH or DC; got `{}`", clip(&request.region, 10)))
         })?
         .code;
     for (field, value) in [("name", &request.name), ("phone", &request.phone), ("email", &request.email)] {
@@ -250,8 +247,6 @@ pub async fn find_case(state: &Arc<AppState>, user: &str) -> Result<Option<(DvCa
 pub async fn resolve_survivor(state: &Arc<AppState>, user: &str) -> Result<String, ApiError> {
     match find_case(state, user).await? {
         Some(((masked, _, _), _)) => Ok(masked),
-        None => {
-            Err(ApiError::NotFound(format!("no survivor with userId {}", clip(&user, 40))))
-        }
+        None => Err(ApiError::NotFound(format!("no survivor with userId {}", clip(user, 40)))),
     }
 }

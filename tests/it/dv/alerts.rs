@@ -1,11 +1,11 @@
 //! The crisis-alert queue: opened by critical assessments, acknowledged and closed by people, audited.
 
 use crate::support::http::{get, post};
-use crate::support::{open_shared, shared_data_dir, token};
-use axum::http::{Method, StatusCode};
+use crate::support::{open_shared, shared_data_dir};
+use axum::http::StatusCode;
 use safehaven::dv::{self, Level};
 use safehaven::privacy::roles::Role;
-use serde_json::{Value, json};
+use serde_json::json;
 
 fn critical_survivor() -> String {
     let as_of = "2025-12-31".parse().unwrap();
@@ -18,11 +18,11 @@ fn critical_survivor() -> String {
         .0
 }
 
-
 #[tokio::test]
 async fn a_critical_assessment_opens_an_alert_that_people_handle_with_audit() {
     let survivor = critical_survivor();
-    let (status, assessment) = post(Role::Advocate, "/api/v1/risk-assessment/create", json!({ "userId": survivor })).await;
+    let (status, assessment) =
+        post(Role::Advocate, "/api/v1/risk-assessment/create", json!({ "userId": survivor })).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(assessment["riskLevel"], "critical");
     let alert = assessment["alertId"].as_str().expect("critical opens an alert").to_owned();
@@ -35,14 +35,19 @@ async fn a_critical_assessment_opens_an_alert_that_people_handle_with_audit() {
     let (status, body) = post(Role::Advocate, &format!("/api/v1/alerts/{alert}/close"), json!({})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "closing needs a note: {body}");
     let (status, acked) =
-        post(Role::Advocate, &format!("/api/v1/alerts/{alert}/acknowledge"), json!({ "note": "called, no answer" })).await;
+        post(Role::Advocate, &format!("/api/v1/alerts/{alert}/acknowledge"), json!({ "note": "called, no answer" }))
+            .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(acked["status"], "acknowledged");
     assert_eq!(acked["updatedBy"], "test-advocate");
     let (status, _) = post(Role::Advocate, &format!("/api/v1/alerts/{alert}/acknowledge"), json!({})).await;
     assert_eq!(status, StatusCode::CONFLICT);
-    let (status, closed) =
-        post(Role::Advocate, &format!("/api/v1/alerts/{alert}/close"), json!({ "note": "safety plan made with advocate" })).await;
+    let (status, closed) = post(
+        Role::Advocate,
+        &format!("/api/v1/alerts/{alert}/close"),
+        json!({ "note": "safety plan made with advocate" }),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(closed["status"], "closed");
     let (status, _) = post(Role::Advocate, &format!("/api/v1/alerts/{alert}/close"), json!({ "note": "again" })).await;

@@ -2,8 +2,8 @@
 
 use crate::support::http::{call_json, get, post};
 use crate::support::{open_shared, token};
-use safehaven::dv::{self, Level};
 use axum::http::{Method, StatusCode};
+use safehaven::dv::{self, Level};
 use safehaven::privacy::roles::Role;
 use serde_json::{Value, json};
 

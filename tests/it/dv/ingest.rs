@@ -6,7 +6,6 @@ use axum::http::{Method, StatusCode};
 use safehaven::privacy::roles::Role;
 use serde_json::{Value, json};
 
-
 fn survivor(user: &str, overrides: Value) -> Value {
     let mut body = json!({
         "userId": user, "region": "OH", "employed": true, "immigrationStatus": "citizen", "hasChildren": false,
@@ -70,9 +69,14 @@ async fn seed_example_2_end_to_end() {
         StatusCode::CREATED
     );
     let route = format!("/api/v1/survivors/{user}/incidents");
-    assert_eq!(post(Role::Advocate, &route, incident("2025-09-20", &["verbal"], 1, json!({}))).await.0, StatusCode::CREATED);
     assert_eq!(
-        post(Role::Advocate, &route, incident("2025-11-10", &["verbal"], 2, json!({ "controllingBehavior": true }))).await.0,
+        post(Role::Advocate, &route, incident("2025-09-20", &["verbal"], 1, json!({}))).await.0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        post(Role::Advocate, &route, incident("2025-11-10", &["verbal"], 2, json!({ "controllingBehavior": true })))
+            .await
+            .0,
         StatusCode::CREATED
     );
     let doc = assess(user).await;
@@ -128,14 +132,9 @@ async fn bad_input_is_refused_naming_the_field_and_stores_nothing() {
     )
     .await;
     assert_eq!(got, StatusCode::NOT_FOUND);
-    let (got, _, _) = call_raw(
-        Some(token(Role::Advocate)),
-        Method::POST,
-        &route,
-        Some(b"{\"date\": ".to_vec()),
-        "application/json",
-    )
-    .await;
+    let (got, _, _) =
+        call_raw(Some(token(Role::Advocate)), Method::POST, &route, Some(b"{\"date\": ".to_vec()), "application/json")
+            .await;
     assert_eq!(got, StatusCode::BAD_REQUEST);
     for (overrides, field) in [
         (json!({ "region": "ZZ" }), "region"),
@@ -165,7 +164,8 @@ async fn pii_narratives_and_user_ids_are_never_stored_in_plaintext_nor_returned(
     let marker = "Narrative-Marker-Q8ZP: he said something only I would know";
     let pii = json!({ "name": "Marker Person Zq", "phone": "+1 (555) 010-9999", "email": "marker.zq@example.org" });
     assert_eq!(post(Role::Advocate, "/api/v1/survivors", survivor(user, pii)).await.0, StatusCode::CREATED);
-    let (status, created) = post(Role::Advocate, 
+    let (status, created) = post(
+        Role::Advocate,
         &format!("/api/v1/survivors/{user}/incidents"),
         incident("2025-11-01", &["verbal"], 2, json!({ "narrative": marker })),
     )

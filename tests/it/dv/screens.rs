@@ -12,19 +12,25 @@ fn answers(n: usize, yes: &[usize], default: &str) -> Value {
     Value::Object(map)
 }
 
-
 #[tokio::test]
 async fn lap_over_http() {
-    let (status, out) = post(Role::Advocate, "/api/v1/screens/lap", json!({ "answers": answers(11, &[2], "no") })).await;
+    let (status, out) =
+        post(Role::Advocate, "/api/v1/screens/lap", json!({ "answers": answers(11, &[2], "no") })).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(out, json!({ "screenedIn": true, "reason": "protocol_q1_3" }));
     let (_, out) =
-        post(Role::Advocate, "/api/v1/screens/lap", json!({ "answers": answers(11, &[4, 6, 8, 10], "not_answered") })).await;
+        post(Role::Advocate, "/api/v1/screens/lap", json!({ "answers": answers(11, &[4, 6, 8, 10], "not_answered") }))
+            .await;
     assert_eq!(out["reason"], "protocol_4_of_q4_11");
-    let (_, out) =
-        post(Role::Advocate, "/api/v1/screens/lap", json!({ "answers": answers(11, &[], "no"), "practitionerBelief": true })).await;
+    let (_, out) = post(
+        Role::Advocate,
+        "/api/v1/screens/lap",
+        json!({ "answers": answers(11, &[], "no"), "practitionerBelief": true }),
+    )
+    .await;
     assert_eq!(out["reason"], "practitioner_belief");
-    let (_, out) = post(Role::Advocate, "/api/v1/screens/lap", json!({ "answers": answers(11, &[], "not_answered") })).await;
+    let (_, out) =
+        post(Role::Advocate, "/api/v1/screens/lap", json!({ "answers": answers(11, &[], "not_answered") })).await;
     assert_eq!(out, json!({ "screenedIn": false, "reason": null }));
 }
 
@@ -86,8 +92,7 @@ async fn bad_bodies_get_the_right_status_and_name_the_field() {
     assert!(text.contains("answers.q25"), "{text}");
 
     let advocate = Some(token(Role::Advocate));
-    let (got, _, _) =
-        call_raw(advocate, Method::POST, route, Some(b"{not json".to_vec()), "application/json").await;
+    let (got, _, _) = call_raw(advocate, Method::POST, route, Some(b"{not json".to_vec()), "application/json").await;
     assert_eq!(got, StatusCode::BAD_REQUEST);
     let (got, _, _) = call_raw(advocate, Method::POST, route, Some(b"{}".to_vec()), "text/plain").await;
     assert_eq!(got, StatusCode::UNSUPPORTED_MEDIA_TYPE);
@@ -119,7 +124,8 @@ mod stored {
         });
         assert_eq!(post(Role::Advocate, "/api/v1/survivors", survivor).await.0, StatusCode::CREATED);
 
-        let (status, lap) = post(Role::Advocate, "/api/v1/screens/lap", json!({ "userId": user, "answers": answers(11, &[1]) })).await;
+        let (status, lap) =
+            post(Role::Advocate, "/api/v1/screens/lap", json!({ "userId": user, "answers": answers(11, &[1]) })).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(lap["screenedIn"], true);
         assert!(lap["screenId"].as_str().unwrap().starts_with("SC-"));
@@ -137,8 +143,12 @@ mod stored {
         assert!(screens.iter().any(|s| s["kind"] == "lap" && s["reason"] == "protocol_q1_3"));
         assert!(screens.iter().any(|s| s["kind"] == "dash" && s["yesCount"] == 2));
 
-        let (status, _) =
-            post(Role::Advocate, "/api/v1/screens/lap", json!({ "userId": "nobody-here", "answers": answers(11, &[]) })).await;
+        let (status, _) = post(
+            Role::Advocate,
+            "/api/v1/screens/lap",
+            json!({ "userId": "nobody-here", "answers": answers(11, &[]) }),
+        )
+        .await;
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
 }

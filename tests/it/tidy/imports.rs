@@ -88,11 +88,8 @@ fn tree_at(text: &str, start: usize) -> &str {
 
 /// Every edge of the graph over `files` (path relative to the crate root, text).
 pub fn graph(files: &[(String, String)]) -> Vec<Edge> {
-    let modules: BTreeMap<Vec<String>, &str> = files
-        .iter()
-        .filter(|(rel, _)| rel != "src/main.rs")
-        .map(|(rel, _)| (module_path(rel), rel.as_str()))
-        .collect();
+    let modules: BTreeMap<Vec<String>, &str> =
+        files.iter().filter(|(rel, _)| rel != "src/main.rs").map(|(rel, _)| (module_path(rel), rel.as_str())).collect();
     // The deepest file a module path lies in.
     let resolve = |path: &[String]| (1..=path.len()).rev().find_map(|n| modules.get(&path[..n]).copied());
     let mut edges = Vec::new();
@@ -182,8 +179,7 @@ pub fn circles(edges: &[(String, String)]) -> Vec<Vec<String>> {
         if !from_n.contains(n) || out.iter().any(|c| c.iter().any(|x| x == n)) {
             continue;
         }
-        let circle: Vec<String> =
-            from_n.iter().filter(|m| reaches[*m].contains(n)).map(|m| (*m).to_owned()).collect();
+        let circle: Vec<String> = from_n.iter().filter(|m| reaches[*m].contains(n)).map(|m| (*m).to_owned()).collect();
         out.push(circle);
     }
     out
@@ -201,8 +197,7 @@ fn use_trees_expand_and_resolve_to_files() {
         ("src/b.rs".to_owned(), "//! b\nmod c;\n".to_owned()),
         ("src/b/c.rs".to_owned(), "//! c\nuse super::super::a::Y;\nfn f() { super::Z }\n".to_owned()),
     ];
-    let edges: Vec<(String, usize, String)> =
-        graph(&files).into_iter().map(|e| (e.from, e.line, e.to)).collect();
+    let edges: Vec<(String, usize, String)> = graph(&files).into_iter().map(|e| (e.from, e.line, e.to)).collect();
     assert_eq!(
         edges,
         vec![
