@@ -17,10 +17,14 @@ use plotters::prelude::*;
 pub const BLUE: RGBColor = RGBColor(0x00, 0x72, 0xB2);
 /// Okabe–Ito grey, for suppressed cells.
 pub const GREY: RGBColor = RGBColor(0x99, 0x99, 0x99);
-/// Okabe–Ito vermillion and bluish green, the second and third series colours.
+/// Okabe–Ito vermillion, the second series colour.
 pub const VERMILLION: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
+/// Okabe–Ito bluish green, the third.
 pub const GREEN: RGBColor = RGBColor(0x00, 0x9E, 0x73);
+/// Okabe–Ito orange, the fourth.
 pub const ORANGE: RGBColor = RGBColor(0xE6, 0x9F, 0x00);
+/// Okabe–Ito sky blue, the fifth.
+pub const SKY_BLUE: RGBColor = RGBColor(0x56, 0xB4, 0xE9);
 
 /// A sequential blue scale (light to dark), readable under colour-vision deficiencies.
 fn blues(t: f64) -> RGBColor {
@@ -130,7 +134,7 @@ fn house_style<'m, 'a, 'b, 'c, X: Ranged, Y: Ranged>(
 }
 
 /// Draws the series legend, borderless, at `position`.
-pub(crate) fn legend<'a, 'b: 'a, X: Ranged, Y: Ranged>(
+fn legend<'a, 'b: 'a, X: Ranged, Y: Ranged>(
     chart: &mut ChartContext<'a, SVGBackend<'b>, Cartesian2d<X, Y>>,
     position: SeriesLabelPosition,
 ) -> Result<(), ChartError> {

@@ -62,6 +62,34 @@ fn guard(data_dir: &Path, args: &GuardArgs) -> Result<KGuard, Error> {
     Ok(KGuard::new(k)?)
 }
 
+/// A definition (`what`: scenario, drill) by preset name, or from a file by path; errors say which presets
+/// there are and where a file is wrong.
+fn load_definition<T>(
+    name: &str,
+    what: &str,
+    presets: &[(&str, &str)],
+    preset: fn(&str) -> Option<Result<T, crate::chaos::ParseError>>,
+    parse: fn(&str, &str) -> Result<T, crate::chaos::ParseError>,
+) -> Result<T, Error> {
+    if let Some(parsed) = preset(name) {
+        return parsed.map_err(|e| Error::Usage(e.to_string()));
+    }
+    let path = std::path::Path::new(name);
+    let looks_like_a_file = name.ends_with(".toml") || name.contains('/');
+    if looks_like_a_file && !path.is_file() {
+        return Err(Error::Usage(format!("cannot read {what} file {name}: no such file")));
+    }
+    if !path.is_file() {
+        let names: Vec<&str> = presets.iter().map(|(n, _)| *n).collect();
+        return Err(Error::Usage(format!(
+            "no {what} `{name}`: use a preset ({}) or the path of a .toml {what} file",
+            names.join(", ")
+        )));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Usage(format!("cannot read {name}: {e}")))?;
+    parse(name, &text).map_err(|e| Error::Usage(e.to_string()))
+}
+
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

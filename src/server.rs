@@ -56,15 +56,15 @@ fn svg(body: String) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], body)
 }
 
-pub async fn healthz() -> Json<Value> {
+async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-pub async fn not_found(uri: Uri) -> ApiError {
+async fn not_found(uri: Uri) -> ApiError {
     ApiError::NotFound(format!("no route for {}", uri.path()))
 }
 
-pub async fn method_not_allowed() -> ApiError {
+async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
 }
 
@@ -246,7 +246,7 @@ fn api_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/api/v1/survivors", post(dv::survivors::create_survivor))
         .route("/api/v1/survivors/{userId}/incidents", post(dv::survivors::create_incident))
         .route("/api/v1/alerts", get(dv::alerts::list))
-        .route("/api/v1/dv/overview", get(dv::dv_overview))
+        .route("/api/v1/dv/overview", get(dv::overview))
         .route("/api/v1/alerts/{alertId}/acknowledge", post(dv::alerts::acknowledge))
         .route("/api/v1/alerts/{alertId}/close", post(dv::alerts::close));
     let dv_service = requiring(Permission::DvService, dv_service);

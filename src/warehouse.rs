@@ -1,6 +1,6 @@
 //! The DuckDB warehouse: the only module that imports `duckdb`.
 //!
-//! A warehouse is one file, `DATA_DIR/warehouse.duckdb`, created whole by [`seed`] (written to a temporary file
+//! A warehouse is one file, `DATA_DIR/warehouse.duckdb`, created whole by [`seed_sealed`] (written to a temporary file
 //! and renamed into place when complete) and opened read-only by everything else. Every SQL string it runs lives
 //! in `sql/` and is embedded at compile time. Extension auto-install and auto-load are off, so DuckDB never
 //! reaches for the network.

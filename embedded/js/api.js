@@ -33,6 +33,18 @@ export async function authorized(url, options = {}) {
   return response;
 }
 
+// The error a non-2xx answer stands for: the server's message (or "<what> answered N"), with the status.
+export async function failure(response, what) {
+  let message = `${what} answered ${response.status}`;
+  try {
+    const body = await response.json();
+    if (body && body.error && body.error.message) message = body.error.message;
+  } catch (_) { /* not JSON */ }
+  const error = new Error(message);
+  error.status = response.status;
+  return error;
+}
+
 // A JSON (or SVG text) API call; a non-2xx answer throws an Error with the server's message and status.
 export async function api(url, options = {}) {
   const headers = { Accept: options.accept || "application/json" };
@@ -42,16 +54,7 @@ export async function api(url, options = {}) {
     headers,
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
   });
-  if (!response.ok) {
-    let message = `${url} answered ${response.status}`;
-    try {
-      const body = await response.json();
-      if (body && body.error && body.error.message) message = body.error.message;
-    } catch (_) { /* not JSON */ }
-    const error = new Error(message);
-    error.status = response.status;
-    throw error;
-  }
+  if (!response.ok) throw await failure(response, url);
   return options.accept && options.accept.includes("svg") ? response.text() : response.json();
 }
 

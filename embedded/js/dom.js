@@ -1,7 +1,8 @@
 // Building the page: elements (text is always set with textContent, never parsed as HTML), the status line,
 // sign-in, cards, tables, chart panels and downloads.
 
-import { Unauthenticated, api, authorized, clearToken } from "./api.js";
+import { Unauthenticated, api, authorized, clearToken, failure } from "./api.js";
+import { words } from "./format.js";
 
 export function $(id) {
   return document.getElementById(id);
@@ -65,15 +66,9 @@ export function download(blob, name) {
 }
 
 // Downloads a file the server serves behind the token (fetched, since a plain link cannot carry it).
-export async function downloadFrom(url, fallbackName) {
+export async function downloadFrom(url, fallbackName, what = url) {
   const response = await authorized(url);
-  if (!response.ok) {
-    let message = `${url} answered ${response.status}`;
-    try {
-      message = (await response.json()).error.message;
-    } catch (_) { /* not JSON */ }
-    throw new Error(message);
-  }
+  if (!response.ok) throw await failure(response, what);
   const name = (response.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/);
   download(await response.blob(), name ? name[1] : fallbackName);
 }
@@ -122,7 +117,7 @@ export async function chartPanel(title, url, file, hint) {
 
 // CSV and Parquet export buttons for a table view.
 export function exportButtons(label, base, query) {
-  const fetchFile = (format) => downloadFrom(`${base}${format}${query ? `?${query}` : ""}`, `export.${format}`).catch(fail);
+  const fetchFile = (format) => downloadFrom(`${base}${format}${query ? `?${query}` : ""}`, `export.${format}`, "export").catch(fail);
   return h("span", { class: "chart-actions" }, `${label}: `, h("button", { type: "button", class: "button", onclick: () => fetchFile("csv") }, "CSV"), h("button", { type: "button", class: "button", onclick: () => fetchFile("parquet") }, "Parquet"));
 }
 
@@ -136,7 +131,7 @@ export function select(label, name, options, value, onchange) {
     "label",
     {},
     label,
-    h("select", { name, onchange }, h("option", { value: "" }, "all"), ...options.map((o) => h("option", { value: o, selected: o === value }, o.replace(/_/g, " ")))),
+    h("select", { name, onchange }, h("option", { value: "" }, "all"), ...options.map((o) => h("option", { value: o, selected: o === value }, words(o)))),
   );
 }
 
@@ -149,6 +144,15 @@ export function table(caption, headers, rows) {
     h("thead", {}, h("tr", {}, ...headers.map((x) => h("th", { scope: "col", class: x.num ? "num" : null }, x.label || x)))),
     h("tbody", {}, ...rows.map((r) => h("tr", {}, ...r.map((c, i) => h("td", { class: headers[i].num ? "num" : null }, c))))),
   );
+}
+
+// The region, credit group and age band filters, from the vocabulary; `update` gets the changed parameter.
+export function filterSelects(vocab, state, update) {
+  return [
+    select("Region", "region", vocab.regions.map((r) => r.code), state.region, (e) => update({ region: e.target.value })),
+    select("Credit group", "creditGroup", vocab.creditGroups, state.creditGroup, (e) => update({ creditGroup: e.target.value })),
+    select("Age band", "ageBand", vocab.ageBands, state.ageBand, (e) => update({ ageBand: e.target.value })),
+  ];
 }
 
 export function levelBadge(level) {

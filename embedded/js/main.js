@@ -2,7 +2,7 @@
 // shared. Each view is one module in views/, beside the server file that serves it; embedded/README.md lists
 // them with their routes (a tidy test keeps the two in step).
 
-import { api, session, setToken, token } from "./api.js";
+import { api, may, session, setToken, token } from "./api.js";
 import { $, fail, h, showLogin, status } from "./dom.js";
 import { go, route } from "./route.js";
 import * as caseView from "./views/case.js";
@@ -27,7 +27,7 @@ const VIEWS = {
 };
 
 function allowed(name) {
-  return session.me && session.me.permissions.includes(VIEWS[name].permission);
+  return may(VIEWS[name].permission);
 }
 
 function buildNav(current) {

@@ -168,7 +168,7 @@ fn days(d: Option<f64>) -> String {
 }
 
 fn count(c: Option<u64>) -> String {
-    c.map_or_else(|| "suppressed".to_owned(), super::thousands)
+    c.map_or_else(|| "suppressed".to_owned(), crate::text::thousands)
 }
 
 /// The debrief page.
@@ -200,8 +200,8 @@ svg{max-width:100%;height:auto}.muted{opacity:.75}</style>\n</head>\n<body>\n",
         report.days_per_minute,
         report.respond_within_days,
         e(&report.model_version),
-        super::thousands(report.people),
-        super::thousands(report.survivors),
+        crate::text::thousands(report.people),
+        crate::text::thousands(report.survivors),
         report.events_released,
         report.events_planned
     ));

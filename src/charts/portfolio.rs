@@ -3,7 +3,8 @@
 //! tooltip.
 
 use super::{
-    BLUE, ChartError, GREEN, GREY, ORANGE, VERMILLION, accessible, blues, draw_err, house_style, legend, with_tooltips,
+    BLUE, ChartError, GREEN, GREY, ORANGE, SKY_BLUE, VERMILLION, accessible, blues, draw_err, house_style, legend,
+    with_tooltips,
 };
 use crate::analytics::{CreditStats, RegionStats, TrendPoint};
 use crate::privacy::GuardedGroup;
@@ -120,7 +121,7 @@ pub fn credit_bubbles(groups: &[GuardedGroup<String, CreditStats>], k: u64) -> R
         )
         .draw()
         .map_err(draw_err)?;
-        let colours = [VERMILLION, ORANGE, GREEN, BLUE, RGBColor(0x56, 0xB4, 0xE9)];
+        let colours = [VERMILLION, ORANGE, GREEN, BLUE, SKY_BLUE];
         for (i, (label, people, stats)) in shown.iter().enumerate() {
             let radius = 6.0 + 34.0 * (stats.medical_exposure / max_exposure).sqrt();
             let colour = colours[i % colours.len()];

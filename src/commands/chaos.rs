@@ -2,7 +2,7 @@
 //! scenario on an in-memory copy of the population, and stores the result whole in `chaos.duckdb`.
 
 use super::modeling::{MODEL_FILE, load_model};
-use super::{guard, now, open, print_json};
+use super::{guard, load_definition, now, open, print_json};
 use crate::chaos::{self, Scenario};
 use crate::cli::{ChaosCommand, ChaosRunArgs, ChaosRunIdArgs, ListArgs};
 use crate::error::Error;
@@ -13,34 +13,6 @@ use std::io::Write;
 /// A preset by name, or a scenario file by path.
 pub fn load_scenario(name: &str) -> Result<Scenario, Error> {
     load_definition(name, "scenario", &chaos::PRESETS, chaos::preset, Scenario::parse)
-}
-
-/// A definition (`what`: scenario, drill) by preset name, or from a file by path; errors say which presets
-/// there are and where a file is wrong.
-pub(super) fn load_definition<T>(
-    name: &str,
-    what: &str,
-    presets: &[(&str, &str)],
-    preset: fn(&str) -> Option<Result<T, chaos::ParseError>>,
-    parse: fn(&str, &str) -> Result<T, chaos::ParseError>,
-) -> Result<T, Error> {
-    if let Some(parsed) = preset(name) {
-        return parsed.map_err(|e| Error::Usage(e.to_string()));
-    }
-    let path = std::path::Path::new(name);
-    let looks_like_a_file = name.ends_with(".toml") || name.contains('/');
-    if looks_like_a_file && !path.is_file() {
-        return Err(Error::Usage(format!("cannot read {what} file {name}: no such file")));
-    }
-    if !path.is_file() {
-        let names: Vec<&str> = presets.iter().map(|(n, _)| *n).collect();
-        return Err(Error::Usage(format!(
-            "no {what} `{name}`: use a preset ({}) or the path of a .toml {what} file",
-            names.join(", ")
-        )));
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Usage(format!("cannot read {name}: {e}")))?;
-    parse(name, &text).map_err(|e| Error::Usage(e.to_string()))
 }
 
 pub fn run(command: ChaosCommand, out: &mut dyn Write) -> Result<(), Error> {

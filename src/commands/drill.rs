@@ -3,9 +3,9 @@
 //! server serves the data dir. `drill report` works on the logs alone (and with `--replay`, on the warehouse
 //! and the model too), so it needs no server.
 
-use super::guard;
 use super::modeling::{MODEL_FILE, load_model};
 use super::serve::serve;
+use super::{guard, load_definition};
 use super::{open, print_json};
 use crate::chaos::drill::{self, Drill};
 use crate::cli::{DataDirOnly, DrillCommand, DrillReportArgs, DrillStartArgs, ListArgs};
@@ -20,7 +20,7 @@ const REPLY_WAIT: Duration = Duration::from_secs(60);
 
 /// A preset by name, or a drill file by path.
 pub fn load_drill(name: &str) -> Result<Drill, Error> {
-    super::chaos::load_definition(name, "drill", &drill::PRESETS, drill::preset, Drill::parse)
+    load_definition(name, "drill", &drill::PRESETS, drill::preset, Drill::parse)
 }
 
 pub fn run(command: DrillCommand, out: &mut dyn Write) -> Result<(), Error> {

@@ -1,4 +1,4 @@
-//! `safehaven serve` and `safehaven demo`: the guard, the demo users, and the server on its listener.
+//! `safehaven serve` and `safehaven demo`: the demo users, and the server on its listener.
 
 use super::access::add_user;
 use super::modeling::{self, MODEL_FILE, load_model};

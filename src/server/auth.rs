@@ -3,7 +3,7 @@
 //! `authenticate` resolves `Authorization: Bearer …` to a user (401 without a valid token); `require(p)` then
 //! lets the request through only if the user's role has permission `p` in the role matrix (403 otherwise).
 
-use super::{ApiError, Shared};
+use super::{ApiError, Shared, blocking};
 use crate::privacy::roles::{Permission, Role};
 use axum::Json;
 use axum::extract::{Extension, Request, State};
@@ -28,10 +28,8 @@ pub async fn authenticate(State(state): Shared, mut request: Request, next: Next
         .map(|t| t.trim().to_owned())
         .ok_or(ApiError::Unauthenticated)?;
     let users = state.users.clone();
-    let user = tokio::task::spawn_blocking(move || users.authenticate(&token))
-        .await
-        .map_err(|e| ApiError::internal(format!("authentication task failed: {e}")))?
-        .map_err(ApiError::internal)?
+    let user = blocking(move || users.authenticate(&token).map_err(ApiError::internal))
+        .await?
         .ok_or(ApiError::Unauthenticated)?;
     request.extensions_mut().insert(Caller { name: user.name, role: user.role });
     Ok(next.run(request).await)

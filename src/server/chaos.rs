@@ -4,13 +4,13 @@
 
 use super::blocking;
 use super::json::{ApiJson, ApiPath};
-use super::{ApiError, AppState, Shared};
+use super::{ApiError, AppState, Shared, svg};
 use crate::chaos::{self, Scenario};
 use crate::text::clip;
 use crate::warehouse::chaos_runs::ChaosRuns;
 use axum::Json;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -111,6 +111,5 @@ pub async fn get(State(state): Shared, ApiPath(id): ApiPath<String>) -> Result<J
 pub async fn chart(State(state): Shared, ApiPath(file): ApiPath<String>) -> Result<impl IntoResponse, ApiError> {
     let id = file.strip_suffix(".svg").ok_or_else(|| unknown_run(&file))?.to_owned();
     let run = document(&state, id).await?;
-    let svg = crate::charts::chaos::scenario_months(&run)?;
-    Ok(([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], svg))
+    Ok(svg(crate::charts::chaos::scenario_months(&run)?))
 }

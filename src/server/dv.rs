@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 /// `GET /api/v1/dv/overview`: the synthetic survivors assessed as of the observation date: counts by level
 /// (through the k-guard) and the 100 highest scores by masked ID, for the advocate's queue.
-pub async fn dv_overview(State(state): Shared) -> Result<Json<Value>, ApiError> {
+pub async fn overview(State(state): Shared) -> Result<Json<Value>, ApiError> {
     // The synthetic survivors and the observation date never change while serving: assess them once.
     let overview = state
         .dv_overview
@@ -23,13 +23,13 @@ pub async fn dv_overview(State(state): Shared) -> Result<Json<Value>, ApiError> 
                 state.observation_date.ok_or_else(|| ApiError::internal("the warehouse has no observation date"))?;
             let cases = state.with_warehouse(|w| w.dv_cases(None)).await?;
             let guard = state.guard;
-            blocking(move || Ok(dv_overview_of(cases, as_of, &guard))).await
+            blocking(move || Ok(overview_of(cases, as_of, &guard))).await
         })
         .await?;
     Ok(Json(overview.clone()))
 }
 
-fn dv_overview_of(
+fn overview_of(
     cases: Vec<crate::warehouse::DvCase>,
     as_of: chrono::NaiveDate,
     guard: &crate::privacy::KGuard,

@@ -63,7 +63,7 @@ impl From<crate::charts::ChartError> for ApiError {
 
 /// The cause of a 5xx response, carried in its extensions to [`log_failures`].
 #[derive(Debug, Clone)]
-pub struct Failure(pub Arc<str>);
+struct Failure(Arc<str>);
 
 /// An error with each of its sources: "cannot open X: permission denied".
 fn chain(error: &(dyn StdError + 'static)) -> String {

@@ -7,14 +7,15 @@ use crate::privacy::roles::Role;
 use axum::Json;
 use serde_json::{Map, Value, json};
 
-/// (method, path, summary, query parameters as (name, description)).
+/// (method, path, summary, query parameters as (name, description)); an empty description is the parameter's
+/// values from the vocabulary, `a | b | c`.
 pub type Doc = (&'static str, &'static str, &'static str, &'static [(&'static str, &'static str)]);
 
 const VIEW_FILTERS: &[(&str, &str)] = &[
     ("threshold", "high-risk threshold, 0–1 (default: the model's)"),
     ("region", "two-letter region code, e.g. CA"),
-    ("creditGroup", "credit group"),
-    ("ageBand", "age band"),
+    ("creditGroup", ""),
+    ("ageBand", ""),
 ];
 
 /// What each route does.
@@ -64,7 +65,7 @@ pub const DOCS: &[Doc] = &[
             ("region", "two-letter region code"),
             ("creditGroup", "credit group"),
             ("ageBand", "age band"),
-            ("indicator", "cases showing this indicator"),
+            ("indicator", ""),
         ],
     ),
     (
@@ -132,7 +133,7 @@ pub const DOCS: &[Doc] = &[
     ("POST", "/api/v1/screens/dash", "DASH/MARAC referral screen", &[]),
     ("POST", "/api/v1/survivors", "Create a DV survivor (PII sealed with age)", &[]),
     ("POST", "/api/v1/survivors/{userId}/incidents", "Add an incident (narrative sealed, never analysed)", &[]),
-    ("GET", "/api/v1/alerts", "The crisis-alert queue", &[("status", "alerts in this status")]),
+    ("GET", "/api/v1/alerts", "The crisis-alert queue", &[("status", "")]),
     ("POST", "/api/v1/alerts/{alertId}/acknowledge", "Acknowledge an alert: {note?}; audited", &[]),
     ("POST", "/api/v1/alerts/{alertId}/close", "Close an alert: {note}; audited", &[]),
     ("POST", "/api/v1/risk-assessment/create", "Assess a survivor and store it: {userId, asOf?}", &[]),
@@ -170,7 +171,10 @@ fn parameters(path: &str, query: &[(&str, &str)]) -> Vec<Value> {
         .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
         .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }));
     let query_params = query.iter().map(|(name, description)| {
-        let schema = match values_of(name) {
+        let values = values_of(name);
+        let listed = values.as_ref().map(|v| v.join(" | ")).unwrap_or_default();
+        let description = if description.is_empty() { listed.as_str() } else { description };
+        let schema = match &values {
             Some(values) => json!({ "type": "string", "enum": values }),
             None => json!({ "type": "string" }),
         };

@@ -1,9 +1,9 @@
 //! What the handlers share: the warehouse (read-only, pooled handles), the service database, the guard, users and
 //! audit log, and the dashboard's analytics, loaded in the background when the server starts.
 
-use super::ApiError;
 use super::drill::Drills;
 use super::metrics::Metrics;
+use super::{ApiError, blocking};
 use crate::analytics::Portfolio;
 use crate::model::Artifact;
 use crate::privacy::KGuard;
@@ -103,15 +103,11 @@ impl AppState {
         F: FnOnce(&Service) -> Result<T, ApiError> + Send + 'static,
     {
         let state = self.clone();
-        let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || {
-            span.in_scope(|| {
-                let service = state.service.lock().map_err(|_| ApiError::internal("service lock poisoned"))?;
-                if transactional { service.transaction(work) } else { work(&service) }
-            })
+        blocking(move || {
+            let service = state.service.lock().map_err(|_| ApiError::internal("service lock poisoned"))?;
+            if transactional { service.transaction(work) } else { work(&service) }
         })
         .await
-        .map_err(|e| ApiError::internal(format!("service task failed: {e}")))?
     }
 
     /// Runs `work` on a blocking thread with a handle on the warehouse. Handles are pooled, so their prepared
@@ -127,28 +123,23 @@ impl AppState {
             None => self.warehouse.lock().map_err(|_| ApiError::internal("warehouse lock poisoned"))?.handle()?,
         };
         let state = self.clone();
-        let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || {
-            let result = span.in_scope(|| work(&handle));
+        blocking(move || {
+            let result = work(&handle);
             if let Ok(mut pool) = state.pool.lock()
                 && pool.len() < 8
             {
                 pool.push(handle);
             }
-            result
+            Ok(result?)
         })
         .await
-        .map_err(|e| ApiError::internal(format!("warehouse task failed: {e}")))?
-        .map_err(ApiError::from)
     }
 
     /// The warehouse summary, computed once: the server opens the warehouse read-only, so it cannot change.
     pub(super) async fn info(self: &Arc<Self>) -> Result<Info, ApiError> {
         self.info.get_or_try_init(|| self.with_warehouse(|w| w.info())).await.cloned()
     }
-}
 
-impl AppState {
     /// The portfolio, or 503 while it loads or when there is none.
     pub(super) fn portfolio(&self) -> Result<Arc<Portfolio>, ApiError> {
         let analytics = self.analytics.read().map_err(|_| ApiError::internal("analytics lock poisoned"))?;

@@ -1,5 +1,6 @@
-//! The vocabulary the dashboard's filters offer, from the one catalog: regions, credit groups, age bands, the case
-//! list's indicators and the alert statuses. The dashboard keeps no copy of these lists.
+//! The vocabulary the dashboard's filters offer: regions, credit groups and age bands from the catalog, the case
+//! list's indicators from the analytics, the alert statuses from the alert queue. The dashboard keeps no copy of
+//! these lists, and the OpenAPI document lists the same values.
 
 use crate::analytics::Indicator;
 use crate::catalog::{AGE_BANDS, CREDIT_GROUP_NAMES, REGIONS};

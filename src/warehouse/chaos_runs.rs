@@ -1,5 +1,5 @@
 //! The chaos engine's run store, `DATA_DIR/chaos.duckdb`: completed runs as JSON documents. Apart from the
-//! warehouse (which a run only reads), and written one whole run per transaction.
+//! warehouse (which a run only reads), and written one whole run per statement.
 
 use super::{Error, Result, connect};
 use duckdb::{AccessMode, Connection, params};

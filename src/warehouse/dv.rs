@@ -87,7 +87,7 @@ fn unexpected(path: &Path, what: &str, value: &str) -> Error {
 
 /// A survivor's profile from a row of `sql/warehouse/dv_survivors.sql`'s shape (shared by the warehouse and the service
 /// database, so synthetic and API survivors are read by the same code).
-pub(crate) fn profile_from_row(row: &duckdb::Row<'_>, path: &Path) -> Result<(String, dv::Profile)> {
+pub(super) fn profile_from_row(row: &duckdb::Row<'_>, path: &Path) -> Result<(String, dv::Profile)> {
     let (immigration, support, order): (String, String, String) = (row.get(2)?, row.get(4)?, row.get(8)?);
     let profile = dv::Profile {
         employed: row.get(1)?,
@@ -104,7 +104,7 @@ pub(crate) fn profile_from_row(row: &duckdb::Row<'_>, path: &Path) -> Result<(St
 }
 
 /// An incident from a row of `sql/warehouse/dv_incidents.sql`'s shape, with its owner's masked ID.
-pub(crate) fn incident_from_row(row: &duckdb::Row<'_>, path: &Path) -> Result<(String, dv::Incident)> {
+pub(super) fn incident_from_row(row: &duckdb::Row<'_>, path: &Path) -> Result<(String, dv::Incident)> {
     let kinds = [
         dv::IncidentType::Physical,
         dv::IncidentType::Verbal,

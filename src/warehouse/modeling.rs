@@ -178,7 +178,6 @@ impl Warehouse {
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
-    /// One bank customer's indicators, by masked ID; `None` if no customer has it.
     /// The dashboard's portfolio: the population now and 3 and 12 months earlier, scored with `artifact`, and the
     /// trend cube.
     pub fn portfolio(&self, artifact: model::Artifact) -> Result<Portfolio> {
@@ -193,6 +192,7 @@ impl Warehouse {
         Portfolio::build(artifact, now, history, trends).map_err(|e| Error::ModelMismatch(e.to_string()))
     }
 
+    /// One bank customer's indicators, by masked ID; `None` if no customer has it.
     pub fn person(&self, masked_id: &str) -> Result<Option<Population>> {
         let query = sql::PERSON.replace("{population}", &self.population_query(None)?);
         let frame = query_frame(&self.conn, &query, &[&masked_id])?;

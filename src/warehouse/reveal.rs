@@ -129,7 +129,7 @@ impl Error {
         match self {
             Error::UnknownId(_) | Error::Missing(_) => false,
             Error::Warehouse(e) => e.is_input_error(),
-            Error::Vault(e) => e.is_input_error(),
+            Error::Vault(_) => true,
             Error::Keys(_) => true,
         }
     }

@@ -201,26 +201,40 @@ fn sql_lives_by_store_and_each_folder_readme_is_current() {
             .filter(|n| n.ends_with(".sql"))
             .collect();
         files.sort();
+        // Table rows: the files in the first cell, run by the Rust file a row names (`x.rs`), or else by the first
+        // file of the "Run by" line.
+        let mut listed: Vec<(String, String)> = Vec::new();
+        for row in readme.lines().filter(|l| l.starts_with("| `")) {
+            let cells: Vec<&str> = row.split('|').collect();
+            let named = |cell: &str| -> Vec<String> { cell.split('`').skip(1).step_by(2).map(str::to_owned).collect() };
+            let runner = cells[2..]
+                .iter()
+                .flat_map(|c| named(c))
+                .find(|n| n.ends_with(".rs"))
+                .and_then(|n| runners.iter().find(|r| r.ends_with(&format!("/{n}")) || **r == n).cloned())
+                .or_else(|| runners.first().cloned())
+                .unwrap_or_default();
+            listed.extend(named(cells[1]).into_iter().filter(|n| n.ends_with(".sql")).map(|n| (n, runner.clone())));
+        }
         for file in &files {
             let include = format!("sql/{folder}/{file}\")");
-            if !readme.contains(&format!("`{file}`")) {
-                problems.push(format!("sql/{folder}/README.md does not list `{file}`"));
-            }
             let users: Vec<&str> =
                 sources.iter().filter(|(_, text)| text.contains(&include)).map(|(rel, _)| rel.as_str()).collect();
             if users.is_empty() {
                 problems.push(format!("sql/{folder}/{file} is not include_str!'d anywhere"));
             }
-            for user in users.iter().filter(|u| !runners.iter().any(|r| r == *u)) {
-                problems.push(format!(
-                    "{user} runs sql/{folder}/{file}, but sql/{folder}/README.md says it is run by {}",
-                    runners.join(", ")
-                ));
+            let Some((_, runner)) = listed.iter().find(|(name, _)| name == file) else {
+                problems.push(format!("sql/{folder}/README.md does not list `{file}` in its table"));
+                continue;
+            };
+            for user in users.iter().filter(|u| **u != runner.as_str()) {
+                problems
+                    .push(format!("{user} runs sql/{folder}/{file}, but sql/{folder}/README.md says {runner} runs it"));
             }
         }
-        for listed in readme.split('`').skip(1).step_by(2).filter(|w| w.ends_with(".sql")) {
-            if !files.iter().any(|f| f == listed) {
-                problems.push(format!("sql/{folder}/README.md lists `{listed}`, which is not in the folder"));
+        for (name, _) in &listed {
+            if !files.iter().any(|f| f == name) {
+                problems.push(format!("sql/{folder}/README.md lists `{name}`, which is not in the folder"));
             }
         }
         for runner in &runners {
@@ -274,6 +288,25 @@ fn no_stubs_left_in_src() {
 }
 
 #[test]
+fn architecture_map_names_every_source_file() {
+    let architecture = fs::read_to_string(root().join("ARCHITECTURE.md")).unwrap();
+    let mut missing = Vec::new();
+    for (rel, _) in src_files() {
+        let name = rel.rsplit('/').next().unwrap_or_default();
+        // Test modules are named for what they test.
+        if name == "tests.rs" {
+            continue;
+        }
+        let short = rel.trim_start_matches("src/");
+        let tail = short.split_once('/').map_or(short, |(_, t)| t);
+        if ![format!("`{rel}`"), format!("`{tail}`"), format!("`{name}`")].iter().any(|n| architecture.contains(n)) {
+            missing.push(rel);
+        }
+    }
+    assert!(missing.is_empty(), "ARCHITECTURE.md's code map does not name:\n{}", missing.join("\n"));
+}
+
+#[test]
 fn architecture_map_names_every_module() {
     let architecture = fs::read_to_string(root().join("ARCHITECTURE.md")).unwrap();
     let mut modules: Vec<String> = src_files().iter().map(|(rel, _)| module_of(rel).to_owned()).collect();
@@ -296,31 +329,54 @@ fn dashboard_views_are_listed_with_their_modules() {
         .collect();
     let table =
         main.split("const VIEWS = {").nth(1).and_then(|t| t.split("};").next()).expect("a VIEWS table in js/main.js");
-    let views: Vec<(&str, &str)> =
-        table.lines().filter_map(|l| l.trim().trim_end_matches(',').split_once(": ")).collect();
+    // `name: alias,` or the shorthand `name,`.
+    let views: Vec<(String, String)> = table
+        .lines()
+        .map(|l| l.trim().trim_end_matches(','))
+        .filter(|l| !l.is_empty() && !l.starts_with("//"))
+        .map(|l| match l.split_once(':') {
+            Some((name, alias)) => (name.trim().to_owned(), alias.trim().to_owned()),
+            None => (l.to_owned(), l.to_owned()),
+        })
+        .collect();
     assert!(!views.is_empty(), "no views in js/main.js's VIEWS table");
-    for (name, alias) in &views {
-        let file = modules
-            .iter()
-            .find(|(a, _)| a == alias)
-            .map(|(_, f)| *f)
-            .unwrap_or_else(|| panic!("view {name}: `{alias}` is not imported from ./views/"));
-        assert!(embedded.join(format!("js/views/{file}.js")).is_file(), "view {name}: js/views/{file}.js is missing");
-        assert!(readme.contains(&format!("| `#/{name}` |")), "embedded/README.md does not list the route `#/{name}`");
+    // README rows: | `#/name` | what | `js/views/file.js` | `src/server/file.rs` |
+    let rows: Vec<Vec<String>> = readme
+        .lines()
+        .filter(|l| l.starts_with("| `#/"))
+        .map(|l| l.split('|').map(|c| c.trim().trim_matches('`').to_owned()).collect())
+        .collect();
+    let expected: Vec<(String, String)> = views
+        .iter()
+        .map(|(name, alias)| {
+            let file = modules
+                .iter()
+                .find(|(a, _)| a == alias)
+                .map(|(_, f)| *f)
+                .unwrap_or_else(|| panic!("view {name}: `{alias}` is not imported from ./views/"));
+            assert!(
+                embedded.join(format!("js/views/{file}.js")).is_file(),
+                "view {name}: js/views/{file}.js is missing"
+            );
+            (format!("#/{name}"), format!("js/views/{file}.js"))
+        })
+        .collect();
+    let listed: Vec<(String, String)> = rows.iter().map(|r| (r[1].clone(), r[3].clone())).collect();
+    assert_eq!(listed, expected, "embedded/README.md's view table (route, module) differs from js/main.js's VIEWS");
+    for row in &rows {
         assert!(
-            readme.contains(&format!("`js/views/{file}.js`")),
-            "embedded/README.md does not name js/views/{file}.js"
+            root().join(&row[4]).is_file(),
+            "embedded/README.md: {} is served by {}, which does not exist",
+            row[1],
+            row[4]
         );
+    }
+    for (alias, file) in &modules {
+        assert!(views.iter().any(|(_, a)| a == alias), "js/views/{file}.js is imported but not in the VIEWS table");
     }
     for entry in fs::read_dir(embedded.join("js/views")).unwrap().flatten() {
         let file = entry.file_name().to_string_lossy().trim_end_matches(".js").to_owned();
-        assert!(modules.iter().any(|(_, f)| *f == file), "js/views/{file}.js is not in js/main.js's views table");
-    }
-    for listed in readme.lines().filter_map(|l| l.strip_prefix("| `#/")?.split('`').next()) {
-        assert!(
-            views.iter().any(|(name, _)| *name == listed),
-            "embedded/README.md lists `#/{listed}`, which is not a view"
-        );
+        assert!(modules.iter().any(|(_, f)| *f == file), "js/views/{file}.js is not imported by js/main.js");
     }
 }
 
@@ -328,7 +384,11 @@ fn dashboard_views_are_listed_with_their_modules() {
 fn lib_tour_names_every_module() {
     let lib = fs::read_to_string(root().join("src/lib.rs")).unwrap();
     let tour: String = lib.lines().filter(|l| l.starts_with("//!")).collect();
-    for module in lib.lines().filter_map(|l| l.strip_prefix("pub mod ").and_then(|m| m.strip_suffix(';'))) {
+    let declared = lib.lines().filter(|l| !l.starts_with("//")).filter_map(|l| {
+        let (_, rest) = l.split_once("mod ")?;
+        rest.trim().strip_suffix(';')
+    });
+    for module in declared {
         assert!(tour.contains(&format!("[`{module}`]")), "src/lib.rs's tour does not name [`{module}`]");
     }
 }

@@ -3,7 +3,7 @@
 
 import { api, session } from "../api.js";
 import { card, fail, h, status, table } from "../dom.js";
-import { money, num, pct, signed } from "../format.js";
+import { money, num, pct, signed, words } from "../format.js";
 import { go } from "../route.js";
 
 export const title = "Case";
@@ -78,7 +78,7 @@ export async function render(params, maskedId) {
     {},
     h("p", {}, h("a", { href: "#/cases" }, "← Cases")),
     h("h1", {}, "Case ", h("code", {}, c.maskedId)),
-    h("p", { class: "hint" }, `${c.regionName} · ${c.ageBand} · ${c.employment.replace(/_/g, " ")} · ${c.creditGroup.replace(/_/g, " ")} · ${c.insurerMember ? "insurer member" : "no insurer records"}`),
+    h("p", { class: "hint" }, `${c.regionName} · ${c.ageBand} · ${words(c.employment)} · ${words(c.creditGroup)} · ${c.insurerMember ? "insurer member" : "no insurer records"}`),
     h(
       "section",
       { class: "cards", "aria-label": "Risk" },

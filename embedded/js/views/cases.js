@@ -2,7 +2,7 @@
 // Served by src/server/portfolio.rs.
 
 import { api, may, vocabulary } from "../api.js";
-import { exportButtons, h, select, table } from "../dom.js";
+import { exportButtons, filterSelects, h, select, table } from "../dom.js";
 import { fmt, pct, words } from "../format.js";
 import { filterParams, go } from "../route.js";
 
@@ -35,12 +35,10 @@ export async function render(params) {
     h(
       "div",
       { class: "controls" },
-      select("Region", "region", vocab.regions.map((r) => r.code), state.region, (e) => update({ region: e.target.value })),
-      select("Credit group", "creditGroup", vocab.creditGroups, state.creditGroup, (e) => update({ creditGroup: e.target.value })),
-      select("Age band", "ageBand", vocab.ageBands, state.ageBand, (e) => update({ ageBand: e.target.value })),
+      ...filterSelects(vocab, state, update),
       select("Indicator", "indicator", vocab.indicators, state.indicator, (e) => update({ indicator: e.target.value })),
     ),
-    h("p", { class: "controls" }, exportButtons("This page", "/api/v1/export/cases/", query.replace(/(^|&)limit=\d+/, `$1limit=${LIMIT}`))),
+    h("p", { class: "controls" }, exportButtons("This page", "/api/v1/export/cases/", query)),
     table("Cases, highest probability first", ["Masked ID", "Region", "Credit group", "Age", { label: "Probability", num: true }, { label: "Points", num: true }, "Top reasons"], rows),
     h(
       "div",

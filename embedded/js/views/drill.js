@@ -3,7 +3,7 @@
 
 import { Unauthenticated, api, authorized, may } from "../api.js";
 import { card, downloadFrom, fail, h, levelBadge, status, table } from "../dom.js";
-import { drillDay, num } from "../format.js";
+import { drillDay, num, words } from "../format.js";
 
 export const title = "Drill";
 export const permission = "participate";
@@ -155,7 +155,7 @@ export async function render(params, arg, view) {
     };
     const state = (item) => (item.actions.length ? item.actions.map((a) => `${a.kind} (${a.role}, ${drillDay(a.day)})`).join("; ") : "open");
     panel.replaceChildren(...[
-      h("div", { class: "panel-head" }, h("h2", {}, `${s.drill.name.replace(/_/g, " ")} · ${s.runId}`), h("span", { class: `level ${s.status === "running" ? "low" : s.status === "paused" ? "moderate" : "high"}`, id: "drill-status" }, s.status)),
+      h("div", { class: "panel-head" }, h("h2", {}, `${words(s.drill.name)} · ${s.runId}`), h("span", { class: `level ${s.status === "running" ? "low" : s.status === "paused" ? "moderate" : "high"}`, id: "drill-status" }, s.status)),
       h("p", { class: "hint" }, s.drill.description),
       trainer && !ended ? h("div", { class: "controls" }, s.status === "paused" ? h("button", { type: "button", class: "button", id: "drill-resume", onclick: () => control("resume") }, "Resume") : h("button", { type: "button", class: "button", id: "drill-pause", onclick: () => control("pause") }, "Pause"), h("button", { type: "button", class: "button", id: "drill-stop", onclick: () => control("stop") }, "Stop")) : null,
       h(
@@ -183,7 +183,7 @@ export async function render(params, arg, view) {
     setTimeout(tick, 250);
   };
 
-  const drillSelect = h("select", { id: "drill-name" }, ...catalog.drills.map((d) => h("option", { value: d.name }, d.name.replace(/_/g, " "))));
+  const drillSelect = h("select", { id: "drill-name" }, ...catalog.drills.map((d) => h("option", { value: d.name }, words(d.name))));
   const speed = h("input", { type: "number", id: "drill-speed", min: "0.01", step: "any", value: String(catalog.drills[0] ? catalog.drills[0].daysPerMinute : 1) });
   drillSelect.addEventListener("change", () => (speed.value = String(catalog.drills.find((d) => d.name === drillSelect.value).daysPerMinute)));
   const startDrill = async () => {
@@ -214,9 +214,9 @@ export async function render(params, arg, view) {
     h("h1", {}, "Crisis drill"),
     h("p", { class: "hint" }, "Events arrive in drill time for everyone on this view; each action is audited with its drill and wall time."),
     trainer ? h("div", { class: "controls" }, h("label", { for: "drill-name" }, "Drill", drillSelect), h("label", { for: "drill-speed" }, "Drill days per minute", speed), h("button", { type: "button", class: "button", id: "drill-start", onclick: startDrill }, "Start")) : null,
-    trainer ? h("ul", { class: "hint" }, ...catalog.drills.map((d) => h("li", {}, h("strong", {}, d.name.replace(/_/g, " ")), `: ${d.description} (${d.events} events over ${d.durationDays} drill days, ${d.wallMinutes.toFixed(1)} minutes at its speed)`))) : null,
+    trainer ? h("ul", { class: "hint" }, ...catalog.drills.map((d) => h("li", {}, h("strong", {}, words(d.name)), `: ${d.description} (${d.events} events over ${d.durationDays} drill days, ${d.wallMinutes.toFixed(1)} minutes at its speed)`))) : null,
     panel,
-    trainer && past.length ? h("section", { class: "panel" }, h("h2", {}, "Past drills"), table("Past drill runs", ["Run", "Drill", "Status", { label: "Ended", num: true }, { label: "Events", num: true }, { label: "Actions", num: true }, ""], past.map((r) => [h("code", {}, r.runId), r.drill.replace(/_/g, " "), r.status, drillDay(r.day), String(r.events), String(r.actions), h("button", { type: "button", class: "button", onclick: () => debrief(r.runId) }, "Debrief")]))) : null,
+    trainer && past.length ? h("section", { class: "panel" }, h("h2", {}, "Past drills"), table("Past drill runs", ["Run", "Drill", "Status", { label: "Ended", num: true }, { label: "Events", num: true }, { label: "Actions", num: true }, ""], past.map((r) => [h("code", {}, r.runId), words(r.drill), r.status, drillDay(r.day), String(r.events), String(r.actions), h("button", { type: "button", class: "button", onclick: () => debrief(r.runId) }, "Debrief")]))) : null,
   );
 }
 

@@ -4,7 +4,7 @@
 
 import { api } from "../api.js";
 import { card, fail, h, levelBadge, table } from "../dom.js";
-import { fmt } from "../format.js";
+import { num, words } from "../format.js";
 
 export const title = "DV service";
 export const permission = "dvService";
@@ -38,7 +38,7 @@ export async function render(params, arg, view) {
     {},
     h("h1", {}, "DV service"),
     h("p", { class: "hint" }, `Synthetic survivors assessed as of ${overview.asOf}. Narratives and contacts stay sealed; assessments read incident metadata only.`),
-    h("section", { class: "cards", "aria-label": "Assessments by level" }, ...overview.levels.cells.map((c) => card(c.label, c.count == null ? "suppressed" : fmt.format(c.count)))),
+    h("section", { class: "cards", "aria-label": "Assessments by level" }, ...overview.levels.cells.map((c) => card(c.label, num(c.count)))),
     h(
       "section",
       { class: "panel" },
@@ -73,7 +73,7 @@ function assessmentPanel(id, a) {
       card("Confidence", String(a.confidenceScore)),
     ),
     h("h3", {}, "Patterns and their evidence"),
-    evidence.length ? h("ul", {}, ...evidence.map(([p, e]) => h("li", {}, `${p.replace(/_/g, " ")}: ${Array.isArray(e) ? e.join("; ") : JSON.stringify(e)}`))) : h("p", {}, "No pattern detected."),
+    evidence.length ? h("ul", {}, ...evidence.map(([p, e]) => h("li", {}, `${words(p)}: ${Array.isArray(e) ? e.join("; ") : JSON.stringify(e)}`))) : h("p", {}, "No pattern detected."),
     h("h3", {}, "Published screens"),
     a.screens && a.screens.length
       ? h("ul", {}, ...a.screens.map((sc) => h("li", {}, `${sc.kind.toUpperCase()} ${sc.screenId}: ${sc.kind === "lap" ? (sc.screenedIn ? "screened in" : "not screened in") : (sc.refer ? "refer to MARAC" : "no referral")} — ${sc.reason || (sc.reasons || []).join("; ")}`)))

@@ -2,8 +2,8 @@
 // URL; the exposure map, trends and credit-group charts; CSV and Parquet exports. Served by src/server/portfolio.rs.
 
 import { api, vocabulary } from "../api.js";
-import { card, chartPanel, exportButtons, h, select, table } from "../dom.js";
-import { fmt, money, num, pct, signed, words } from "../format.js";
+import { card, chartPanel, exportButtons, filterSelects, h, table } from "../dom.js";
+import { money, num, pct, signed, words } from "../format.js";
 import { filterParams, go } from "../route.js";
 
 export const title = "Executive";
@@ -29,7 +29,7 @@ export async function render(params) {
   slider.addEventListener("change", () => update({ threshold: slider.value }));
   const groupRows = view.creditGroups.map((g) => [
     words(g.label),
-    g.count == null ? "suppressed" : fmt.format(g.count),
+    num(g.count),
     g.stats ? pct(g.stats.meanProbability, 2) : "suppressed",
     g.stats ? pct(g.stats.highRiskShare) : "suppressed",
     g.stats ? money(g.stats.medicalExposure) : "suppressed",
@@ -43,9 +43,7 @@ export async function render(params) {
       "div",
       { class: "controls" },
       h("label", { for: "threshold" }, "High-risk threshold", h("span", {}, slider, " ", shown)),
-      select("Region", "region", vocab.regions.map((r) => r.code), state.region, (e) => update({ region: e.target.value })),
-      select("Credit group", "creditGroup", vocab.creditGroups, state.creditGroup, (e) => update({ creditGroup: e.target.value })),
-      select("Age band", "ageBand", vocab.ageBands, state.ageBand, (e) => update({ ageBand: e.target.value })),
+      ...filterSelects(vocab, state, update),
     ),
     view.suppressed ? h("p", { class: "status error" }, "This selection has fewer than k people: every figure is withheld.") : null,
     h(

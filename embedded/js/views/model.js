@@ -3,7 +3,7 @@
 
 import { api } from "../api.js";
 import { card, chartPanel, h, table } from "../dom.js";
-import { fmt, pct, signed } from "../format.js";
+import { fmt, num, pct, signed, words } from "../format.js";
 
 export const title = "Model";
 export const permission = "model";
@@ -21,7 +21,7 @@ export async function render() {
       { class: "panel" },
       h("h2", {}, title),
       h("p", { class: "hint" }, `AUC gap ${f.auc_gap == null ? "–" : f.auc_gap.toFixed(3)}, flag-rate gap ${f.flag_rate_gap == null ? "–" : pct(f.flag_rate_gap)} at threshold ${m.threshold}.`),
-      table(title, ["Group", { label: "People", num: true }, { label: "AUC", num: true }, { label: "Flagged", num: true }, { label: "Observed", num: true }], f.groups.map((g) => [g.group, g.count == null ? "suppressed" : fmt.format(g.count), g.auc == null ? "–" : g.auc.toFixed(3), g.suppressed ? "suppressed" : pct(g.flag_rate), g.suppressed ? "suppressed" : pct(g.observed_rate)])),
+      table(title, ["Group", { label: "People", num: true }, { label: "AUC", num: true }, { label: "Flagged", num: true }, { label: "Observed", num: true }], f.groups.map((g) => [g.group, num(g.count), g.auc == null ? "–" : g.auc.toFixed(3), g.suppressed ? "suppressed" : pct(g.flag_rate), g.suppressed ? "suppressed" : pct(g.observed_rate)])),
     );
   return h(
     "div",
@@ -45,6 +45,6 @@ export async function render() {
       h("section", { class: "panel" }, h("h2", {}, "Coefficients"), h("p", { class: "hint" }, "On standardised inputs; the check compares the sign with the generator's."), table("Coefficients", ["Input", { label: "Coefficient", num: true }, "Sign"], m.features.map((f) => [f.name, signed(f.coefficient, (v) => v.toFixed(3)), f.expected_sign == null ? "" : (f.coefficient * f.expected_sign > 0 ? h("span", { class: "ok" }, "as expected") : h("span", { class: "up" }, "against expectation"))]))),
     ),
     h("div", { class: "grid2" }, fairness("Fairness by age band", m.fairness_by_age_band), fairness("Fairness by region", m.fairness_by_region)),
-    h("section", { class: "panel" }, h("h2", {}, "Population stability (current vs training)"), h("p", { class: "hint" }, "PSI < 0.10 no significant change, 0.10–0.25 investigate, ≥ 0.25 significant."), table("PSI", ["Input", { label: "PSI", num: true }, "Band"], (m.drift || []).map((d) => [d.name, d.psi.toFixed(4), d.band.replace(/_/g, " ")]))),
+    h("section", { class: "panel" }, h("h2", {}, "Population stability (current vs training)"), h("p", { class: "hint" }, "PSI < 0.10 no significant change, 0.10–0.25 investigate, ≥ 0.25 significant."), table("PSI", ["Input", { label: "PSI", num: true }, "Band"], (m.drift || []).map((d) => [d.name, d.psi.toFixed(4), words(d.band)]))),
   );
 }

@@ -3,7 +3,7 @@
 
 import { api } from "../api.js";
 import { chartPanel, fail, h, table } from "../dom.js";
-import { fmt, money, num, signed } from "../format.js";
+import { fmt, money, num, signed, words } from "../format.js";
 import { go } from "../route.js";
 
 export const title = "Scenarios";
@@ -12,7 +12,7 @@ export const permission = "drills";
 export async function render(params) {
   const [catalog, stored] = await Promise.all([api("/api/v1/chaos/scenarios"), api("/api/v1/chaos/runs")]);
   const runId = params.get("run") || (stored.runs[0] && stored.runs[0].runId);
-  const scenarioSelect = h("select", { id: "scenario-name" }, ...catalog.scenarios.map((s) => h("option", { value: s.name }, s.name.replace(/_/g, " "))));
+  const scenarioSelect = h("select", { id: "scenario-name" }, ...catalog.scenarios.map((s) => h("option", { value: s.name }, words(s.name))));
   const shapeSelect = h("select", { id: "scenario-shape" }, h("option", { value: "" }, "the scenario's"), ...catalog.shapes.map((s) => h("option", { value: s }, s)));
   const running = h("span", { class: "hint", "aria-live": "polite" });
   const start = async () => {
@@ -33,7 +33,7 @@ export async function render(params) {
     h("h1", {}, "Stress scenarios"),
     h("p", { class: "hint" }, "A run shocks a copy of the population month by month and rescores it; the warehouse is never changed."),
     h("div", { class: "controls" }, h("label", { for: "scenario-name" }, "Scenario", scenarioSelect), h("label", { for: "scenario-shape" }, "Shape", shapeSelect), h("button", { type: "button", class: "button", id: "run-scenario", onclick: start }, "Run"), running),
-    h("ul", { class: "hint" }, ...catalog.scenarios.map((s) => h("li", {}, h("strong", {}, s.name.replace(/_/g, " ")), `: ${s.description} (${s.source})`))),
+    h("ul", { class: "hint" }, ...catalog.scenarios.map((s) => h("li", {}, h("strong", {}, words(s.name)), `: ${s.description} (${s.source})`))),
   );
   if (runId) {
     const [run, chart] = await Promise.all([
@@ -51,7 +51,7 @@ export async function render(params) {
       h(
         "section",
         { class: "panel", id: "scenario-result" },
-        h("h2", {}, `${run.definition.name.replace(/_/g, " ")} · ${run.definition.shape} · run ${run.runId}`),
+        h("h2", {}, `${words(run.definition.name)} · ${run.definition.shape} · run ${run.runId}`),
         h("p", { class: "hint" }, `${fmt.format(run.people)} people, threshold ${run.threshold}; horizon month ${run.definition.horizonMonths}, peak month ${run.peakMonth}.${run.unmodelled.length ? ` Recorded, not modelled yet: ${run.unmodelled.join(", ")}.` : ""}`),
         table("Baseline and scenario", ["", { label: "Baseline", num: true }, { label: "Horizon", num: true }, { label: "Δ", num: true }, { label: "Peak", num: true }, { label: "Δ", num: true }], [
           row(`High-risk (≥ ${run.threshold})`, "highRiskCount", num),
@@ -63,7 +63,7 @@ export async function render(params) {
     );
   }
   content.append(
-    h("section", { class: "panel" }, h("h2", {}, "Runs"), table("Stored runs", ["Run", "Scenario", "Shape", "When", { label: "People", num: true }], stored.runs.map((r) => [h("a", { href: `#/scenarios?run=${encodeURIComponent(r.runId)}` }, r.runId), r.scenario.replace(/_/g, " "), r.shape, r.createdAt, fmt.format(r.people)]))),
+    h("section", { class: "panel" }, h("h2", {}, "Runs"), table("Stored runs", ["Run", "Scenario", "Shape", "When", { label: "People", num: true }], stored.runs.map((r) => [h("a", { href: `#/scenarios?run=${encodeURIComponent(r.runId)}` }, r.runId), words(r.scenario), r.shape, r.createdAt, fmt.format(r.people)]))),
   );
   return content;
 }

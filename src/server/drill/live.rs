@@ -20,7 +20,7 @@ pub struct Message {
 
 /// The server's drill runtime.
 pub struct Drills {
-    pub(super) live: Mutex<Option<Live>>,
+    live: Mutex<Option<Live>>,
     /// Wakes the clock thread: a run started, paused, resumed or stopped.
     pub(super) wake: Condvar,
     pub(super) tx: broadcast::Sender<Arc<Message>>,
@@ -71,12 +71,12 @@ fn entry_kind(entry: &Entry) -> &'static str {
 }
 
 impl Live {
-    pub(super) fn duration(&self) -> f64 {
+    fn duration(&self) -> f64 {
         self.state.drill.duration()
     }
 
     /// Drill days per wall-clock minute, as the run was started.
-    pub(super) fn speed(&self) -> f64 {
+    fn speed(&self) -> f64 {
         self.state.drill.days_per_minute
     }
 
@@ -126,7 +126,7 @@ impl Live {
 
     /// Ends the run because its log cannot be written: it is interrupted, and participants are told (in a message
     /// that is not in the log, which is what failed).
-    pub(super) fn interrupt(&mut self, now: Instant) -> Message {
+    fn interrupt(&mut self, now: Instant) -> Message {
         self.close(now);
         self.state.status = Status::Interrupted;
         let line = Line {
@@ -139,7 +139,7 @@ impl Live {
     }
 
     /// How long until the next event or the end, while running.
-    pub(super) fn next_due(&self, now: Instant) -> Option<Duration> {
+    fn next_due(&self, now: Instant) -> Option<Duration> {
         self.since?;
         let next = self.state.next_event(&self.timeline).map_or(self.duration(), |e| e.day.min(self.duration()));
         let days = (next - self.day(now)).max(0.0);

@@ -19,15 +19,109 @@ fn module_path(rel: &str) -> Vec<String> {
     if rest == "lib" { Vec::new() } else { rest.split('/').map(str::to_owned).collect() }
 }
 
-/// The text with comments blanked (kept the same length, so offsets still give line numbers).
-fn without_comments(text: &str) -> String {
-    text.lines()
-        .map(|l| match l.find("//") {
-            Some(i) if !l[..i].contains('"') => format!("{}{}", &l[..i], " ".repeat(l.len() - i)),
-            _ => l.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+/// The code of a source file with comments, string literals and char literals blanked (spaces, newlines kept), so
+/// offsets still give line numbers and no `crate::` or brace inside them counts.
+fn code_only(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = b.to_vec();
+    let blank = |out: &mut Vec<u8>, from: usize, to: usize| {
+        for c in &mut out[from..to.min(b.len())] {
+            if *c != b'\n' {
+                *c = b' ';
+            }
+        }
+    };
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                let end = text[i..].find('\n').map_or(b.len(), |e| i + e);
+                blank(&mut out, i, end);
+                i = end;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let (mut depth, mut j) = (1, i + 2);
+                while j < b.len() && depth > 0 {
+                    if b[j] == b'/' && b.get(j + 1) == Some(&b'*') {
+                        depth += 1;
+                        j += 1;
+                    } else if b[j] == b'*' && b.get(j + 1) == Some(&b'/') {
+                        depth -= 1;
+                        j += 1;
+                    }
+                    j += 1;
+                }
+                blank(&mut out, i, j);
+                i = j;
+            }
+            b'r' if matches!(b.get(i + 1), Some(b'"') | Some(b'#'))
+                && (i == 0 || !b[i - 1].is_ascii_alphanumeric()) =>
+            {
+                let hashes = b[i + 1..].iter().take_while(|&&c| c == b'#').count();
+                if b.get(i + 1 + hashes) != Some(&b'"') {
+                    i += 1;
+                    continue;
+                }
+                let close = format!("\"{}", "#".repeat(hashes));
+                let start = i + 2 + hashes;
+                let end = text[start..].find(&close).map_or(b.len(), |e| start + e + close.len());
+                blank(&mut out, i, end);
+                i = end;
+            }
+            b'"' => {
+                let mut j = i + 1;
+                while j < b.len() && b[j] != b'"' {
+                    j += if b[j] == b'\\' { 2 } else { 1 };
+                }
+                blank(&mut out, i, j + 1);
+                i = j + 1;
+            }
+            // A char literal ('x', '\n', '\''), not a lifetime ('a).
+            b'\'' if b.get(i + 1) == Some(&b'\\') => {
+                let end = text[i + 2..].find('\'').map_or(b.len(), |e| i + 2 + e + 1);
+                blank(&mut out, i, end);
+                i = end;
+            }
+            b'\'' if text[i + 1..].chars().nth(1) == Some('\'') => {
+                let end = i + 1 + text[i + 1..].chars().next().map_or(1, char::len_utf8) + 1;
+                blank(&mut out, i, end);
+                i = end;
+            }
+            _ => i += 1,
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Inline modules (`mod tests { … }`): their names and the byte span of their bodies, outermost first.
+fn inline_modules(code: &str) -> Vec<(String, std::ops::Range<usize>)> {
+    let mut found = Vec::new();
+    for (at, _) in code.match_indices("mod ") {
+        if at > 0 && code[..at].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            continue;
+        }
+        let rest = &code[at + 4..];
+        let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        let after = rest[name.len()..].trim_start();
+        if name.is_empty() || !after.starts_with('{') {
+            continue;
+        }
+        let open = at + 4 + name.len() + (rest[name.len()..].len() - after.len());
+        let mut depth = 0;
+        let close = code[open..]
+            .char_indices()
+            .find_map(|(i, c)| {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    _ => {}
+                }
+                (depth == 0).then_some(open + i)
+            })
+            .unwrap_or(code.len());
+        found.push((name, open..close));
+    }
+    found
 }
 
 /// Expands a use tree (`a::{b, c::{d, e}}`) into its paths (`a::b`, `a::c::d`, `a::c::e`).
@@ -95,20 +189,9 @@ pub fn graph(files: &[(String, String)]) -> Vec<Edge> {
     let mut edges = Vec::new();
     for (rel, text) in files.iter().filter(|(rel, _)| rel != "src/main.rs") {
         let own = module_path(rel);
-        let code = without_comments(text);
-        // Paths inside an inline module (`mod tests { … }`) are one level deeper than the file.
-        let inline = code
-            .lines()
-            .scan(0, |offset, l| {
-                let at = *offset;
-                *offset += l.len() + 1;
-                Some((at, l.trim()))
-            })
-            .find(|(_, l)| {
-                let l = l.trim_start_matches("pub(crate) ").trim_start_matches("pub ");
-                l.starts_with("mod ") && l.ends_with('{')
-            })
-            .map(|(at, _)| at);
+        let code = code_only(text);
+        // Paths inside an inline module (`mod tests { … }`) start from that module, inside the file's.
+        let inline = inline_modules(&code);
         for (at, _) in code.match_indices("crate::").chain(code.match_indices("super::")) {
             // `super::super::x` is found once, at its first `super`.
             if at >= 7 && &code[at - 7..at] == "super::" {
@@ -128,11 +211,8 @@ pub fn graph(files: &[(String, String)]) -> Vec<Edge> {
                     i += "super::".len();
                 }
                 let mut base = own.clone();
-                if inline.is_some_and(|start| at > start) {
-                    base.push("(inline)".into());
-                }
+                base.extend(inline.iter().filter(|(_, span)| span.contains(&at)).map(|(name, _)| name.clone()));
                 base.truncate(base.len().saturating_sub(depth));
-                base.retain(|s| s != "(inline)");
                 (base, i)
             };
             let tree = tree_at(&code, tree_start);
@@ -196,6 +276,10 @@ fn use_trees_expand_and_resolve_to_files() {
         ("src/a.rs".to_owned(), "//! a\nuse crate::b::{self, X};\n".to_owned()),
         ("src/b.rs".to_owned(), "//! b\nmod c;\n".to_owned()),
         ("src/b/c.rs".to_owned(), "//! c\nuse super::super::a::Y;\nfn f() { super::Z }\n".to_owned()),
+        (
+            "src/d.rs".to_owned(),
+            "//! d\nmod sql {\n    const Q: &str = \"crate::a\";\n}\nfn g() {}\n#[cfg(test)]\nmod tests {\n    use super::super::b::X; // crate::a\n    use super::g;\n}\n/* crate::a */\n".to_owned(),
+        ),
     ];
     let edges: Vec<(String, usize, String)> = graph(&files).into_iter().map(|e| (e.from, e.line, e.to)).collect();
     assert_eq!(
@@ -205,6 +289,8 @@ fn use_trees_expand_and_resolve_to_files() {
             ("src/a.rs".into(), 2, "src/b.rs".into()),
             ("src/b/c.rs".into(), 2, "src/a.rs".into()),
             ("src/b/c.rs".into(), 3, "src/b.rs".into()),
+            // From inside `mod tests`, `super::super` is the crate; strings and comments are not paths.
+            ("src/d.rs".into(), 8, "src/b.rs".into()),
         ]
     );
     let pairs = |v: &[(&str, &str)]| v.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect::<Vec<_>>();
