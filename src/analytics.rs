@@ -18,7 +18,7 @@ mod table;
 #[cfg(test)]
 mod tests;
 
-pub use cases::{CaseDetail, CasePage, CaseRow, IndicatorValue, MAX_PAGE};
+pub use cases::{CaseDetail, CasePage, CaseQuery, CaseRow, IndicatorValue, MAX_PAGE};
 pub use executive::{CreditStats, Executive, Kpi, Kpis, RegionStats, TrendPoint};
 pub use table::{Cell, EXECUTIVE_TABLES, TableView};
 

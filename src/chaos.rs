@@ -17,11 +17,9 @@ pub mod scenario;
 
 pub use scenario::{Driver, ParseError, Scenario, Shape};
 
-#[cfg(test)]
-use crate::model::whatif;
-use crate::model::whatif::Outcome;
+use crate::model::whatif::{self, Outcome};
 use crate::model::{self, Artifact, Population, drift};
-use crate::privacy::{GuardedGroup, KGuard};
+use crate::privacy::{Figure, GuardedGroup, KGuard};
 #[cfg(test)]
 use polars::prelude::*;
 use serde::Serialize;
@@ -52,13 +50,16 @@ pub type Error = model::Error;
 pub struct Month {
     pub month: u32,
     pub intensity: f64,
-    pub high_risk_count: Option<u64>,
+    /// Through the guard as one series with the baseline and the other months: no two shown counts are 1..k−1
+    /// apart.
+    pub high_risk_count: Figure<u64>,
     pub expected_distress: f64,
     pub medical_exposure: f64,
-    pub job_changes: u64,
+    /// People whose employment changed this month (through the k-guard).
+    pub job_changes: Figure<u64>,
     /// Missed payments and overdrafts stress added this month (regenerated events; through the k-guard).
-    pub extra_missed_payments: Option<u64>,
-    pub extra_overdrafts: Option<u64>,
+    pub extra_missed_payments: Figure<u64>,
+    pub extra_overdrafts: Figure<u64>,
     pub score_psi: f64,
 }
 
@@ -66,7 +67,7 @@ pub struct Month {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Figures {
-    pub high_risk_count: Option<u64>,
+    pub high_risk_count: Figure<u64>,
     pub expected_distress: f64,
     pub mean_probability: f64,
     pub medical_exposure: f64,
@@ -203,21 +204,23 @@ pub fn run(
     let mut at_horizon = baseline.clone();
     let mut events = prepared.events();
     let people = population.len() as u64;
+    let mut highs = vec![whatif::high_count(baseline_p, threshold)];
     for m in 1..=scenario.horizon_months {
         let intensity = scenario.shape.intensity(m, scenario.horizon_months);
         let month = prepared.at(scenario, m, &mut events);
         let (p, costs, job_changes) = (month.p, month.costs, month.job_changes);
         let exposure: f64 = costs.iter().sum();
         let now = figures(&Outcome::of(&p, threshold, guard), exposure);
+        highs.push(whatif::high_count(&p, threshold));
         months.push(Month {
             month: m,
             intensity,
             high_risk_count: now.high_risk_count,
             expected_distress: now.expected_distress,
             medical_exposure: now.medical_exposure,
-            job_changes,
-            extra_missed_payments: guard.part(month.extra_missed, people),
-            extra_overdrafts: guard.part(month.extra_overdrafts, people),
+            job_changes: guard.part_count(job_changes, people),
+            extra_missed_payments: guard.part_count(month.extra_missed, people),
+            extra_overdrafts: guard.part_count(month.extra_overdrafts, people),
             score_psi: drift::psi("score", &artifact.drift_reference.score, &p).psi,
         });
         let stronger = peak.as_ref().is_none_or(|(_, f, _)| {
@@ -231,7 +234,25 @@ pub fn run(
             peak = Some((m, now, costs));
         }
     }
-    let (peak_month, peak_figures, peak_costs) = peak.expect("a horizon of at least one month");
+    let (peak_month, mut peak_figures, peak_costs) = peak.expect("a horizon of at least one month");
+    // The baseline and every month show together: one series, so no difference between two is a small cell. The
+    // baseline, the horizon and the peak are let through first, then the months in order.
+    let horizon = scenario.horizon_months as usize;
+    let mut order: Vec<usize> = vec![0, horizon, peak_month as usize];
+    order.extend((1..highs.len()).filter(|i| ![horizon, peak_month as usize].contains(i)));
+    order.dedup();
+    let shown = guard.series(people, &order.iter().map(|&i| highs[i]).collect::<Vec<_>>());
+    let mut series = vec![Figure::withheld(); highs.len()];
+    for (&i, figure) in order.iter().zip(shown) {
+        series[i] = figure;
+    }
+    let mut baseline = baseline;
+    baseline.high_risk_count = series[0];
+    for (month, count) in months.iter_mut().zip(&series[1..]) {
+        month.high_risk_count = *count;
+    }
+    at_horizon.high_risk_count = series[scenario.horizon_months as usize];
+    peak_figures.high_risk_count = series[peak_month as usize];
     let before = prepared.by_region(&baseline_costs);
     let after = prepared.by_region(&peak_costs);
     let total_after: f64 = after.iter().map(|r| r.2).sum::<f64>().max(1e-9);

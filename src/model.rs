@@ -285,7 +285,7 @@ fn evaluate(data: &Labelled, p: &[f64], options: &TrainOptions) -> Result<Metric
         ece,
         base_rate: labels.iter().filter(|&&l| l).count() as f64 / labels.len() as f64,
         calibration,
-        thresholds: metrics::thresholds(&p, &labels, &metrics::CUTOFFS),
+        thresholds: metrics::thresholds(&p, &labels, &metrics::CUTOFFS, &options.guard),
         roc: metrics::roc(&p, &labels, 100),
         fairness_by_region: metrics::fairness(&p, &labels, &pick(&regions, v), options.threshold, &options.guard),
         fairness_by_age_band: metrics::fairness(&p, &labels, &pick(&age_bands, v), options.threshold, &options.guard),

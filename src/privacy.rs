@@ -13,7 +13,7 @@ pub mod masked;
 pub mod roles;
 pub mod vault;
 
-pub use kanon::{Guarded, GuardedCell, GuardedGroup, KGuard};
+pub use kanon::{Figure, Guarded, GuardedCell, GuardedGroup, KGuard};
 
 use std::io::Write;
 use std::path::Path;

@@ -6,6 +6,7 @@ use crate::catalog::{AGE_BANDS, CREDIT_GROUP_NAMES, REGIONS};
 use crate::model;
 use crate::model::explain::{self, Reason};
 use crate::model::whatif::{self, PersonImpact, Shock};
+use crate::privacy::{Figure, KGuard};
 use serde::Serialize;
 
 /// One row of the case list.
@@ -26,7 +27,9 @@ pub struct CaseRow {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CasePage {
-    pub total: u64,
+    /// The cases that match, through the guard like any count (`null` for 1..k−1): the page's rows are the
+    /// role's to see, but a count of them is an aggregate differencing could use.
+    pub total: Figure<u64>,
     pub offset: u64,
     pub limit: u64,
     pub threshold: f64,
@@ -37,16 +40,21 @@ pub struct CasePage {
 /// The most cases one page may hold.
 pub const MAX_PAGE: u64 = 200;
 
+/// Which cases a page shows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CaseQuery {
+    pub filter: Filter,
+    /// Only people showing this indicator.
+    pub indicator: Option<Indicator>,
+    pub threshold: f64,
+    pub offset: u64,
+    pub limit: u64,
+}
+
 impl Portfolio {
-    /// Cases matching `filter` (and `indicator`), highest probability first, `limit` from `offset`.
-    pub fn cases(
-        &self,
-        filter: Filter,
-        indicator: Option<Indicator>,
-        threshold: f64,
-        offset: u64,
-        limit: u64,
-    ) -> Result<CasePage> {
+    /// Cases matching the query's filter (and indicator), highest probability first, `limit` from `offset`.
+    pub fn cases(&self, query: CaseQuery, guard: &KGuard) -> Result<CasePage> {
+        let CaseQuery { filter, indicator, threshold, offset, limit } = query;
         check_threshold(threshold)?;
         if !(1..=MAX_PAGE).contains(&limit) {
             return Err(Error::OutOfRange {
@@ -69,9 +77,13 @@ impl Portfolio {
         if offset > 0 && offset >= total {
             return Err(Error::OutOfRange {
                 parameter: "offset",
-                detail: format!("is past the end: {total} cases match"),
+                detail: match guard.count(total).get() {
+                    Some(total) => format!("is past the end: {total} cases match"),
+                    None => "is past the end of the cases that match".into(),
+                },
             });
         }
+        let total = guard.count(total);
         Ok(CasePage { total, offset, limit, threshold, model_version: self.artifact.version.clone(), cases })
     }
 

@@ -3,7 +3,7 @@
 
 use super::{Filter, Portfolio, Result, SNAPSHOT_MONTHS, check_threshold};
 use crate::catalog::{CREDIT_GROUP_NAMES, REGIONS};
-use crate::privacy::{GuardedGroup, KGuard};
+use crate::privacy::{Figure, GuardedGroup, KGuard};
 use serde::Serialize;
 
 /// Executive views kept in the cache before it is emptied.
@@ -27,13 +27,19 @@ impl Sums {
     }
 }
 
-/// A headline figure now, and its change over the last 3 and 12 months; `None` when the guard suppressed it.
+/// A headline figure now, and its change over the last 3 and 12 months; `null` where the guard withheld it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Kpi {
-    pub value: Option<f64>,
-    pub change_3m: Option<f64>,
-    pub change_12m: Option<f64>,
+    pub value: Figure<f64>,
+    pub change_3m: Figure<f64>,
+    pub change_12m: Figure<f64>,
+}
+
+impl Kpi {
+    fn withheld() -> Kpi {
+        Kpi { value: Figure::withheld(), change_3m: Figure::withheld(), change_12m: Figure::withheld() }
+    }
 }
 
 /// The executive view's headline figures.
@@ -56,7 +62,9 @@ pub struct RegionStats {
     /// (row, column) in the 8 × 11 tile-grid map.
     pub tile: (u8, u8),
     pub mean_probability: f64,
-    pub high_risk_share: f64,
+    /// `null` when the region's high-risk people, or the others, would be 1..k−1, or when they are withheld so
+    /// that such a region's cannot be recovered from the rest.
+    pub high_risk_share: Figure<f64>,
     pub medical_exposure: f64,
     /// This region's share of the view's medical exposure.
     pub exposure_share: f64,
@@ -68,7 +76,8 @@ pub struct RegionStats {
 #[serde(rename_all = "camelCase")]
 pub struct CreditStats {
     pub mean_probability: f64,
-    pub high_risk_share: f64,
+    /// Withheld as a region's is.
+    pub high_risk_share: Figure<f64>,
     pub medical_exposure: f64,
 }
 
@@ -77,10 +86,10 @@ pub struct CreditStats {
 #[serde(rename_all = "camelCase")]
 pub struct TrendPoint {
     pub month: String,
-    pub missed_payment: Option<u64>,
-    pub overdraft: Option<u64>,
-    pub claim: Option<u64>,
-    pub medical_cost: Option<f64>,
+    pub missed_payment: Figure<u64>,
+    pub overdraft: Figure<u64>,
+    pub claim: Figure<u64>,
+    pub medical_cost: Figure<f64>,
     pub suppressed: bool,
 }
 
@@ -93,8 +102,13 @@ pub struct Executive {
     pub k: u64,
     /// Months before the observation date of the comparison snapshots.
     pub snapshot_months: [u32; 3],
-    /// `true` when the filtered population is below k and every figure is withheld.
+    /// `true` when every figure is withheld: the filtered population is below k, or the region or credit group
+    /// it is filtered to is withheld in the unfiltered view (`withheldBecause` says which).
     pub suppressed: bool,
+    /// Why figures of a filtered view are withheld that its own counts would allow: what the unfiltered view
+    /// withholds stays withheld when filtered to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withheld_because: Option<String>,
     pub kpis: Kpis,
     pub regions: Vec<GuardedGroup<String, RegionStats>>,
     pub credit_groups: Vec<GuardedGroup<String, CreditStats>>,
@@ -109,7 +123,11 @@ impl Portfolio {
         if let Some(view) = self.executive_cache.lock().ok().and_then(|cache| cache.get(&key).cloned()) {
             return Ok(view);
         }
-        let view = std::sync::Arc::new(self.compute_executive(threshold, filter, guard));
+        let mut view = self.compute_executive(threshold, filter, guard);
+        if filter.region.is_some() || filter.credit_group.is_some() {
+            self.withhold_as_unfiltered(&mut view, threshold, filter, guard)?;
+        }
+        let view = std::sync::Arc::new(view);
         if let Ok(mut cache) = self.executive_cache.lock() {
             if cache.len() >= EXECUTIVE_CACHE {
                 cache.clear();
@@ -135,53 +153,75 @@ impl Portfolio {
             regions[r as usize].add(now.p[i], now.exposure[i], threshold);
             credits[c as usize].add(now.p[i], now.exposure[i], threshold);
         }
-        // A figure is shown only if its group is at least k; a count of high-risk people also needs its
-        // complement (the others) to be safe.
-        let visible = |s: &Sums| guard.shows(s.people);
-        let high_visible = |s: &Sums| guard.part(s.high, s.people).is_some();
-        let kpi = |f: &dyn Fn(&Sums) -> Option<f64>| {
-            let value = f(&totals[0]);
-            let change = |s: usize| value.zip(f(&totals[s])).map(|(a, b)| a - b);
-            Kpi { value, change_3m: change(1), change_12m: change(2) }
+        // Every figure leaves through the guard, from the counts it rests on: a count needs its group safe, a
+        // high-risk count or share also the others of its group; a change of a count is a count.
+        // The counts now and 3 and 12 months ago are one series: the changes shown reveal each count's difference
+        // from the others, so no two of them may be 1..k−1 apart.
+        let count_kpi = |raw: [u64; 3], total: u64| {
+            let shown = guard.series(total, &raw);
+            let group = guard.count(total);
+            let change = |s: usize| match (shown[0].and(&group).get(), shown[s].get()) {
+                (Some(now), Some(then)) => guard.statistic(total, now as f64 - then as f64),
+                _ => Figure::withheld(),
+            };
+            Kpi { value: shown[0].and(&group).map(|c| c as f64), change_3m: change(1), change_12m: change(2) }
         };
-        let share = |s: &Sums| s.people.max(1) as f64;
+        let statistic = |f: &dyn Fn(&Sums) -> f64| totals.map(|s| guard.statistic(s.people, f(&s)));
+        let statistic_kpi = |v: [Figure<f64>; 3]| Kpi {
+            value: v[0],
+            change_3m: guard.change(&v[0], &v[1]),
+            change_12m: guard.change(&v[0], &v[2]),
+        };
+        let people_now = totals[0].people;
+        let high_count = count_kpi(totals.map(|s| s.high), people_now);
+        let high_share = totals.map(|s| guard.share(s.high, s.people));
+        // A share's change reveals what the count's change would.
+        let share_change =
+            |s: usize, count_change: &Figure<f64>| guard.change(&high_share[0], &high_share[s]).and(count_change);
+        let high_risk_share = Kpi {
+            value: high_share[0],
+            change_3m: share_change(1, &high_count.change_3m),
+            change_12m: share_change(2, &high_count.change_12m),
+        };
         let kpis = Kpis {
-            people: kpi(&|s| visible(s).then_some(s.people as f64)),
-            high_risk_count: kpi(&|s| (visible(s) && high_visible(s)).then_some(s.high as f64)),
-            high_risk_share: kpi(&|s| (visible(s) && high_visible(s)).then(|| s.high as f64 / share(s))),
-            expected_distress: kpi(&|s| visible(s).then_some(s.p)),
-            mean_probability: kpi(&|s| visible(s).then(|| s.p / share(s))),
-            medical_exposure: kpi(&|s| visible(s).then_some(s.exposure)),
+            people: count_kpi(totals.map(|s| s.people), people_now),
+            high_risk_count: high_count,
+            high_risk_share,
+            expected_distress: statistic_kpi(statistic(&|s| s.p)),
+            mean_probability: statistic_kpi(statistic(&|s| s.p / s.people.max(1) as f64)),
+            medical_exposure: statistic_kpi(statistic(&|s| s.exposure)),
         };
+        let per = |s: &Sums| s.people.max(1) as f64;
         let total_exposure = totals[0].exposure.max(1e-9);
+        let region_shares = guard.shares(&regions.iter().map(|s| (s.people, s.high)).collect::<Vec<_>>());
         let regions = guard.groups(
             REGIONS
                 .iter()
                 .zip(&regions)
-                .map(|(region, s)| {
+                .zip(region_shares)
+                .map(|((region, s), high_risk_share)| {
                     let stats = RegionStats {
                         name: region.name,
                         tile: region.tile,
-                        mean_probability: s.p / share(s),
-                        high_risk_share: s.high as f64 / share(s),
+                        mean_probability: s.p / per(s),
+                        high_risk_share,
                         medical_exposure: s.exposure,
                         exposure_share: s.exposure / total_exposure,
-                        exposure_per_person: s.exposure / share(s),
+                        exposure_per_person: s.exposure / per(s),
                     };
                     (region.code.to_owned(), s.people, stats)
                 })
                 .collect(),
         );
+        let credit_shares = guard.shares(&credits.iter().map(|s| (s.people, s.high)).collect::<Vec<_>>());
         let credit_groups = guard.groups(
             CREDIT_GROUP_NAMES
                 .iter()
                 .zip(&credits)
-                .map(|(name, s)| {
-                    let stats = CreditStats {
-                        mean_probability: s.p / share(s),
-                        high_risk_share: s.high as f64 / share(s),
-                        medical_exposure: s.exposure,
-                    };
+                .zip(credit_shares)
+                .map(|((name, s), high_risk_share)| {
+                    let stats =
+                        CreditStats { mean_probability: s.p / per(s), high_risk_share, medical_exposure: s.exposure };
                     ((*name).to_owned(), s.people, stats)
                 })
                 .collect(),
@@ -191,7 +231,8 @@ impl Portfolio {
             model_version: self.artifact.version.clone(),
             k: guard.k(),
             snapshot_months: SNAPSHOT_MONTHS,
-            suppressed: !visible(&totals[0]),
+            suppressed: !guard.shows(totals[0].people),
+            withheld_because: None,
             kpis,
             regions,
             credit_groups,
@@ -209,24 +250,97 @@ impl Portfolio {
                 }
             }
         }
-        let population_visible = guard.shows(people);
+        let population = guard.count(people);
         self.months
             .iter()
             .zip(sums)
             .map(|(month, [missed, overdraft, claim, cost])| {
-                // Each count is people with such an event among `people`: shown only if it and its complement
-                // are safe.
-                let count = |n: f64| guard.part(n as u64, people).filter(|_| population_visible);
+                // Each count is people with such an event among `people`: shown only if it and the others are
+                // safe.
+                let count = |n: f64| guard.part_count(n as u64, people).and(&population);
                 let (missed, overdraft, claim) = (count(missed), count(overdraft), count(claim));
                 TrendPoint {
                     month: month.clone(),
-                    suppressed: missed.is_none() || overdraft.is_none() || claim.is_none(),
+                    suppressed: !(missed.is_shown() && overdraft.is_shown() && claim.is_shown()),
                     missed_payment: missed,
                     overdraft,
                     claim,
-                    medical_cost: population_visible.then_some(cost),
+                    medical_cost: guard.statistic(people, cost),
                 }
             })
             .collect()
+    }
+
+    /// What the unfiltered view withholds stays withheld when the user filters to it: a region or credit group
+    /// withheld there (to protect it, or a smaller one beside it) withholds the whole filtered view, and one
+    /// whose high-risk share is withheld there withholds the filtered view's high-risk figures. Otherwise a
+    /// filter would hand out the very cells the unfiltered view hides.
+    fn withhold_as_unfiltered(
+        &self,
+        view: &mut Executive,
+        threshold: f64,
+        filter: Filter,
+        guard: &KGuard,
+    ) -> Result<()> {
+        let unfiltered = self.executive(threshold, Filter::default(), guard)?;
+        let mut rows: Vec<(&str, bool, bool)> = Vec::new();
+        if let Some(r) = filter.region {
+            let row = &unfiltered.regions[r as usize];
+            rows.push((
+                REGIONS[r as usize].code,
+                row.suppressed,
+                row.stats.as_ref().is_some_and(|s| s.high_risk_share.is_shown()),
+            ));
+        }
+        if let Some(c) = filter.credit_group {
+            let row = &unfiltered.credit_groups[c as usize];
+            rows.push((
+                CREDIT_GROUP_NAMES[c as usize],
+                row.suppressed,
+                row.stats.as_ref().is_some_and(|s| s.high_risk_share.is_shown()),
+            ));
+        }
+        if let Some((name, _, _)) = rows.iter().find(|(_, suppressed, _)| *suppressed) {
+            view.suppressed = true;
+            view.withheld_because = Some(format!("{name} is withheld in the unfiltered view, so its figures are too"));
+            view.kpis = Kpis {
+                people: Kpi::withheld(),
+                high_risk_count: Kpi::withheld(),
+                high_risk_share: Kpi::withheld(),
+                expected_distress: Kpi::withheld(),
+                mean_probability: Kpi::withheld(),
+                medical_exposure: Kpi::withheld(),
+            };
+            for group in view.regions.iter_mut() {
+                *group = GuardedGroup { label: group.label.clone(), count: None, stats: None, suppressed: true };
+            }
+            for group in view.credit_groups.iter_mut() {
+                *group = GuardedGroup { label: group.label.clone(), count: None, stats: None, suppressed: true };
+            }
+            for point in view.trends.iter_mut() {
+                *point = TrendPoint {
+                    month: point.month.clone(),
+                    missed_payment: Figure::withheld(),
+                    overdraft: Figure::withheld(),
+                    claim: Figure::withheld(),
+                    medical_cost: Figure::withheld(),
+                    suppressed: true,
+                };
+            }
+        } else if let Some((name, _, _)) = rows.iter().find(|(_, _, share_shown)| !share_shown) {
+            view.withheld_because = Some(format!(
+                "{name}'s high-risk share is withheld in the unfiltered view, so its high-risk figures are too"
+            ));
+            view.kpis.high_risk_count = Kpi::withheld();
+            view.kpis.high_risk_share = Kpi::withheld();
+            // The breakdown's parts would sum to the withheld count.
+            for stats in view.regions.iter_mut().filter_map(|g| g.stats.as_mut()) {
+                stats.high_risk_share = Figure::withheld();
+            }
+            for stats in view.credit_groups.iter_mut().filter_map(|g| g.stats.as_mut()) {
+                stats.high_risk_share = Figure::withheld();
+            }
+        }
+        Ok(())
     }
 }

@@ -57,7 +57,7 @@ impl Executive {
                             count(r.count),
                             flag(r.suppressed),
                             number(s.map(|s| s.mean_probability)),
-                            number(s.map(|s| s.high_risk_share)),
+                            number(s.and_then(|s| s.high_risk_share.get())),
                             number(s.map(|s| s.medical_exposure)),
                             number(s.map(|s| s.exposure_share)),
                         ]
@@ -84,7 +84,7 @@ impl Executive {
                             count(g.count),
                             flag(g.suppressed),
                             number(s.map(|s| s.mean_probability)),
-                            number(s.map(|s| s.high_risk_share)),
+                            number(s.and_then(|s| s.high_risk_share.get())),
                             number(s.map(|s| s.medical_exposure)),
                         ]
                     })
@@ -99,10 +99,10 @@ impl Executive {
                     .map(|t| {
                         vec![
                             text(t.month.clone()),
-                            count(t.missed_payment),
-                            count(t.overdraft),
-                            count(t.claim),
-                            number(t.medical_cost),
+                            count(t.missed_payment.get()),
+                            count(t.overdraft.get()),
+                            count(t.claim.get()),
+                            number(t.medical_cost.get()),
                             flag(t.suppressed),
                         ]
                     })

@@ -29,13 +29,13 @@ fn a_higher_threshold_flags_fewer_people() {
     let guard = KGuard::default();
     let low = p.executive(0.1, Filter::default(), &guard).unwrap();
     let high = p.executive(0.3, Filter::default(), &guard).unwrap();
-    assert_eq!(low.kpis.people.value, Some(600.0));
-    assert!(low.kpis.high_risk_count.value.unwrap() > high.kpis.high_risk_count.value.unwrap());
+    assert_eq!(low.kpis.people.value.get(), Some(600.0));
+    assert!(low.kpis.high_risk_count.value.get().unwrap() > high.kpis.high_risk_count.value.get().unwrap());
     // Nearly everyone flagged: the few not flagged would be derivable, so the count is withheld.
     let all = p.executive(0.0, Filter::default(), &guard).unwrap();
-    assert_eq!(all.kpis.high_risk_count.value, Some(600.0));
+    assert_eq!(all.kpis.high_risk_count.value.get(), Some(600.0));
     // Missed payments doubled over three months: risk rose.
-    assert!(low.kpis.expected_distress.change_3m.unwrap() > 0.0);
+    assert!(low.kpis.expected_distress.change_3m.get().unwrap() > 0.0);
     assert_eq!(low.kpis.expected_distress, high.kpis.expected_distress);
 }
 
@@ -51,12 +51,14 @@ fn small_groups_are_suppressed_not_zero() {
     // One cell of 20 missed payments among 200 CA/prime/18-24 people: visible only with the right filter.
     let filtered = p.filter(Some("CA"), None, Some("18-24")).unwrap();
     let view = p.executive(0.2, filtered, &guard).unwrap();
-    assert_eq!(view.kpis.people.value, Some(100.0));
-    assert_eq!(view.trends[0].missed_payment, Some(20));
+    assert_eq!(view.kpis.people.value.get(), Some(100.0));
+    assert_eq!(view.trends[0].missed_payment.get(), Some(20));
     // Ten people: everything withheld.
     let small = portfolio(60);
     let view = small.executive(0.2, small.filter(Some("CA"), None, Some("18-24")).unwrap(), &guard).unwrap();
-    assert!(view.suppressed && view.kpis.people.value.is_none() && view.kpis.mean_probability.value.is_none());
+    assert!(
+        view.suppressed && view.kpis.people.value.get().is_none() && view.kpis.mean_probability.value.get().is_none()
+    );
 }
 
 #[test]
@@ -70,15 +72,52 @@ fn unknown_filter_values_name_the_parameter() {
 #[test]
 fn cases_come_highest_risk_first_and_page() {
     let p = portfolio(300);
-    let page = p.cases(Filter::default(), None, 0.2, 0, 10).unwrap();
-    assert_eq!((page.total, page.cases.len()), (300, 10));
+    let page = p
+        .cases(
+            CaseQuery { filter: Filter::default(), indicator: None, threshold: 0.2, offset: 0, limit: 10 },
+            &KGuard::default(),
+        )
+        .unwrap();
+    assert_eq!((page.total.get().unwrap(), page.cases.len()), (300, 10));
     assert!(page.cases.windows(2).all(|w| w[0].probability >= w[1].probability));
-    let next = p.cases(Filter::default(), None, 0.2, 10, 10).unwrap();
+    let next = p
+        .cases(
+            CaseQuery { filter: Filter::default(), indicator: None, threshold: 0.2, offset: 10, limit: 10 },
+            &KGuard::default(),
+        )
+        .unwrap();
     assert!(next.cases[0].probability <= page.cases[9].probability);
-    let unemployed = p.cases(Filter::default(), Some(Indicator::Unemployed), 0.2, 0, 200).unwrap();
-    assert_eq!(unemployed.total, 300 / 7 + 1);
-    assert!(p.cases(Filter::default(), None, 0.2, 300, 10).unwrap_err().to_string().starts_with("offset"));
-    assert!(p.cases(Filter::default(), None, 0.2, 0, 0).unwrap_err().to_string().starts_with("limit"));
+    let unemployed = p
+        .cases(
+            CaseQuery {
+                filter: Filter::default(),
+                indicator: Some(Indicator::Unemployed),
+                threshold: 0.2,
+                offset: 0,
+                limit: 200,
+            },
+            &KGuard::default(),
+        )
+        .unwrap();
+    assert_eq!(unemployed.total.get().unwrap(), 300 / 7 + 1);
+    assert!(
+        p.cases(
+            CaseQuery { filter: Filter::default(), indicator: None, threshold: 0.2, offset: 300, limit: 10 },
+            &KGuard::default()
+        )
+        .unwrap_err()
+        .to_string()
+        .starts_with("offset")
+    );
+    assert!(
+        p.cases(
+            CaseQuery { filter: Filter::default(), indicator: None, threshold: 0.2, offset: 0, limit: 0 },
+            &KGuard::default()
+        )
+        .unwrap_err()
+        .to_string()
+        .starts_with("limit")
+    );
 }
 
 #[test]

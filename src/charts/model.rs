@@ -47,7 +47,8 @@ pub fn ks(points: &[RocPoint], ks: f64, at: f64) -> Result<String, ChartError> {
 /// Reliability diagram: mean predicted against observed rate per decile, with the diagonal of perfect
 /// calibration.
 pub fn calibration(bins: &[CalibrationBin], ece: f64) -> Result<String, ChartError> {
-    let top = bins.iter().filter_map(|b| Some(b.mean_predicted?.max(b.observed_rate?))).fold(0.05, f64::max) * 1.1;
+    let top =
+        bins.iter().filter_map(|b| Some(b.mean_predicted?.max(b.observed_rate.get()?))).fold(0.05, f64::max) * 1.1;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (480, 440)).into_drawing_area();
@@ -68,7 +69,8 @@ pub fn calibration(bins: &[CalibrationBin], ece: f64) -> Result<String, ChartErr
         .draw()
         .map_err(draw_err)?;
         chart.draw_series(LineSeries::new([(0.0, 0.0), (top, top)], GREY.stroke_width(1))).map_err(draw_err)?;
-        let shown: Vec<(f64, f64)> = bins.iter().filter_map(|b| Some((b.mean_predicted?, b.observed_rate?))).collect();
+        let shown: Vec<(f64, f64)> =
+            bins.iter().filter_map(|b| Some((b.mean_predicted?, b.observed_rate.get()?))).collect();
         chart.draw_series(LineSeries::new(shown.clone(), BLUE.stroke_width(2))).map_err(draw_err)?;
         chart.draw_series(shown.iter().map(|&p| Circle::new(p, 5, BLUE.filled()))).map_err(draw_err)?;
         root.present().map_err(draw_err)?;

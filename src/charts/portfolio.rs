@@ -136,11 +136,11 @@ pub fn credit_bubbles(groups: &[GuardedGroup<String, CreditStats>], k: u64) -> R
             tips.push((
                 format!("circle cx=\"{cx}\" cy=\"{cy}\" r=\"{}\"", radius as i32),
                 format!(
-                    "{}: {} people, mean risk {:.1} %, {:.1} % high-risk, medical exposure {}",
+                    "{}: {} people, mean risk {:.1} %, {} high-risk, medical exposure {}",
                     label.replace('_', " "),
                     thousands(*people),
                     100.0 * stats.mean_probability,
-                    100.0 * stats.high_risk_share,
+                    stats.high_risk_share.get().map_or("withheld".to_owned(), |s| format!("{:.1} %", 100.0 * s)),
                     money(stats.medical_exposure)
                 ),
             ));
@@ -166,7 +166,13 @@ type Series = (&'static str, RGBColor, fn(&TrendPoint) -> Option<u64>);
 
 /// People with a missed payment, an overdraft or a claim, per month.
 pub fn trends(points: &[TrendPoint]) -> Result<String, ChartError> {
-    let max = points.iter().flat_map(|p| [p.missed_payment, p.overdraft, p.claim]).flatten().max().unwrap_or(1).max(1);
+    let max = points
+        .iter()
+        .flat_map(|p| [p.missed_payment.get(), p.overdraft.get(), p.claim.get()])
+        .flatten()
+        .max()
+        .unwrap_or(1)
+        .max(1);
     let n = points.len().max(1);
     let mut svg = String::new();
     {
@@ -188,9 +194,9 @@ pub fn trends(points: &[TrendPoint]) -> Result<String, ChartError> {
         .draw()
         .map_err(draw_err)?;
         let series: [Series; 3] = [
-            ("missed a payment", VERMILLION, |p| p.missed_payment),
-            ("overdrawn", ORANGE, |p| p.overdraft),
-            ("made a claim", BLUE, |p| p.claim),
+            ("missed a payment", VERMILLION, |p| p.missed_payment.get()),
+            ("overdrawn", ORANGE, |p| p.overdraft.get()),
+            ("made a claim", BLUE, |p| p.claim.get()),
         ];
         for (name, colour, value) in series {
             // Suppressed months break the line rather than dropping it to zero.
@@ -220,7 +226,7 @@ pub fn trends(points: &[TrendPoint]) -> Result<String, ChartError> {
         "People per month with a missed payment, an overdraft or an insurance claim, {} to {}{}.{}",
         points.first().map_or("", |p| p.month.as_str()),
         last.map_or("", |p| p.month.as_str()),
-        last.and_then(|p| p.missed_payment)
+        last.and_then(|p| p.missed_payment.get())
             .map_or(String::new(), |m| format!("; in the last month {} missed a payment", thousands(m))),
         if suppressed > 0 { format!(" {suppressed} months have suppressed counts.") } else { String::new() }
     );

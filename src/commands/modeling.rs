@@ -152,18 +152,15 @@ pub fn run_show(args: ModelShowArgs, out: &mut dyn Write) -> Result<(), Error> {
     }
     writeln!(out, "\nthreshold  flagged  precision  recall")?;
     for row in &artifact.metrics.thresholds {
-        let precision = row.precision.map_or("-".to_owned(), |p| format!("{:.3}", p));
-        writeln!(
-            out,
-            "  {:.2}     {:>5.1} %  {precision:>9}  {:.3}",
-            row.threshold,
-            100.0 * row.share_flagged,
-            row.recall
-        )?;
+        let shown = |v: Option<f64>, f: &dyn Fn(f64) -> String| v.map_or("withheld".to_owned(), f);
+        let flagged = shown(row.share_flagged.get(), &|s| format!("{:.1} %", 100.0 * s));
+        let precision = shown(row.precision.get(), &|p| format!("{p:.3}"));
+        let recall = shown(row.recall.get(), &|r| format!("{r:.3}"));
+        writeln!(out, "  {:.2}     {flagged:>8}  {precision:>9}  {recall:>8}", row.threshold)?;
     }
     writeln!(out, "\ncalibration (deciles of predicted probability)")?;
     for bin in &artifact.metrics.calibration {
-        match (bin.mean_predicted, bin.observed_rate) {
+        match (bin.mean_predicted, bin.observed_rate.get()) {
             (Some(p), Some(o)) => writeln!(out, "  bin {:>2}: predicted {:.4}  observed {:.4}", bin.bin + 1, p, o)?,
             _ => writeln!(out, "  bin {:>2}: suppressed (fewer than k people)", bin.bin + 1)?,
         }
@@ -381,7 +378,7 @@ pub fn run_whatif(args: WhatifArgs, out: &mut dyn Write) -> Result<(), Error> {
         out,
         "high-risk change {change}; expected distress {:+.0}; {} job losses; score PSI against the training population {:.4} ({})",
         impact.expected_distress_change,
-        thousands(impact.job_losses),
+        impact.job_losses.map_or("withheld (fewer than k)".to_owned(), thousands),
         impact.score_psi.psi,
         impact.score_psi.band.describe()
     )?;

@@ -1,7 +1,7 @@
 //! How well probabilities rank and calibrate against outcomes: AUC, Gini, KS, Brier, log loss, calibration bins
 //! and ECE, a threshold table, a ROC curve for charts, and per-group breakdowns for fairness gaps.
 
-use crate::privacy::KGuard;
+use crate::privacy::{Figure, KGuard};
 use serde::{Deserialize, Serialize};
 
 /// Cut-offs of the threshold table.
@@ -120,7 +120,9 @@ pub struct CalibrationBin {
     /// `None` when the k-anonymity guard suppressed the bin.
     pub count: Option<u64>,
     pub mean_predicted: Option<f64>,
-    pub observed_rate: Option<f64>,
+    /// The bin's events over its rows: withheld when the events or the non-events are 1..k−1, or to keep such
+    /// a bin's from being recovered from the others and the total.
+    pub observed_rate: Figure<f64>,
     pub suppressed: bool,
 }
 
@@ -141,15 +143,17 @@ pub fn calibration(p: &[f64], labels: &[bool], bins: usize, guard: &KGuard) -> (
         let observed = rows.iter().filter(|&&i| labels[i]).count() as f64 / n;
         ece += n / p.len() as f64 * (predicted - observed).abs();
         let bounds = (p[rows[0]], p[rows[rows.len() - 1]]);
-        // The observed rate reveals the bin's events: withheld when they, or the non-events, are 1..k−1.
         let events = rows.iter().filter(|&&i| labels[i]).count() as u64;
-        let observed = guard.part(events, rows.len() as u64).map(|_| observed);
-        cells.push((b as u32, rows.len() as u64, (bounds, predicted, observed)));
+        let _ = observed;
+        cells.push((b as u32, rows.len() as u64, (bounds, predicted, events)));
     }
+    // The observed rates reveal the bins' events: through the guard as the shares of a breakdown.
+    let rates = guard.shares(&cells.iter().map(|(_, n, s)| (*n, s.2)).collect::<Vec<_>>());
     let guarded = guard.groups(cells);
     let bins = guarded
         .into_iter()
-        .map(|g| {
+        .zip(rates)
+        .map(|(g, observed_rate)| {
             let stats = g.stats;
             CalibrationBin {
                 bin: g.label,
@@ -157,7 +161,7 @@ pub fn calibration(p: &[f64], labels: &[bool], bins: usize, guard: &KGuard) -> (
                 upper: stats.map(|s| s.0.1),
                 count: g.count,
                 mean_predicted: stats.map(|s| s.1),
-                observed_rate: stats.and_then(|s| s.2),
+                observed_rate,
                 suppressed: g.suppressed,
             }
         })
@@ -165,31 +169,43 @@ pub fn calibration(p: &[f64], labels: &[bool], bins: usize, guard: &KGuard) -> (
     (bins, ece)
 }
 
-/// One row of the threshold table.
+/// One row of the threshold table. Its figures rest on nested counts (people, events and non-events at or above
+/// each cut-off), which the guard lets show only where no band between two cut-offs is 1..k−1.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ThresholdRow {
     pub threshold: f64,
     /// Share of people at or above the threshold.
-    pub share_flagged: f64,
-    /// Events among the flagged; `None` when no one is flagged.
-    pub precision: Option<f64>,
+    pub share_flagged: Figure<f64>,
+    /// Events among the flagged; `null` when no one is flagged, or when it is withheld.
+    pub precision: Figure<f64>,
     /// Flagged among the events.
-    pub recall: f64,
+    pub recall: Figure<f64>,
 }
 
-/// Precision, recall and share flagged at each cut-off.
-pub fn thresholds(p: &[f64], labels: &[bool], cutoffs: &[f64]) -> Vec<ThresholdRow> {
-    let events = labels.iter().filter(|&&l| l).count().max(1) as f64;
-    cutoffs
-        .iter()
-        .map(|&t| {
-            let flagged = p.iter().filter(|&&p| p >= t).count();
-            let hits = p.iter().zip(labels).filter(|&(&p, &l)| p >= t && l).count();
+/// Precision, recall and share flagged at each cut-off (rising), through the guard.
+pub fn thresholds(p: &[f64], labels: &[bool], cutoffs: &[f64], guard: &KGuard) -> Vec<ThresholdRow> {
+    let events = labels.iter().filter(|&&l| l).count() as u64;
+    let (n, non_events) = (p.len() as u64, p.len() as u64 - events);
+    let flagged: Vec<u64> = cutoffs.iter().map(|&t| p.iter().filter(|&&p| p >= t).count() as u64).collect();
+    let hits: Vec<u64> =
+        cutoffs.iter().map(|&t| p.iter().zip(labels).filter(|&(&p, &l)| p >= t && l).count() as u64).collect();
+    let misses: Vec<u64> = flagged.iter().zip(&hits).map(|(f, h)| f - h).collect();
+    let (flagged_shown, hits_shown, misses_shown) =
+        (guard.nested(n, &flagged), guard.nested(events, &hits), guard.nested(non_events, &misses));
+    (0..cutoffs.len())
+        .map(|i| {
+            let over = |count: &Figure<u64>, total: u64| count.map(|c| c as f64 / total.max(1) as f64);
             ThresholdRow {
-                threshold: t,
-                share_flagged: flagged as f64 / p.len().max(1) as f64,
-                precision: (flagged > 0).then(|| hits as f64 / flagged as f64),
-                recall: hits as f64 / events,
+                threshold: cutoffs[i],
+                share_flagged: over(&flagged_shown[i], n),
+                precision: hits_shown[i]
+                    .and(&misses_shown[i])
+                    .and(&flagged_shown[i])
+                    .map(|h| (flagged[i] > 0).then(|| h as f64 / flagged[i] as f64))
+                    .get()
+                    .flatten()
+                    .map_or_else(Figure::withheld, |v| guard.statistic(n, v)),
+                recall: over(&hits_shown[i], events),
             }
         })
         .collect()
@@ -200,10 +216,11 @@ pub fn thresholds(p: &[f64], labels: &[bool], cutoffs: &[f64]) -> Vec<ThresholdR
 pub struct GroupStats {
     /// `None` with fewer than [`MIN_EVENTS_FOR_AUC`] events or non-events.
     pub auc: Option<f64>,
-    /// `None` when the people flagged, or those not flagged, number 1..k−1: the rate would reveal them.
-    pub flag_rate: Option<f64>,
-    /// `None` when the events, or the non-events, number 1..k−1.
-    pub observed_rate: Option<f64>,
+    /// `null` when the people flagged, or those not flagged, number 1..k−1 (the rate would reveal them), or when
+    /// it is withheld so that such a group's cannot be recovered from the others.
+    pub flag_rate: Figure<f64>,
+    /// Withheld as the flag rate is, for events.
+    pub observed_rate: Figure<f64>,
     pub mean_predicted: f64,
 }
 
@@ -234,25 +251,28 @@ pub fn fairness(p: &[f64], labels: &[bool], group: &[&str], threshold: f64, guar
     let mut names: Vec<&str> = group.to_vec();
     names.sort_unstable();
     names.dedup();
-    let cells = names
+    let measured: Vec<(usize, usize, usize, Option<f64>, f64)> = names
         .iter()
         .map(|&name| {
             let rows: Vec<usize> = (0..p.len()).filter(|&i| group[i] == name).collect();
             let gp: Vec<f64> = rows.iter().map(|&i| p[i]).collect();
             let gl: Vec<bool> = rows.iter().map(|&i| labels[i]).collect();
             let events = gl.iter().filter(|&&l| l).count();
-            let n = rows.len() as f64;
             let enough = events >= MIN_EVENTS_FOR_AUC && gl.len() - events >= MIN_EVENTS_FOR_AUC;
             let flagged = gp.iter().filter(|&&p| p >= threshold).count();
-            // A rate is a count over the group: shown only if the count and its complement are safe.
-            let safe = |count: usize| guard.part(count as u64, rows.len() as u64).is_some();
-            let stats = GroupStats {
-                auc: if enough { auc(&gp, &gl) } else { None },
-                flag_rate: safe(flagged).then(|| flagged as f64 / n),
-                observed_rate: safe(events).then(|| events as f64 / n),
-                mean_predicted: gp.iter().sum::<f64>() / n,
-            };
-            (name.to_owned(), rows.len() as u64, stats)
+            let mean = gp.iter().sum::<f64>() / rows.len().max(1) as f64;
+            (rows.len(), flagged, events, if enough { auc(&gp, &gl) } else { None }, mean)
+        })
+        .collect();
+    // A rate is a count over the group: the guard shows it as a breakdown's share.
+    let flag_rates = guard.shares(&measured.iter().map(|m| (m.0 as u64, m.1 as u64)).collect::<Vec<_>>());
+    let observed_rates = guard.shares(&measured.iter().map(|m| (m.0 as u64, m.2 as u64)).collect::<Vec<_>>());
+    let cells = names
+        .iter()
+        .zip(measured)
+        .zip(flag_rates.into_iter().zip(observed_rates))
+        .map(|((&name, (n, _, _, auc, mean_predicted)), (flag_rate, observed_rate))| {
+            (name.to_owned(), n as u64, GroupStats { auc, flag_rate, observed_rate, mean_predicted })
         })
         .collect();
     let groups: Vec<GroupRow> = guard
@@ -268,7 +288,7 @@ pub fn fairness(p: &[f64], labels: &[bool], group: &[&str], threshold: f64, guar
     let flags = groups
         .iter()
         .filter(|g| g.count.is_some_and(|n| n >= MIN_GROUP_FOR_GAPS))
-        .filter_map(|g| g.stats.as_ref().and_then(|s| s.flag_rate))
+        .filter_map(|g| g.stats.as_ref().and_then(|s| s.flag_rate.get()))
         .collect();
     Fairness { auc_gap: gap(aucs), flag_rate_gap: gap(flags), groups }
 }
@@ -316,13 +336,20 @@ mod tests {
         let (bins, ece) = calibration(&p, &labels, 10, &KGuard::default());
         assert_eq!(bins.len(), 10);
         assert!(ece < 1e-9, "{ece}");
-        assert!((bins[3].observed_rate.unwrap() - 0.35).abs() < 1e-9);
+        assert!((bins[3].observed_rate.get().unwrap() - 0.35).abs() < 1e-9);
     }
 
     #[test]
     fn threshold_table_counts_precision_and_recall() {
-        let rows = thresholds(&[0.9, 0.6, 0.4, 0.1], &[true, false, true, false], &[0.5]);
-        assert_eq!(rows[0], ThresholdRow { threshold: 0.5, share_flagged: 0.5, precision: Some(0.5), recall: 0.5 });
+        let p: Vec<f64> = (0..400).map(|i| i as f64 / 400.0).collect();
+        let labels: Vec<bool> = (0..400).map(|i| i % 2 == 0).collect();
+        let guard = KGuard::default();
+        let rows = thresholds(&p, &labels, &[0.5], &guard);
+        let got = (rows[0].share_flagged.get(), rows[0].precision.get(), rows[0].recall.get());
+        assert_eq!(got, (Some(0.5), Some(0.5), Some(0.5)));
+        // Four people between 0.99 and 0.995: the two rows together would show them; the lower one is withheld.
+        let rows = thresholds(&p, &labels, &[0.99, 0.995], &guard);
+        assert!(rows[0].share_flagged.get().is_none(), "{rows:?}");
     }
 
     #[test]

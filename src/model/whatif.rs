@@ -16,7 +16,7 @@ use super::drift::{self, Psi};
 use super::explain::{self, Reason};
 use super::features::{Population, RAW_COLUMNS};
 use super::{Artifact, Error, Result, score};
-use crate::privacy::KGuard;
+use crate::privacy::{Figure, KGuard};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -161,12 +161,17 @@ pub fn person(artifact: &Artifact, person: &Population, shock: &Shock) -> Result
     })
 }
 
+/// The people at or above `threshold`: a raw count, for the guard to see before anything shows.
+pub fn high_count(p: &[f64], threshold: f64) -> u64 {
+    p.iter().filter(|&&p| p >= threshold).count() as u64
+}
+
 /// A population's risk at a threshold. Counts pass the k-anonymity guard (`None` when suppressed).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Outcome {
     pub people: u64,
-    pub high_risk_count: Option<u64>,
+    pub high_risk_count: Figure<u64>,
     /// Σ p: the number of people expected to reach distress within 12 months.
     pub expected_distress: f64,
     pub mean_probability: f64,
@@ -174,11 +179,10 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn of(p: &[f64], threshold: f64, guard: &KGuard) -> Outcome {
-        let high = p.iter().filter(|&&p| p >= threshold).count() as u64;
         let expected = p.iter().sum::<f64>();
         Outcome {
             people: p.len() as u64,
-            high_risk_count: guard.part(high, p.len() as u64),
+            high_risk_count: guard.part_count(high_count(p, threshold), p.len() as u64),
             expected_distress: expected,
             mean_probability: expected / p.len().max(1) as f64,
         }
@@ -191,10 +195,11 @@ impl Outcome {
 pub struct PopulationImpact {
     pub shock: Shock,
     pub threshold: f64,
-    pub job_losses: u64,
+    pub job_losses: Figure<u64>,
     pub baseline: Outcome,
     pub scenario: Outcome,
-    pub high_risk_change: Option<i64>,
+    /// A change of a count: withheld when 1..k−1 people moved.
+    pub high_risk_change: Figure<i64>,
     pub expected_distress_change: f64,
     /// PSI of the shocked scores against the training population's.
     pub score_psi: Psi,
@@ -222,12 +227,15 @@ pub fn population(
     };
     let (shocked, job_losses) = apply(people, shock)?;
     let (_, after) = score(artifact, &shocked)?;
-    let (baseline, scenario) = (Outcome::of(before, threshold, guard), Outcome::of(&after, threshold, guard));
+    let (mut baseline, mut scenario) = (Outcome::of(before, threshold, guard), Outcome::of(&after, threshold, guard));
+    // Both counts show in one document: their difference must be safe too.
+    let series = guard.series(before.len() as u64, &[high_count(before, threshold), high_count(&after, threshold)]);
+    (baseline.high_risk_count, scenario.high_risk_count) = (series[0], series[1]);
     let impact = PopulationImpact {
         shock: *shock,
         threshold,
-        job_losses,
-        high_risk_change: baseline.high_risk_count.zip(scenario.high_risk_count).map(|(a, b)| b as i64 - a as i64),
+        job_losses: guard.part_count(job_losses, before.len() as u64),
+        high_risk_change: guard.count_change(&scenario.high_risk_count, &baseline.high_risk_count).map(|d| d as i64),
         expected_distress_change: scenario.expected_distress - baseline.expected_distress,
         score_psi: drift::psi("score", &artifact.drift_reference.score, &after),
         baseline,

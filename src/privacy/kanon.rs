@@ -6,7 +6,16 @@
 //! at least k people: no suppressed cell, and no sum of them, can then be pinned to 1..k−1. A total below k
 //! suppresses everything. Zero cells stay visible: a zero discloses no one.
 //!
-//! Known limit: the guard sees one response at a time; two overlapping queries can still be differenced.
+//! Derived cells follow the same rule. A share, rate or count of people with a property among a group (the
+//! high-risk share of a region, the flag rate of an age band, a calibration bin's observed rate) reveals two
+//! counts — the people with the property and the rest of the group — so it shows only when both are 0 or at
+//! least k; across a breakdown the hidden parts are complemented like cells, so none is recovered from the
+//! siblings and the total ([`KGuard::shares`]). A change of a count between two snapshots is itself a count
+//! ([`KGuard::count_change`]). Every such figure is a [`Figure`], which only the guard makes, from the counts it
+//! rests on: a view cannot show one without saying what it counts.
+//!
+//! Known limit: suppression sees one response at a time; two overlapping queries can still be differenced
+//! (`privacy::dp` answers that, when an installation turns it on).
 
 use serde::Serialize;
 
@@ -27,6 +36,46 @@ pub struct InvalidK(pub u64);
 impl Default for KGuard {
     fn default() -> Self {
         KGuard { k: DEFAULT_K }
+    }
+}
+
+/// A figure after the guard: the number, or `None` (JSON `null`) when showing it would reveal a group of 1..k−1
+/// people. Made only by [`KGuard`]'s methods, from the counts the figure rests on (or [`Figure::withheld`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Figure<T>(Option<T>);
+
+impl<T: Copy> Figure<T> {
+    /// The figure, if the guard lets it show.
+    pub fn get(self) -> Option<T> {
+        self.0
+    }
+}
+
+impl<T> Figure<T> {
+    /// A figure nobody may see: withholding is always safe.
+    pub fn withheld() -> Self {
+        Figure(None)
+    }
+
+    pub fn is_shown(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// The same figure in other units (a share as a percentage, a sum as a mean of a known group size): what
+    /// was safe to show stays safe.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Figure<U> {
+        Figure(self.0.map(f))
+    }
+
+    /// The figure formatted, or `default` when it is withheld.
+    pub fn map_or<U>(self, default: U, f: impl FnOnce(T) -> U) -> U {
+        self.0.map_or(default, f)
+    }
+
+    /// Shown only if `other` is shown too (a figure that also reveals what `other` would).
+    pub fn and<U>(self, other: &Figure<U>) -> Figure<T> {
+        Figure(self.0.filter(|_| other.is_shown()))
     }
 }
 
@@ -57,7 +106,6 @@ impl KGuard {
         self.k
     }
 
-    /// Guards a one-way breakdown of counts that is shown together with its total.
     /// Which cells of a breakdown to suppress (primary, then complementary), and whether the total may show.
     pub fn suppression(&self, counts: &[u64]) -> (Vec<bool>, bool) {
         let total: u64 = counts.iter().sum();
@@ -105,6 +153,127 @@ impl KGuard {
     /// which reveals the complement too): `None` when the count or its complement is 1..k−1.
     pub fn part(&self, count: u64, total: u64) -> Option<u64> {
         self.counts(vec![((), count), ((), total.saturating_sub(count))]).cells[0].count
+    }
+
+    /// A count of people: shown if it is 0 or at least k.
+    pub fn count(&self, n: u64) -> Figure<u64> {
+        Figure(self.shows(n).then_some(n))
+    }
+
+    /// A statistic of a group of `people` (a sum or a mean of amounts or probabilities, not a count of people):
+    /// shown when the group may be.
+    pub fn statistic(&self, people: u64, value: f64) -> Figure<f64> {
+        Figure(self.shows(people).then_some(value))
+    }
+
+    /// The share of a group of `total` people that has some property (`count` of them): shown only when the count
+    /// and the rest of the group are both safe. A group of no one has no share.
+    pub fn share(&self, count: u64, total: u64) -> Figure<f64> {
+        Figure(self.part(count, total).filter(|_| total > 0).map(|c| c as f64 / total as f64))
+    }
+
+    /// `count` people with a property among `total`, as a count: shown when the count and the rest are safe.
+    pub fn part_count(&self, count: u64, total: u64) -> Figure<u64> {
+        Figure(self.part(count, total))
+    }
+
+    /// The change of a count between two snapshots (`then` → `now`), given both as figures: a difference of two
+    /// counts is a count of the people who moved, so it shows only when both show and it is 0 or at least k.
+    pub fn count_change(&self, now: &Figure<u64>, then: &Figure<u64>) -> Figure<f64> {
+        match (now.0, then.0) {
+            (Some(a), Some(b)) if self.shows(a.abs_diff(b)) => Figure(Some(a as f64 - b as f64)),
+            _ => Figure(None),
+        }
+    }
+
+    /// Counts of people with a property in one group of `total` people, at several times or under several
+    /// scenarios (a baseline, then months): each shown count reveals its difference from every other shown one, so
+    /// a count shows only when it and the rest of the group are safe and it differs from every count shown before
+    /// it by 0 or at least k.
+    pub fn series(&self, total: u64, counts: &[u64]) -> Vec<Figure<u64>> {
+        let mut shown: Vec<u64> = Vec::new();
+        counts
+            .iter()
+            .map(|&count| {
+                let safe = self.part(count, total).is_some() && shown.iter().all(|&s| self.shows(s.abs_diff(count)));
+                if safe {
+                    shown.push(count);
+                }
+                Figure(safe.then_some(count))
+            })
+            .collect()
+    }
+
+    /// The change of a statistic (a sum, a mean) between two snapshots: shown when both are.
+    pub fn change(&self, now: &Figure<f64>, then: &Figure<f64>) -> Figure<f64> {
+        Figure(now.0.zip(then.0).map(|(a, b)| a - b))
+    }
+
+    /// Which groups' parts to withhold in a breakdown of groups of `people`, each with `part` of them having a
+    /// property (high risk, flagged, an event), shown beside the groups' counts and the totals: a group suppressed
+    /// by [`KGuard::suppression`]; a part whose count, or whose rest of the group, is 1..k−1; and then further
+    /// parts, smallest first (complementary suppression), until the withheld parts are none, or at least two whose
+    /// parts and whose rests each sum to 0 or at least k — so no withheld part is recovered from its siblings and
+    /// the totals.
+    pub fn part_suppression(&self, groups: &[(u64, u64)]) -> Vec<bool> {
+        let people: Vec<u64> = groups.iter().map(|g| g.0).collect();
+        let (groups_hidden, _) = self.suppression(&people);
+        let small = |c: u64| (1..self.k).contains(&c);
+        let rest = |(n, h): (u64, u64)| n.saturating_sub(h);
+        let mut hidden: Vec<bool> =
+            groups.iter().zip(&groups_hidden).map(|(&(n, h), &g)| g || small(h) || small(rest((n, h)))).collect();
+        loop {
+            let withheld: Vec<(u64, u64)> =
+                groups.iter().zip(&hidden).filter(|(_, h)| **h).map(|(&(n, h), _)| (h, rest((n, h)))).collect();
+            let (parts, rests): (u64, u64) = withheld.iter().fold((0, 0), |(a, b), &(p, r)| (a + p, b + r));
+            let short_parts = small(parts);
+            let short_rests = small(rests);
+            if withheld.is_empty() || (withheld.len() >= 2 && !short_parts && !short_rests) {
+                break;
+            }
+            // The next part to withhold: the smallest non-zero one on the side that is short (either, when one
+            // withheld part stands alone).
+            let key = |&(n, h): &(u64, u64)| match (short_parts, short_rests) {
+                (true, _) => h,
+                (false, true) => rest((n, h)),
+                (false, false) => h.min(rest((n, h))),
+            };
+            let next = (0..groups.len())
+                .filter(|&i| !hidden[i] && key(&groups[i]) > 0)
+                .min_by_key(|&i| (key(&groups[i]), i))
+                .or_else(|| (0..groups.len()).find(|&i| !hidden[i]));
+            match next {
+                Some(i) => hidden[i] = true,
+                None => break,
+            }
+        }
+        hidden
+    }
+
+    /// A nested series of counts out of `total` people: those at or above each of a rising list of cut-offs
+    /// (`cumulative`, so non-increasing). Two shown counts reveal the people between their cut-offs, so, from the
+    /// top down, a count shows only when it, the rest of the `total`, and the people between it and the next
+    /// shown count above are each 0 or at least k.
+    pub fn nested(&self, total: u64, cumulative: &[u64]) -> Vec<Figure<u64>> {
+        let mut shown = vec![Figure(None); cumulative.len()];
+        let mut above = 0u64;
+        for (i, &count) in cumulative.iter().enumerate().rev() {
+            let between = count.saturating_sub(above);
+            if self.shows(count) && self.shows(total.saturating_sub(count)) && self.shows(between) {
+                shown[i] = Figure(Some(count));
+                above = count;
+            }
+        }
+        shown
+    }
+
+    /// The shares of a breakdown (`part` of `people` in each group), through [`KGuard::part_suppression`].
+    pub fn shares(&self, groups: &[(u64, u64)]) -> Vec<Figure<f64>> {
+        self.part_suppression(groups)
+            .into_iter()
+            .zip(groups)
+            .map(|(hidden, &(n, h))| Figure((!hidden && n > 0).then(|| h as f64 / n as f64)))
+            .collect()
     }
 
     /// Guards a breakdown whose cells also carry statistics (means, rates, sums): a suppressed cell's
@@ -183,6 +352,93 @@ mod tests {
         assert_eq!(groups[0].stats, None);
         assert_eq!(groups[1].stats, None, "complementary suppression hides the smallest other group too");
         assert_eq!(groups[2].stats, Some(0.2));
+    }
+
+    #[test]
+    fn a_share_needs_its_count_and_the_rest_of_its_group_safe() {
+        let guard = KGuard::default();
+        // Alaska at threshold 0.3 on the default warehouse: 226 people, 6 of them high-risk.
+        assert_eq!(guard.share(6, 226).get(), None);
+        assert_eq!(guard.share(20, 226).get(), Some(20.0 / 226.0));
+        assert_eq!(guard.share(0, 226).get(), Some(0.0));
+        assert_eq!(guard.share(0, 0).get(), None);
+        assert_eq!(guard.share(220, 226).get(), None, "the rest, six people, would show");
+    }
+
+    #[test]
+    fn a_change_of_a_count_is_a_count() {
+        let guard = KGuard::default();
+        let c = |n| guard.count(n);
+        assert_eq!(guard.count_change(&c(120), &c(114)).get(), None, "six people moved");
+        assert_eq!(guard.count_change(&c(120), &c(100)).get(), Some(20.0));
+        assert_eq!(guard.count_change(&c(100), &c(100)).get(), Some(0.0));
+        assert_eq!(guard.count_change(&c(5), &c(100)).get(), None);
+    }
+
+    #[test]
+    fn withheld_shares_are_complemented_across_the_breakdown() {
+        let guard = KGuard::default();
+        // Region 0's share is primary (6 of 226); alone it would be total − the others: one more goes with it.
+        let groups = [(226, 6), (1_000, 40), (2_000, 300), (5_000, 900)];
+        let hidden = guard.part_suppression(&groups);
+        assert_eq!(hidden, vec![true, true, false, false]);
+        let shares = guard.shares(&groups);
+        assert!(shares[0].get().is_none() && shares[1].get().is_none() && shares[3].get().is_some());
+        // Parts of 3 and 4 together are still below k: a third is withheld.
+        let hidden = guard.part_suppression(&[(100, 3), (100, 4), (100, 50), (100, 60)]);
+        assert_eq!(hidden, vec![true, true, true, false]);
+    }
+
+    /// Property: over random breakdowns, every shown share rests on a safe count and a safe rest, and the withheld
+    /// parts (and rests) can neither be a single one nor sum to 1..k−1, so none is recovered from the totals.
+    #[test]
+    fn property_no_derived_small_cell() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(13);
+        for _ in 0..3000 {
+            let k = rng.random_range(2..20u64);
+            let groups: Vec<(u64, u64)> = (0..rng.random_range(1..10usize))
+                .map(|_| {
+                    let n = if rng.random_bool(0.2) { rng.random_range(0..k) } else { rng.random_range(0..400) };
+                    let h = if rng.random_bool(0.3) { rng.random_range(0..=n.min(k)) } else { rng.random_range(0..=n) };
+                    (n, h)
+                })
+                .collect();
+            let guard = KGuard::new(k).unwrap();
+            let hidden = guard.part_suppression(&groups);
+            let small = |c: u64| (1..k).contains(&c);
+            for (&(n, h), &hid) in groups.iter().zip(&hidden) {
+                if !hid {
+                    assert!(!small(n) && !small(h) && !small(n - h), "shown share of {h}/{n} with k={k}: {groups:?}");
+                }
+            }
+            let withheld: Vec<(u64, u64)> =
+                groups.iter().zip(&hidden).filter(|(_, h)| **h).map(|(&(n, h), _)| (h, n - h)).collect();
+            // A lone group's withheld part is its breakdown's total, which is then small and withheld too.
+            if withheld.len() == 1 && groups.len() > 1 {
+                panic!("a single withheld part is derivable: {groups:?} k={k}");
+            }
+            if withheld.len() >= 2 && withheld.len() < groups.len() {
+                let (p, r) = withheld.iter().fold((0, 0), |(a, b), &(x, y)| (a + x, b + y));
+                assert!(!small(p) && !small(r), "withheld parts {p} / rests {r} below k in {groups:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_series_shows_no_two_counts_a_few_apart() {
+        let guard = KGuard::default();
+        let shown: Vec<Option<u64>> =
+            guard.series(10_000, &[500, 505, 530, 531, 600]).into_iter().map(Figure::get).collect();
+        assert_eq!(shown, vec![Some(500), None, Some(530), None, Some(600)]);
+    }
+
+    #[test]
+    fn a_nested_series_never_shows_a_small_band() {
+        let guard = KGuard::default();
+        // 1,000 people: 300 at or above the first cut-off, 296 above the second (4 between), 120, 5.
+        let shown: Vec<Option<u64>> = guard.nested(1_000, &[300, 296, 120, 5]).into_iter().map(Figure::get).collect();
+        assert_eq!(shown, vec![None, Some(296), Some(120), None]);
     }
 
     #[test]

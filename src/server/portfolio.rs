@@ -100,7 +100,11 @@ pub async fn cases(
     let indicator = params.text("indicator").map(Indicator::parse).transpose()?;
     let limit = params.parse::<u64>("limit", "a whole number")?.unwrap_or(25);
     let offset = params.parse::<u64>("offset", "a whole number")?.unwrap_or(0);
-    let page = blocking(move || Ok(portfolio.cases(filter, indicator, threshold, offset, limit)?)).await?;
+    let guard = state.guard;
+    let page = blocking(move || {
+        Ok(portfolio.cases(analytics::CaseQuery { filter, indicator, threshold, offset, limit }, &guard)?)
+    })
+    .await?;
     Ok(Json(page))
 }
 
@@ -257,5 +261,12 @@ pub async fn export_cases(
     let indicator = params.text("indicator").map(Indicator::parse).transpose()?;
     let limit = params.parse::<u64>("limit", "a whole number")?.unwrap_or(analytics::MAX_PAGE);
     let offset = params.parse::<u64>("offset", "a whole number")?.unwrap_or(0);
-    blocking(move || download(portfolio.cases(filter, indicator, threshold, offset, limit)?.table(), &format)).await
+    let guard = state.guard;
+    blocking(move || {
+        download(
+            portfolio.cases(analytics::CaseQuery { filter, indicator, threshold, offset, limit }, &guard)?.table(),
+            &format,
+        )
+    })
+    .await
 }

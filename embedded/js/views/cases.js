@@ -11,6 +11,13 @@ export const permission = "caseList";
 
 const LIMIT = 25;
 
+// "26–50 of 1,234"; a total under k is withheld like any count.
+function pageInfo(page, offset) {
+  if (!page.cases.length) return "No cases match.";
+  const shown = `${fmt.format(offset + 1)}–${fmt.format(offset + page.cases.length)}`;
+  return page.total == null ? `${shown} of fewer than k (the total is withheld)` : `${shown} of ${fmt.format(page.total)}`;
+}
+
 export async function render(params) {
   const state = { ...filterParams(params), indicator: params.get("indicator") || "", offset: params.get("offset") || "0" };
   const query = new URLSearchParams(Object.entries({ ...state, limit: LIMIT }).filter(([, v]) => v !== "")).toString();
@@ -44,8 +51,8 @@ export async function render(params) {
       "div",
       { class: "pager" },
       h("button", { type: "button", class: "button", disabled: offset === 0, onclick: () => go("cases", { ...state, offset: Math.max(0, offset - LIMIT) }) }, "Previous"),
-      h("span", { id: "page-info" }, page.total ? `${fmt.format(offset + 1)}–${fmt.format(offset + page.cases.length)} of ${fmt.format(page.total)}` : "No cases match."),
-      h("button", { type: "button", class: "button", disabled: offset + LIMIT >= page.total, onclick: () => go("cases", { ...state, offset: offset + LIMIT }) }, "Next"),
+      h("span", { id: "page-info" }, pageInfo(page, offset)),
+      h("button", { type: "button", class: "button", disabled: page.total == null ? page.cases.length < LIMIT : offset + LIMIT >= page.total, onclick: () => go("cases", { ...state, offset: offset + LIMIT }) }, "Next"),
     ),
   );
 }

@@ -45,7 +45,9 @@ export async function render(params) {
       h("label", { for: "threshold" }, "High-risk threshold", h("span", {}, slider, " ", shown)),
       ...filterSelects(vocab, state, update),
     ),
-    view.suppressed ? h("p", { class: "status error" }, "This selection has fewer than k people: every figure is withheld.") : null,
+    view.withheldBecause
+      ? h("p", { class: "status error", id: "withheld-because" }, `${view.withheldBecause}: what the unfiltered view withholds stays withheld when you filter to it.`)
+      : view.suppressed ? h("p", { class: "status error" }, "This selection has fewer than k people: every figure is withheld.") : null,
     h(
       "section",
       { class: "cards", "aria-label": "Key figures" },

@@ -41,7 +41,7 @@ export async function render() {
     h(
       "div",
       { class: "grid2" },
-      h("section", { class: "panel" }, h("h2", {}, "Thresholds"), table("Threshold table", [{ label: "Threshold", num: true }, { label: "Flagged", num: true }, { label: "Precision", num: true }, { label: "Recall", num: true }], m.thresholds.map((t) => [t.threshold.toFixed(2), pct(t.share_flagged), t.precision == null ? "–" : t.precision.toFixed(3), t.recall.toFixed(3)]))),
+      h("section", { class: "panel" }, h("h2", {}, "Thresholds"), table("Threshold table", [{ label: "Threshold", num: true }, { label: "Flagged", num: true }, { label: "Precision", num: true }, { label: "Recall", num: true }], m.thresholds.map((t) => [t.threshold.toFixed(2), pct(t.share_flagged), t.precision == null ? "withheld" : t.precision.toFixed(3), t.recall == null ? "withheld" : t.recall.toFixed(3)]))),
       h("section", { class: "panel" }, h("h2", {}, "Coefficients"), h("p", { class: "hint" }, "On standardised inputs; the check compares the sign with the generator's."), table("Coefficients", ["Input", { label: "Coefficient", num: true }, "Sign"], m.features.map((f) => [f.name, signed(f.coefficient, (v) => v.toFixed(3)), f.expected_sign == null ? "" : (f.coefficient * f.expected_sign > 0 ? h("span", { class: "ok" }, "as expected") : h("span", { class: "up" }, "against expectation"))]))),
     ),
     h("div", { class: "grid2" }, fairness("Fairness by age band", m.fairness_by_age_band), fairness("Fairness by region", m.fairness_by_region)),

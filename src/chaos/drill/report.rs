@@ -184,8 +184,8 @@ pub fn report(log: &[Line]) -> Option<Report> {
                 late: count(Some(e.index), Outcome::Late),
                 missed: count(Some(e.index), Outcome::Missed),
                 open: count(Some(e.index), Outcome::Open),
-                baseline_high_risk_count: e.figures.as_ref().and_then(|f| f.baseline_high_risk_count),
-                high_risk_count: e.figures.as_ref().and_then(|f| f.high_risk_count),
+                baseline_high_risk_count: e.figures.as_ref().and_then(|f| f.baseline_high_risk_count.get()),
+                high_risk_count: e.figures.as_ref().and_then(|f| f.high_risk_count.get()),
             }
         })
         .collect();

@@ -6,9 +6,9 @@ use crate::chaos::dv::DvInput;
 use crate::chaos::monthly::{Events, Prepared};
 use crate::chaos::scenario::Scenario;
 use crate::dv::{self, Level};
-use crate::model::whatif::Outcome;
+use crate::model::whatif::high_count;
 use crate::model::{self, Artifact, Population};
-use crate::privacy::KGuard;
+use crate::privacy::{Figure, KGuard};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
@@ -46,8 +46,10 @@ pub struct ShockFigures {
     pub month: u32,
     pub intensity: f64,
     pub threshold: f64,
-    pub baseline_high_risk_count: Option<u64>,
-    pub high_risk_count: Option<u64>,
+    /// The baseline and every shock's count are one series through the guard: no two shown counts of a drill are
+    /// 1..k−1 apart.
+    pub baseline_high_risk_count: Figure<u64>,
+    pub high_risk_count: Figure<u64>,
     pub baseline_expected_distress: f64,
     pub expected_distress: f64,
 }
@@ -110,7 +112,7 @@ pub fn timeline(drill: &Drill, world: &World) -> Result<Vec<Event>, TimelineErro
     // Scoring is shared by every shock: the baseline once, the prepared population once. Each shock puts
     // forward people who crossed the threshold since the previous shock, never someone already put forward.
     let mut shocks: Option<(Vec<f64>, Prepared, Events)> = None;
-    let mut raised = std::collections::HashSet::new();
+    let mut shown = Shown::default();
     let mut events = Vec::with_capacity(specs.len());
     for (i, spec) in specs.into_iter().enumerate() {
         let index = i as u32 + 1;
@@ -136,7 +138,7 @@ pub fn timeline(drill: &Drill, world: &World) -> Result<Vec<Event>, TimelineErro
                     shocks = Some((prepared.baseline().to_vec(), prepared, events));
                 }
                 let (previous, prepared, events) = shocks.as_mut().expect("prepared above");
-                *previous = shock(&mut event, spec, scenario, world, previous, (prepared, events), &mut raised);
+                *previous = shock(&mut event, spec, scenario, world, previous, (prepared, events), &mut shown);
             }
             EventKind::DvIncidents => dv_incidents(&mut event, spec, world.survivors, seed),
             EventKind::AlertBurst => alert_burst(&mut event, spec, world.survivors, seed),
@@ -155,8 +157,18 @@ fn exact_sum(p: &[f64]) -> f64 {
     p.iter().map(|&x| (x * 1e12).round() as u64).sum::<u64>() as f64 / 1e12
 }
 
-fn count_text(n: Option<u64>) -> String {
-    n.map_or("fewer than k".into(), |n| n.to_string())
+/// A guarded count in a sentence: the number, or "(withheld)" where the k-guard keeps it back.
+fn count_text(n: Figure<u64>) -> String {
+    n.get().map_or("(withheld)".into(), |n| n.to_string())
+}
+
+/// What a drill's shocks have shown so far.
+#[derive(Default)]
+struct Shown {
+    /// The people put forward as cases.
+    raised: std::collections::HashSet<String>,
+    /// Raw high-risk counts, the baseline first, then each shock's: the guard sees them as one series.
+    highs: Vec<u64>,
 }
 
 /// Fills a shock event; returns everyone's probability under it (the next shock's "previous").
@@ -167,15 +179,20 @@ fn shock(
     world: &World,
     previous: &[f64],
     (prepared, events): (&Prepared, &mut Events),
-    raised: &mut std::collections::HashSet<String>,
+    shown: &mut Shown,
 ) -> Vec<f64> {
+    let Shown { raised, highs } = shown;
     let month = spec.month.unwrap_or(1);
     let intensity = scenario.shape.intensity(month, scenario.horizon_months);
     let threshold = scenario.threshold.unwrap_or(world.artifact.threshold);
     let p = prepared.at(scenario, month, events).p;
     let base = prepared.baseline();
-    let before = Outcome::of(base, threshold, world.guard);
-    let after = Outcome::of(&p, threshold, world.guard);
+    if highs.is_empty() {
+        highs.push(high_count(base, threshold));
+    }
+    highs.push(high_count(&p, threshold));
+    let series = world.guard.series(p.len() as u64, highs);
+    let (before, after) = (series[0], series[series.len() - 1]);
     let mut crossed: Vec<usize> = (0..p.len())
         .filter(|&i| p[i] >= threshold && previous[i] < threshold && !raised.contains(&world.ids[i]))
         .collect();
@@ -197,20 +214,20 @@ fn shock(
     raised.extend(event.cases.iter().map(|c| c.masked_id.clone()));
     event.title = format!("{}: month {month} of {}", scenario.name, scenario.horizon_months);
     event.summary = format!(
-        "{} at {:.0} % intensity: high-risk people {} → {} (baseline → now); {} newly over the threshold since the last update, the largest rises put forward as cases",
+        "{} at {:.0} % intensity: high-risk people {} → {} (baseline → now); people newly over the threshold since the last update: {}, the largest rises put forward as cases",
         scenario.description.split(':').next().unwrap_or(&scenario.name),
         intensity * 100.0,
-        count_text(before.high_risk_count),
-        count_text(after.high_risk_count),
-        count_text(world.guard.part(crossed.len() as u64, p.len() as u64)),
+        count_text(before),
+        count_text(after),
+        count_text(world.guard.part_count(crossed.len() as u64, p.len() as u64)),
     );
     event.figures = Some(ShockFigures {
         scenario: scenario.name.clone(),
         month,
         intensity,
         threshold,
-        baseline_high_risk_count: before.high_risk_count,
-        high_risk_count: after.high_risk_count,
+        baseline_high_risk_count: before,
+        high_risk_count: after,
         baseline_expected_distress: exact_sum(base),
         expected_distress: exact_sum(&p),
     });
