@@ -51,8 +51,16 @@ def main():
         query += f"&creditGroup={group}" if group else ""
         return call(base, token, f"/api/v1/executive?{query}")[0]
 
+    def executive_uncached():
+        # A threshold not asked before: the server computes the view afresh (the guard's whole cost included).
+        query = f"threshold={rng.uniform(0.05, 0.6):.5f}"
+        region = rng.choice(regions)
+        query += f"&region={region}" if region else ""
+        return call(base, token, f"/api/v1/executive?{query}")[0]
+
     views = {
         "executive": executive,
+        "executive (uncached)": executive_uncached,
         "case list": lambda: call(base, token, f"/api/v1/cases?limit=25&offset={rng.randrange(0, 5000, 25)}")[0],
         "case list (filtered)": lambda: call(base, token, f"/api/v1/cases?limit=25&region={rng.choice(regions[1:])}&indicator=unemployed")[0],
         "case page": lambda: call(base, token, f"/api/v1/cases/{rng.choice(ids)}")[0],

@@ -427,6 +427,18 @@ pub enum BenchCommand {
     Score(BenchTrainArgs),
     /// Population what-if on a throw-away warehouse of --rows customers: seconds per rescoring.
     Whatif(BenchTrainArgs),
+    /// The k-guard on a data dir's executive view (it needs a trained model): what the derived-cell rule withholds
+    /// at thresholds 0.1–0.5, and the view's compute time, uncached.
+    Guard(BenchGuardArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchGuardArgs {
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

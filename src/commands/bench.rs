@@ -1,5 +1,7 @@
 //! `safehaven bench`: measurements printed for people (or as JSON), never asserted in tests.
 
+mod guard;
+
 use super::seed::seed_options;
 use crate::cli::{BenchCommand, BenchTrainArgs};
 use crate::error::Error;
@@ -376,6 +378,10 @@ pub fn run(command: BenchCommand, out: &mut dyn Write) -> Result<(), Error> {
         BenchCommand::Train(args) => bench_model(ModelBench::Train, args, out),
         BenchCommand::Score(args) => bench_model(ModelBench::Score, args, out),
         BenchCommand::Whatif(args) => bench_model(ModelBench::Whatif, args, out),
+        BenchCommand::Guard(args) => {
+            let result = guard::run(&args.data_dir.data_dir)?;
+            print_bench(out, args.json, &result, guard::GuardBench::print)
+        }
         BenchCommand::Seed(args) => {
             let options = seed_options(&args.population, true);
             let result = seed(options.params, options.threads)?;

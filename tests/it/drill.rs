@@ -259,7 +259,7 @@ fn timeline_for(log: &[Line]) -> Vec<drill::Event> {
     timeline_of(drill)
 }
 
-fn timeline_of(drill: &drill::Drill) -> Vec<drill::Event> {
+pub fn timeline_of(drill: &drill::Drill) -> Vec<drill::Event> {
     let portfolio = shared_portfolio();
     let warehouse = open_shared();
     let survivors = warehouse.dv_input().unwrap();

@@ -9,6 +9,7 @@ mod cli;
 mod dashboard;
 mod drill;
 mod dv;
+mod guard;
 mod model;
 mod privacy;
 mod seeding;

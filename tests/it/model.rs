@@ -317,3 +317,27 @@ fn an_unconverged_fit_replaces_nothing_and_bad_flags_are_refused() {
     assert_exit(&output, 2);
     assert!(!out.exists());
 }
+
+/// The derived cell the privacy review found: at threshold 0.3 on the default warehouse, Alaska's row showed its
+/// people beside its high-risk share (here 205 and 0.039: eight people), a cell the same view suppressed when
+/// filtered to Alaska. Now the share is withheld there (and one more with it, so it is not the total less the others), and
+/// filtered to Alaska the high-risk figures are withheld too.
+#[test]
+fn alaska_at_threshold_0_3_shows_no_derived_small_cell() {
+    use safehaven::analytics::Filter;
+    let dir = trained();
+    let warehouse = Warehouse::open_read_only(&warehouse::path_in(dir.path())).unwrap();
+    let artifact = safehaven::commands::load_model(&dir.path().join("model.json")).unwrap();
+    let portfolio = warehouse.portfolio(artifact).unwrap();
+    let guard = safehaven::privacy::KGuard::default();
+    let view = portfolio.executive(0.3, Filter::default(), &guard).unwrap();
+    let alaska = view.regions.iter().find(|r| r.label == "AK").unwrap();
+    assert_eq!(alaska.count, Some(205));
+    assert_eq!(alaska.stats.as_ref().unwrap().high_risk_share.get(), None, "eight of 205 would show");
+    let withheld =
+        view.regions.iter().filter(|r| r.stats.as_ref().is_some_and(|s| !s.high_risk_share.is_shown())).count();
+    assert!(withheld >= 2, "a lone withheld share is the total less the others");
+    let filtered = portfolio.executive(0.3, portfolio.filter(Some("AK"), None, None).unwrap(), &guard).unwrap();
+    assert_eq!(filtered.kpis.people.value.get(), Some(205.0));
+    assert_eq!((filtered.kpis.high_risk_count.value.get(), filtered.kpis.high_risk_share.value.get()), (None, None));
+}

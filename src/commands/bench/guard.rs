@@ -1,0 +1,149 @@
+//! `safehaven bench guard`: what the k-guard's derived-cell rule costs a user (the figures it withholds that a
+//! group-size rule alone showed) and what it costs the server (the executive view's compute time, uncached).
+
+use crate::analytics::{Executive, Filter};
+use crate::catalog::REGIONS;
+use crate::commands::{MODEL_FILE, load_model};
+use crate::error::Error;
+use crate::privacy::KGuard;
+use crate::warehouse::{self, Warehouse};
+use serde::Serialize;
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+/// What the rule withholds at one threshold, in the unfiltered executive view.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Withheld {
+    pub threshold: f64,
+    /// Regions and credit groups whose size shows but whose high-risk share is withheld.
+    pub shares: usize,
+    /// Of those, the ones that would have shown 1..k−1 people (share × size, or the rest) themselves.
+    pub small_cells: usize,
+    /// Shares shown.
+    pub shares_shown: usize,
+    /// KPI changes withheld (of the high-risk count and share).
+    pub changes: usize,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GuardBench {
+    pub people: u64,
+    pub k: u64,
+    pub withheld: Vec<Withheld>,
+    /// The unfiltered executive view, computed afresh at 41 thresholds (0.10, 0.11, …, 0.50).
+    pub unfiltered_p50_ms: f64,
+    pub unfiltered_p95_ms: f64,
+    /// Filtered to one region (which also consults the unfiltered view, cached), at the same thresholds.
+    pub filtered_p50_ms: f64,
+    pub filtered_p95_ms: f64,
+}
+
+fn usage(e: crate::analytics::Error) -> Error {
+    Error::Usage(e.to_string())
+}
+
+fn percentile(mut ms: Vec<f64>, q: f64) -> f64 {
+    ms.sort_by(f64::total_cmp);
+    ms[((ms.len() as f64 * q) as usize).min(ms.len() - 1)]
+}
+
+fn withheld(view: &Executive, threshold: f64) -> Withheld {
+    let mut out = Withheld { threshold, shares: 0, small_cells: 0, shares_shown: 0, changes: 0 };
+    let rows = view.regions.iter().map(|g| (g.count, g.stats.as_ref().map(|s| s.high_risk_share)));
+    let rows = rows.chain(view.credit_groups.iter().map(|g| (g.count, g.stats.as_ref().map(|s| s.high_risk_share))));
+    for (count, share) in rows {
+        let (Some(n), Some(share)) = (count, share) else { continue };
+        if share.is_shown() {
+            out.shares_shown += 1;
+        } else if n > 0 {
+            out.shares += 1;
+        }
+    }
+    let k = &view.kpis;
+    out.changes = [&k.high_risk_count, &k.high_risk_share]
+        .iter()
+        .flat_map(|kpi| [kpi.change_3m, kpi.change_12m])
+        .filter(|c| !c.is_shown())
+        .count();
+    out
+}
+
+pub fn run(data_dir: &Path) -> Result<GuardBench, Error> {
+    let warehouse = Warehouse::open_read_only(&warehouse::path_in(data_dir))?;
+    let artifact = load_model(&data_dir.join(MODEL_FILE))?;
+    let started = Instant::now();
+    let portfolio = warehouse.portfolio(artifact)?;
+    eprintln!("portfolio of {} people loaded in {:.1} s", portfolio.len(), started.elapsed().as_secs_f64());
+    let guard = KGuard::default();
+    // Small cells a group-size rule alone would have shown: counted with k = 2 (which shows nearly everything).
+    let loose = KGuard::new(2).expect("2 is a valid k");
+    let mut withheld_at = Vec::new();
+    for t in [0.1, 0.2, 0.3, 0.4, 0.5] {
+        let view = portfolio.executive(t, Filter::default(), &guard).map_err(usage)?;
+        let mut row = withheld(&view, t);
+        let open = portfolio.executive(t, Filter::default(), &loose).map_err(usage)?;
+        let groups = open.regions.iter().map(|g| (g.count, g.stats.as_ref().and_then(|s| s.high_risk_share.get())));
+        let groups = groups.chain(
+            open.credit_groups.iter().map(|g| (g.count, g.stats.as_ref().and_then(|s| s.high_risk_share.get()))),
+        );
+        row.small_cells = groups
+            .filter_map(|(n, s)| Some((n?, s?)))
+            .filter(|&(n, _)| guard.shows(n))
+            .filter(|&(n, s)| {
+                let h = (s * n as f64).round() as u64;
+                !guard.shows(h) || !guard.shows(n - h)
+            })
+            .count();
+        withheld_at.push(row);
+    }
+    let thresholds: Vec<f64> = (10..=50).map(|t| f64::from(t) / 100.0 + 0.000_1).collect();
+    let time = |filter: Filter| -> Result<Vec<f64>, Error> {
+        thresholds
+            .iter()
+            .map(|&t| {
+                let started = Instant::now();
+                portfolio.executive(t, filter, &guard).map_err(usage)?;
+                Ok(started.elapsed().as_secs_f64() * 1000.0)
+            })
+            .collect()
+    };
+    let unfiltered = time(Filter::default())?;
+    let region = REGIONS.iter().position(|r| r.code == "TX").unwrap_or(0);
+    let filtered = time(portfolio.filter(Some(REGIONS[region].code), None, None).map_err(usage)?)?;
+    Ok(GuardBench {
+        people: portfolio.len() as u64,
+        k: guard.k(),
+        withheld: withheld_at,
+        unfiltered_p50_ms: percentile(unfiltered.clone(), 0.5),
+        unfiltered_p95_ms: percentile(unfiltered, 0.95),
+        filtered_p50_ms: percentile(filtered.clone(), 0.5),
+        filtered_p95_ms: percentile(filtered, 0.95),
+    })
+}
+
+impl GuardBench {
+    pub fn print(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        writeln!(out, "people        {} (k = {})", crate::text::thousands(self.people), self.k)?;
+        writeln!(out, "threshold  shares shown  withheld  of which small cells  KPI changes withheld")?;
+        for w in &self.withheld {
+            writeln!(
+                out,
+                "  {:.1}       {:>5}        {:>5}     {:>5}                 {:>3}",
+                w.threshold, w.shares_shown, w.shares, w.small_cells, w.changes
+            )?;
+        }
+        writeln!(
+            out,
+            "executive     p50 {:.2} ms, p95 {:.2} ms (unfiltered, uncached)",
+            self.unfiltered_p50_ms, self.unfiltered_p95_ms
+        )?;
+        writeln!(
+            out,
+            "filtered      p50 {:.2} ms, p95 {:.2} ms (one region, uncached)",
+            self.filtered_p50_ms, self.filtered_p95_ms
+        )
+    }
+}
