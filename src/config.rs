@@ -32,18 +32,55 @@ pub fn default_threads() -> usize {
 }
 
 /// The installation's settings.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Appliance {
     /// The age recipient (`age1…`) that PII is sealed to.
     pub recipient: Option<String>,
     /// Minimum group size of the k-anonymity guard (default 11, at least 2).
     pub k: Option<u64>,
+    /// How aggregates are protected beyond the k-guard.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy: Option<PrivacySettings>,
+}
+
+/// `[privacy]`: the k-guard alone (`mode = "suppress"`, the default), or with differential privacy too.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacySettings {
+    pub mode: PrivacyMode,
+    /// Each user's budget per UTC day (`dp` only).
+    pub epsilon_per_day: Option<f64>,
+    /// What one new release of a view costs [default 0.5] (`dp` only).
+    pub epsilon_per_release: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PrivacyMode {
+    Suppress,
+    Dp,
+}
+
+impl Appliance {
+    /// The differential-privacy policy, when `[privacy] mode = "dp"`; its values are checked.
+    pub fn dp_policy(&self) -> Result<Option<crate::privacy::dp::Policy>, crate::privacy::dp::PolicyError> {
+        use crate::privacy::dp::{DEFAULT_EPSILON_PER_RELEASE, Policy, PolicyError};
+        match &self.privacy {
+            Some(PrivacySettings { mode: PrivacyMode::Dp, epsilon_per_day, epsilon_per_release }) => {
+                let per_day = epsilon_per_day.ok_or(PolicyError::Missing)?;
+                Policy::new(per_day, epsilon_per_release.unwrap_or(DEFAULT_EPSILON_PER_RELEASE.min(per_day))).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("cannot read {path}: {detail}: fix the file (keys: recipient, k) or remove it")]
+    #[error(
+        "cannot read {path}: {detail}: fix the file (keys: recipient, k, [privacy] mode, epsilon_per_day, epsilon_per_release) or remove it"
+    )]
     Read { path: PathBuf, detail: String },
     #[error("cannot write {path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
@@ -86,10 +123,32 @@ mod tests {
     fn config_round_trips_and_rejects_unknown_keys() {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(Appliance::load(dir.path()).unwrap(), Appliance::default());
-        let config = Appliance { recipient: Some("age1xyz".into()), k: Some(5) };
+        let config = Appliance { recipient: Some("age1xyz".into()), k: Some(5), privacy: None };
         config.save(dir.path()).unwrap();
         assert_eq!(Appliance::load(dir.path()).unwrap(), config);
         std::fs::write(Appliance::path(dir.path()), "kk = 3\n").unwrap();
+        assert!(Appliance::load(dir.path()).is_err());
+    }
+
+    #[test]
+    fn a_dp_policy_is_read_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |text: &str| std::fs::write(Appliance::path(dir.path()), text).unwrap();
+        write("[privacy]\nmode = \"dp\"\nepsilon_per_day = 2.0\n");
+        let policy = Appliance::load(dir.path()).unwrap().dp_policy().unwrap().unwrap();
+        assert_eq!((policy.epsilon_per_day, policy.epsilon_per_release), (2.0, 0.5));
+        write("[privacy]\nmode = \"suppress\"\n");
+        assert_eq!(Appliance::load(dir.path()).unwrap().dp_policy().unwrap(), None);
+        for bad in [
+            "mode = \"dp\"\n",
+            "mode = \"dp\"\nepsilon_per_day = 0\n",
+            "mode = \"dp\"\nepsilon_per_day = 500\n",
+            "mode = \"dp\"\nepsilon_per_day = 1\nepsilon_per_release = 3\n",
+        ] {
+            write(&format!("[privacy]\n{bad}"));
+            assert!(Appliance::load(dir.path()).unwrap().dp_policy().is_err(), "{bad}");
+        }
+        write("[privacy]\nmode = \"noise\"\n");
         assert!(Appliance::load(dir.path()).is_err());
     }
 }

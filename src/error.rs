@@ -16,6 +16,8 @@ pub enum Error {
     #[error(transparent)]
     Config(#[from] config::Error),
     #[error(transparent)]
+    Privacy(#[from] privacy::dp::PolicyError),
+    #[error(transparent)]
     Keys(#[from] keys::Error),
     #[error(transparent)]
     Vault(#[from] vault::Error),

@@ -7,6 +7,7 @@
 //! - [`audit`]: the hash-chained audit log.
 
 pub mod audit;
+pub mod dp;
 pub mod kanon;
 pub mod keys;
 pub mod masked;

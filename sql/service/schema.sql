@@ -102,3 +102,25 @@ CREATE TABLE IF NOT EXISTS svc.case_flags (
     reason VARCHAR NOT NULL,
     created_at VARCHAR NOT NULL
 );
+
+-- Differential privacy (when the installation turns it on): each release of an aggregate view (a view with its
+-- parameters, on one UTC day) and the seed of its noise, so asking again returns the same answer; and each user's
+-- charge for it, once per day, against their daily budget.
+CREATE TABLE IF NOT EXISTS svc.dp_releases (
+    view VARCHAR NOT NULL,
+    params VARCHAR NOT NULL,          -- a hash of the view's parameters
+    day DATE NOT NULL,
+    seed VARCHAR NOT NULL,            -- 32 bytes, hex
+    epsilon DOUBLE NOT NULL,
+    released_at VARCHAR NOT NULL,
+    PRIMARY KEY (view, params, day)
+);
+CREATE TABLE IF NOT EXISTS svc.dp_charges (
+    user_name VARCHAR NOT NULL,
+    view VARCHAR NOT NULL,
+    params VARCHAR NOT NULL,
+    day DATE NOT NULL,
+    epsilon DOUBLE NOT NULL,
+    charged_at VARCHAR NOT NULL,
+    PRIMARY KEY (user_name, view, params, day)
+);

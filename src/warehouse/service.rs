@@ -3,6 +3,10 @@
 //! stays read-only so the CLI can read it while the server runs. The sealed PII of API survivors goes to
 //! `service-vault.bin` beside it. While a server holds the database, the CLI cannot read it.
 
+mod ledger;
+
+pub use ledger::ReleaseKey;
+
 use super::{Error, Result};
 use duckdb::{AccessMode, Connection, Row};
 use serde::Serialize;

@@ -1,0 +1,2 @@
+-- Charges a user for a release.
+INSERT INTO svc.dp_charges VALUES (?, ?, ?, ?::DATE, ?, ?)
