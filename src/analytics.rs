@@ -13,13 +13,15 @@ use ndarray::Array2;
 use std::collections::HashMap;
 
 mod cases;
+mod dp;
 mod executive;
 mod table;
 #[cfg(test)]
 mod tests;
 
 pub use cases::{CaseDetail, CasePage, CaseQuery, CaseRow, IndicatorValue, MAX_PAGE};
-pub use executive::{CreditStats, Executive, Kpi, Kpis, RegionStats, TrendPoint};
+pub use dp::EXPOSURE_BOUND;
+pub use executive::{CreditStats, DpRelease, Executive, Family, Kpi, Kpis, RegionStats, TrendPoint};
 pub use table::{Cell, EXECUTIVE_TABLES, TableView};
 
 /// A view's input was wrong; the message names the parameter.
@@ -55,6 +57,9 @@ struct Snapshot {
     exposure: Vec<f64>,
 }
 
+/// A noisy executive view: (threshold bits, filter, k, the release's noise seed).
+type DpKey = (u64, Filter, u64, [u8; 32]);
+
 /// The scored population and its history.
 pub struct Portfolio {
     artifact: Artifact,
@@ -72,6 +77,8 @@ pub struct Portfolio {
     trends: Vec<(u16, u8, u8, u8, [f64; 4])>,
     /// Executive views already computed, by (threshold bits, filter, k): dashboards ask the same ones again.
     executive_cache: std::sync::Mutex<HashMap<(u64, Filter, u64), std::sync::Arc<Executive>>>,
+    /// Noisy executive views already released, by (threshold bits, filter, k, noise seed).
+    dp_cache: std::sync::Mutex<HashMap<DpKey, std::sync::Arc<Executive>>>,
 }
 
 /// Dates of the three snapshots, in months before the observation date.
@@ -226,6 +233,7 @@ impl Portfolio {
             months,
             trends,
             executive_cache: Default::default(),
+            dp_cache: Default::default(),
         })
     }
 

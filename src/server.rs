@@ -14,6 +14,7 @@ mod metrics;
 mod model;
 mod openapi;
 mod portfolio;
+mod release;
 mod state;
 mod summary;
 mod vocabulary;

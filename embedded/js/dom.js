@@ -52,6 +52,16 @@ export function fail(error) {
   status(`${error.message}`, true);
 }
 
+// What a differentially private release says about its noise, for the view that shows it; nothing for an exact one.
+export function noiseNote(dp, interval) {
+  if (!dp) return null;
+  return h(
+    "p",
+    { class: "hint", id: "dp-note" },
+    `Differential privacy: these figures carry ${dp.mechanism} noise (ε ${dp.epsilon.toFixed(2)} for this view, charged once a day; opening it again today is free). ${interval} Suppression applies to the noisy figures.`,
+  );
+}
+
 function inlineSvg(text) {
   const doc = new DOMParser().parseFromString(text, "image/svg+xml");
   return document.importNode(doc.documentElement, true);

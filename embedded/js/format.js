@@ -8,3 +8,6 @@ export const signed = (v, f) => (v == null ? "–" : `${v >= 0 ? "+" : "−"}${f
 // A name as the warehouse spells it ("near_prime"), as people read it ("near prime").
 export const words = (name) => String(name).replace(/_/g, " ");
 export const drillDay = (d) => (d == null ? "–" : `day ${d.toFixed(1)}`);
+// A noisy figure (differential privacy) as people should read it: "≈ value ± its 95 % half-width"; exact
+// figures (no half-width) as they are.
+export const approx = (v, half, f) => (v == null || half == null ? f(v) : `≈ ${f(v)} ± ${f(half)}`);

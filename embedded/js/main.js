@@ -85,6 +85,28 @@ async function render() {
     fail(error);
   } finally {
     view.setAttribute("aria-busy", "false");
+    if (session.me?.privacy?.mode === "dp") refreshBudget();
+  }
+}
+
+// Under differential privacy: the signed-in user's privacy budget left today, refreshed after each view.
+function showBudget(privacy) {
+  const el = $("budget");
+  el.hidden = privacy?.mode !== "dp";
+  if (el.hidden) return;
+  const hours = Math.floor(privacy.refillsInSeconds / 3600);
+  const minutes = Math.floor((privacy.refillsInSeconds % 3600) / 60);
+  el.textContent = `· privacy budget ε ${privacy.remainingToday.toFixed(2)} of ${privacy.epsilonPerDay.toFixed(2)} left today`;
+  el.title = `Each new view costs ε ${privacy.epsilonPerRelease.toFixed(2)}; views already opened today are free. Refills at 00:00 UTC (in ${hours} h ${minutes} min).`;
+  el.classList.toggle("error", privacy.remainingToday < privacy.epsilonPerRelease);
+}
+
+async function refreshBudget() {
+  try {
+    session.me = await api("/api/v1/me");
+    showBudget(session.me.privacy);
+  } catch (error) {
+    fail(error);
   }
 }
 
@@ -96,6 +118,7 @@ async function start() {
   try {
     session.me = await api("/api/v1/me");
     $("who-name").textContent = `${session.me.name} (${session.me.role})`;
+    showBudget(session.me.privacy);
     $("who").hidden = false;
     $("login").hidden = true;
     $("app").hidden = false;

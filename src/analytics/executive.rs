@@ -11,11 +11,21 @@ const EXECUTIVE_CACHE: usize = 256;
 
 /// Sums over one group of people as of one snapshot.
 #[derive(Debug, Clone, Copy, Default)]
-struct Sums {
-    people: u64,
-    high: u64,
-    p: f64,
-    exposure: f64,
+pub(super) struct Sums {
+    pub(super) people: u64,
+    pub(super) high: u64,
+    pub(super) p: f64,
+    pub(super) exposure: f64,
+}
+
+/// Everything the executive view is computed from: the sums over the people a filter admits (now and at the two
+/// earlier snapshots), by region and credit group now, and the trend cube's months.
+pub(super) struct Raw {
+    pub(super) totals: [Sums; 3],
+    pub(super) regions: Vec<Sums>,
+    pub(super) credits: Vec<Sums>,
+    /// Per month: people with a missed payment, an overdraft, a claim; and the medical cost (`None` withheld).
+    pub(super) months: Vec<([f64; 3], Option<f64>)>,
 }
 
 impl Sums {
@@ -93,6 +103,37 @@ pub struct TrendPoint {
     pub suppressed: bool,
 }
 
+/// The noise of one family of figures: its ε and sensitivity, and each figure's 95 % half-width in the figure's
+/// own units.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Family {
+    pub epsilon: f64,
+    /// People (counts), probability (Σ p, in probability), dollars (exposure).
+    pub people: f64,
+    pub high_risk: f64,
+    pub expected_distress: f64,
+    pub medical_exposure: f64,
+}
+
+/// What a noisy executive view says about its noise.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DpRelease {
+    pub mechanism: &'static str,
+    /// What this release cost.
+    pub epsilon: f64,
+    pub exposure_bound: u64,
+    pub regions: Family,
+    pub credit_groups: Family,
+    /// The headline figures: sums of the regions' noisy figures.
+    pub kpis: Family,
+    /// A change over 3 or 12 months: a headline figure less a noisy snapshot total.
+    pub changes: Family,
+    /// A month's count of people.
+    pub trend_count: f64,
+}
+
 /// The executive view.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -113,6 +154,9 @@ pub struct Executive {
     pub regions: Vec<GuardedGroup<String, RegionStats>>,
     pub credit_groups: Vec<GuardedGroup<String, CreditStats>>,
     pub trends: Vec<TrendPoint>,
+    /// Under differential privacy: the figures are noisy, and this says how much (ε and the 95 % intervals).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dp: Option<DpRelease>,
 }
 
 impl Portfolio {
@@ -138,21 +182,43 @@ impl Portfolio {
     }
 
     fn compute_executive(&self, threshold: f64, filter: Filter, guard: &KGuard) -> Executive {
+        let raw = self.raw(threshold, filter, None);
+        self.figures(threshold, raw, guard)
+    }
+
+    /// The sums a view rests on; with `exposure_bound`, each person's medical exposure counts up to it.
+    pub(super) fn raw(&self, threshold: f64, filter: Filter, exposure_bound: Option<f64>) -> Raw {
         let mut totals = [Sums::default(); 3];
         let mut regions = vec![Sums::default(); REGIONS.len()];
         let mut credits = vec![Sums::default(); CREDIT_GROUP_NAMES.len()];
+        let bound = |e: f64| exposure_bound.map_or(e, |b| e.min(b));
         for i in 0..self.len() {
             let (r, c) = (self.region[i], self.credit[i]);
             if !filter.admits(r, c, self.age[i]) {
                 continue;
             }
             for (s, snapshot) in self.snapshots.iter().enumerate() {
-                totals[s].add(snapshot.p[i], snapshot.exposure[i], threshold);
+                totals[s].add(snapshot.p[i], bound(snapshot.exposure[i]), threshold);
             }
             let now = &self.snapshots[0];
-            regions[r as usize].add(now.p[i], now.exposure[i], threshold);
-            credits[c as usize].add(now.p[i], now.exposure[i], threshold);
+            regions[r as usize].add(now.p[i], bound(now.exposure[i]), threshold);
+            credits[c as usize].add(now.p[i], bound(now.exposure[i]), threshold);
         }
+        let mut months = vec![[0.0f64; 4]; self.months.len()];
+        for (month, r, c, a, values) in &self.trends {
+            if filter.admits(*r, *c, *a) {
+                for (s, v) in months[*month as usize].iter_mut().zip(values) {
+                    *s += v;
+                }
+            }
+        }
+        let months = months.into_iter().map(|[m, o, c, cost]| ([m, o, c], Some(cost))).collect();
+        Raw { totals, regions, credits, months }
+    }
+
+    /// The view's figures from its sums, every one through the guard.
+    pub(super) fn figures(&self, threshold: f64, raw: Raw, guard: &KGuard) -> Executive {
+        let Raw { totals, regions, credits, months } = raw;
         // Every figure leaves through the guard, from the counts it rests on: a count needs its group safe, a
         // high-risk count or share also the others of its group; a change of a count is a count.
         // The counts now and 3 and 12 months ago are one series: the changes shown reveal each count's difference
@@ -236,25 +302,18 @@ impl Portfolio {
             kpis,
             regions,
             credit_groups,
-            trends: self.trends(filter, totals[0].people, guard),
+            trends: self.trends(months, totals[0].people, guard),
+            dp: None,
         }
     }
 
-    /// The monthly trend over the people `filter` admits (`people` of them).
-    fn trends(&self, filter: Filter, people: u64, guard: &KGuard) -> Vec<TrendPoint> {
-        let mut sums = vec![[0.0f64; 4]; self.months.len()];
-        for (month, r, c, a, values) in &self.trends {
-            if filter.admits(*r, *c, *a) {
-                for (s, v) in sums[*month as usize].iter_mut().zip(values) {
-                    *s += v;
-                }
-            }
-        }
+    /// The monthly trend of `people` from its months' sums.
+    fn trends(&self, months: Vec<([f64; 3], Option<f64>)>, people: u64, guard: &KGuard) -> Vec<TrendPoint> {
         let population = guard.count(people);
         self.months
             .iter()
-            .zip(sums)
-            .map(|(month, [missed, overdraft, claim, cost])| {
+            .zip(months)
+            .map(|(month, ([missed, overdraft, claim], cost))| {
                 // Each count is people with such an event among `people`: shown only if it and the others are
                 // safe.
                 let count = |n: f64| guard.part_count(n as u64, people).and(&population);
@@ -265,7 +324,7 @@ impl Portfolio {
                     missed_payment: missed,
                     overdraft,
                     claim,
-                    medical_cost: guard.statistic(people, cost),
+                    medical_cost: cost.map_or_else(Figure::withheld, |cost| guard.statistic(people, cost)),
                 }
             })
             .collect()

@@ -11,15 +11,30 @@ use crate::privacy::GuardedGroup;
 use crate::text::thousands;
 use plotters::prelude::*;
 
+/// A region too noisy to compare: lighter than suppressed, and named on the tile.
+const NOISY: RGBColor = RGBColor(0xdd, 0xdd, 0xdd);
+
 fn money(v: f64) -> String {
     if v >= 1e6 { format!("${:.1}M", v / 1e6) } else { format!("${}", thousands(v.round() as u64)) }
 }
 
 /// Medical exposure by region on the 8 × 11 US tile grid: darker is a larger share of the view's exposure.
-pub fn exposure_map(regions: &[GuardedGroup<String, RegionStats>], k: u64) -> Result<String, ChartError> {
+/// `noise` is the 95 % half-width of a region's medical exposure when the figures are noisy (differential
+/// privacy): a region whose exposure is within it of zero is drawn light grey and marked "noisy", not coloured as if known.
+pub fn exposure_map(
+    regions: &[GuardedGroup<String, RegionStats>],
+    k: u64,
+    noise: Option<f64>,
+) -> Result<String, ChartError> {
     let (width, height) = (880u32, 672u32);
     let (cell, gap, top) = (76i32, 4i32, 24i32);
-    let max = regions.iter().filter_map(|r| r.stats.as_ref()).map(|s| s.exposure_per_person).fold(0.0, f64::max);
+    let clear = |s: &RegionStats| noise.is_none_or(|half| s.medical_exposure > half);
+    let max = regions
+        .iter()
+        .filter_map(|r| r.stats.as_ref())
+        .filter(|s| clear(s))
+        .map(|s| s.exposure_per_person)
+        .fold(0.0, f64::max);
     let mut svg = String::new();
     let mut tips = Vec::new();
     {
@@ -30,6 +45,17 @@ pub fn exposure_map(regions: &[GuardedGroup<String, RegionStats>], k: u64) -> Re
             };
             let (x, y) = (i32::from(tile.1) * (cell + gap) + 2, i32::from(tile.0) * (cell + gap) + top);
             let (fill, label, tip) = match &region.stats {
+                Some(s) if !clear(s) => (
+                    NOISY,
+                    format!("{} noisy", region.label),
+                    format!(
+                        "{} ({}): medical exposure {} ± {}: within its noise of zero, too noisy to compare",
+                        s.name,
+                        region.label,
+                        money(s.medical_exposure),
+                        money(noise.unwrap_or_default())
+                    ),
+                ),
                 Some(s) => {
                     let t = if max > 0.0 { s.exposure_per_person / max } else { 0.0 };
                     (
@@ -55,7 +81,8 @@ pub fn exposure_map(regions: &[GuardedGroup<String, RegionStats>], k: u64) -> Re
             };
             root.draw(&Rectangle::new([(x, y), (x + cell, y + cell)], fill.filled())).map_err(draw_err)?;
             tips.push((format!("rect x=\"{x}\" y=\"{y}\" width=\"{cell}\" height=\"{cell}\""), tip));
-            let dark = region.stats.as_ref().is_some_and(|s| max > 0.0 && s.exposure_per_person / max > 0.55);
+            let dark =
+                region.stats.as_ref().is_some_and(|s| clear(s) && max > 0.0 && s.exposure_per_person / max > 0.55);
             let ink = if dark { WHITE } else { BLACK };
             let mut parts = label.splitn(2, ' ');
             let code = parts.next().unwrap_or_default();
@@ -65,18 +92,20 @@ pub fn exposure_map(regions: &[GuardedGroup<String, RegionStats>], k: u64) -> Re
             root.draw(&Text::new(value.to_owned(), (x + 8, y + 44), ("sans-serif", 13).into_font().color(&ink)))
                 .map_err(draw_err)?;
         }
-        root.draw(&Text::new(
-            "medical cost (12 months) per person; darker is higher; grey is suppressed",
-            (4, 2),
-            ("sans-serif", 14),
-        ))
-        .map_err(draw_err)?;
+        let key = if noise.is_some() {
+            "medical cost (12 months) per person, noisy; darker is higher; grey is suppressed, light grey too noisy"
+        } else {
+            "medical cost (12 months) per person; darker is higher; grey is suppressed"
+        };
+        root.draw(&Text::new(key, (4, 2), ("sans-serif", 14))).map_err(draw_err)?;
         root.present().map_err(draw_err)?;
     }
     let suppressed: Vec<&str> = regions.iter().filter(|r| r.suppressed).map(|r| r.label.as_str()).collect();
     let top_regions = {
-        let mut shown: Vec<_> =
-            regions.iter().filter_map(|r| r.stats.as_ref().map(|s| (r.label.as_str(), s))).collect();
+        let mut shown: Vec<_> = regions
+            .iter()
+            .filter_map(|r| r.stats.as_ref().filter(|s| clear(s)).map(|s| (r.label.as_str(), s)))
+            .collect();
         shown.sort_by(|a, b| b.1.exposure_per_person.total_cmp(&a.1.exposure_per_person));
         shown.iter().take(3).map(|(l, s)| format!("{l} {}", money(s.exposure_per_person))).collect::<Vec<_>>()
     };
@@ -86,6 +115,15 @@ pub fn exposure_map(regions: &[GuardedGroup<String, RegionStats>], k: u64) -> Re
     );
     if !suppressed.is_empty() {
         description.push_str(&format!(" Suppressed: {}.", suppressed.join(", ")));
+    }
+    if let Some(half) = noise {
+        let noisy: Vec<&str> =
+            regions.iter().filter(|r| r.stats.as_ref().is_some_and(|s| !clear(s))).map(|r| r.label.as_str()).collect();
+        description
+            .push_str(&format!(" Figures carry differential-privacy noise (± {} per region at 95 %).", money(half)));
+        if !noisy.is_empty() {
+            description.push_str(&format!(" Too noisy to compare: {}.", noisy.join(", ")));
+        }
     }
     Ok(accessible(with_tooltips(svg, &tips), "exposure-map", "Medical exposure by region", &description))
 }

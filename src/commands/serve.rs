@@ -29,6 +29,8 @@ pub fn run(args: ServeArgs, out: &mut dyn Write) -> Result<(), Error> {
 
 pub fn demo(args: DemoArgs, out: &mut dyn Write) -> Result<(), Error> {
     let data_dir = &args.data_dir.data_dir;
+    // A wrong privacy setting is refused before anything is seeded or trained.
+    privacy_policy(data_dir)?;
     let path = warehouse::path_in(data_dir);
     if !path.exists() {
         eprintln!(
@@ -89,6 +91,12 @@ fn demo_users(data_dir: &Path) -> Result<Option<PathBuf>, Error> {
     Ok(Some(path))
 }
 
+/// The installation's differential-privacy policy (`[privacy]` in appliance.toml), checked: `None` when views
+/// are protected by suppression alone.
+fn privacy_policy(data_dir: &Path) -> Result<Option<crate::privacy::dp::Policy>, Error> {
+    Ok(Appliance::load(data_dir)?.dp_policy()?)
+}
+
 pub(super) fn serve(
     data_dir: &Path,
     warehouse: Warehouse,
@@ -96,6 +104,7 @@ pub(super) fn serve(
     listen: &ListenArgs,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
+    let dp = privacy_policy(data_dir)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let listener = server::bind(listen.bind, listen.port, listen.allow_remote).await?;
@@ -116,7 +125,10 @@ pub(super) fn serve(
             Some(r) => Some(Sealer::new(keys::parse_recipient(&r)?)),
             None => None,
         };
-        tracing::info!(%addr, k = guard.k(), "listening");
+        match dp {
+            Some(p) => tracing::info!(%addr, k = guard.k(), epsilon_per_day = p.epsilon_per_day, epsilon_per_release = p.epsilon_per_release, "listening; aggregate views under differential privacy"),
+            None => tracing::info!(%addr, k = guard.k(), "listening; aggregate views under suppression"),
+        }
         let artifact = load_model(&data_dir.join(MODEL_FILE));
         let analytics = match &artifact {
             Ok(_) => server::Analytics::Loading,
@@ -124,7 +136,10 @@ pub(super) fn serve(
                 server::Analytics::Unavailable(format!("no risk model for the dashboard: {e}; then restart the server"))
             }
         };
-        let state = server::AppState::new(warehouse, service, guard, data_dir, masker, sealer, analytics);
+        let mut state = server::AppState::new(warehouse, service, guard, data_dir, masker, sealer, analytics);
+        if let Some(policy) = dp {
+            state = state.with_dp(policy);
+        }
         if let Ok(artifact) = artifact {
             state.load_analytics(artifact);
         }

@@ -44,7 +44,9 @@ pub async fn require(permission: Permission, request: Request, next: Next) -> Re
 }
 
 /// Who the token belongs to, and what they may do (the dashboard builds its navigation from this).
-pub async fn me(Extension(caller): Extension<Caller>) -> Json<Value> {
+/// `privacy` says how aggregate views are protected, and under differential privacy the caller's budget today.
+pub async fn me(State(state): Shared, Extension(caller): Extension<Caller>) -> Result<Json<Value>, ApiError> {
     let permissions: Vec<_> = caller.role.permissions().to_vec();
-    Json(json!({ "name": caller.name, "role": caller.role, "permissions": permissions }))
+    let privacy = super::release::budget(&state, &caller).await?;
+    Ok(Json(json!({ "name": caller.name, "role": caller.role, "permissions": permissions, "privacy": privacy })))
 }

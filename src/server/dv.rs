@@ -7,14 +7,25 @@ pub mod assessments;
 pub mod screens;
 pub mod survivors;
 
-use super::{ApiError, Shared, blocking};
+use super::release::release;
+use super::{ApiError, Caller, Shared, blocking};
+use crate::dv::Level;
+use crate::privacy::dp;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use serde_json::{Value, json};
 
+/// The synthetic survivors' assessments, made once: people by level (exact, before the guard) and the rest of the
+/// overview.
+pub struct Overview {
+    levels: Vec<(&'static str, u64)>,
+    body: Value,
+}
+
 /// `GET /api/v1/dv/overview`: the synthetic survivors assessed as of the observation date: counts by level
-/// (through the k-guard) and the 100 highest scores by masked ID, for the advocate's queue.
-pub async fn overview(State(state): Shared) -> Result<Json<Value>, ApiError> {
+/// (through the k-guard; noisy first under differential privacy) and the 100 highest scores by masked ID, for the
+/// advocate's queue.
+pub async fn overview(State(state): Shared, Extension(caller): Extension<Caller>) -> Result<Json<Value>, ApiError> {
     // The synthetic survivors and the observation date never change while serving: assess them once.
     let overview = state
         .dv_overview
@@ -22,25 +33,34 @@ pub async fn overview(State(state): Shared) -> Result<Json<Value>, ApiError> {
             let as_of =
                 state.observation_date.ok_or_else(|| ApiError::internal("the warehouse has no observation date"))?;
             let cases = state.with_warehouse(|w| w.dv_cases(None)).await?;
-            let guard = state.guard;
-            blocking(move || Ok(overview_of(cases, as_of, &guard))).await
+            let k = state.guard.k();
+            blocking(move || Ok(overview_of(cases, as_of, k))).await
         })
         .await?;
-    Ok(Json(overview.clone()))
+    let release =
+        release(&state, &caller, "dv-overview", format!("k={} asOf={}", state.guard.k(), overview.body["asOf"]))
+            .await?;
+    let mut body = overview.body.clone();
+    let levels = match release.noise() {
+        Some(mut noise) => {
+            let (noisy, histogram) = dp::histogram(&mut noise, overview.levels.clone(), release.epsilon);
+            body["dp"] = json!(histogram);
+            state.guard.counts(noisy)
+        }
+        None => state.guard.counts(overview.levels.clone()),
+    };
+    body["levels"] = json!(levels);
+    Ok(Json(body))
 }
 
-fn overview_of(
-    cases: Vec<crate::warehouse::DvCase>,
-    as_of: chrono::NaiveDate,
-    guard: &crate::privacy::KGuard,
-) -> Value {
+fn overview_of(cases: Vec<crate::warehouse::DvCase>, as_of: chrono::NaiveDate, k: u64) -> Overview {
     use rayon::prelude::*;
     let mut assessed: Vec<(String, crate::dv::Assessment)> = cases
         .into_par_iter()
         .map(|(id, profile, incidents)| (id, crate::dv::assess(&profile, &incidents, as_of)))
         .collect();
-    let levels: Vec<crate::dv::Level> = assessed.iter().map(|(_, a)| a.level).collect();
-    let counts = crate::chaos::dv::levels(&levels, guard);
+    let levels =
+        Level::ALL.iter().map(|l| (l.name(), assessed.iter().filter(|(_, a)| a.level == *l).count() as u64)).collect();
     assessed.sort_by(|a, b| b.1.scores.overall.total_cmp(&a.1.scores.overall).then(a.0.cmp(&b.0)));
     let top: Vec<Value> = assessed
         .iter()
@@ -56,5 +76,5 @@ fn overview_of(
             })
         })
         .collect();
-    json!({ "asOf": as_of, "k": guard.k(), "levels": counts, "survivors": top })
+    Overview { levels, body: json!({ "asOf": as_of, "k": k, "levels": null, "survivors": top }) }
 }

@@ -32,6 +32,11 @@ pub enum ApiError {
     PayloadTooLarge,
     /// The server cannot answer yet or at all (analytics loading, no model); the message says what to do.
     Unavailable(String),
+    /// The caller's differential-privacy budget for today is spent; `retry_after` is the seconds until it refills.
+    BudgetSpent {
+        message: String,
+        retry_after: u64,
+    },
     /// Our failure: the client is told only "internal error"; the cause is logged.
     Internal(Cause),
 }
@@ -131,6 +136,7 @@ impl ApiError {
                 (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not accept that method".into())
             }
             ApiError::Unavailable(message) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", message),
+            ApiError::BudgetSpent { message, .. } => (StatusCode::TOO_MANY_REQUESTS, "budget_spent", message),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error".into()),
         }
     }
@@ -139,10 +145,17 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let failure = self.cause().map(|cause| Failure(cause.into()));
+        let retry_after = match &self {
+            ApiError::BudgetSpent { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        };
         let (status, code, message) = self.parts();
         let mut response = (status, Json(json!({ "error": { "code": code, "message": message } }))).into_response();
         if let Some(failure) = failure {
             response.extensions_mut().insert(failure);
+        }
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
         }
         response
     }

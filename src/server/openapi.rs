@@ -198,6 +198,9 @@ pub fn document() -> Value {
             "200": { "description": "success" },
             "401": error, "403": error, "404": error, "422": error, "503": error,
         });
+        if super::release::RELEASED_ROUTES.contains(path) {
+            responses["429"] = json!({ "$ref": "#/components/responses/BudgetSpent" });
+        }
         if *method == "POST" {
             responses["201"] = json!({ "description": "created" });
             responses["400"] = error.clone();
@@ -228,7 +231,7 @@ pub fn document() -> Value {
         "info": {
             "title": "SafeHaven",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Offline risk-intelligence appliance. Every /api route needs `Authorization: Bearer <token>`; x-roles lists the roles that may call it. Aggregates pass the k-anonymity guard (suppressed counts are null with suppressed: true).",
+            "description": "Offline risk-intelligence appliance. Every /api route needs `Authorization: Bearer <token>`; x-roles lists the roles that may call it. Aggregates pass the k-anonymity guard (suppressed counts are null with suppressed: true). When the installation turns differential privacy on, aggregate views carry noise, say so in a `dp` object (mechanism, epsilon, 95 % half-widths), and are charged to the caller's daily budget (GET /api/v1/me, `privacy`).",
         },
         "paths": paths,
         "components": {
@@ -241,6 +244,18 @@ pub fn document() -> Value {
                         "properties": { "error": { "type": "object", "properties": {
                             "code": { "type": "string" }, "message": { "type": "string" } } } }
                     } } }
+                },
+                "BudgetSpent": {
+                    "description": "the caller's differential-privacy budget for today is spent (only when the installation turns differential privacy on): error code budget_spent; Retry-After gives the seconds until it refills at 00:00 UTC. Views already released today answer as before.",
+                    "headers": { "Retry-After": { "schema": { "type": "integer" }, "description": "seconds until the budget refills" } },
+                    "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
+                }
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "properties": { "error": { "type": "object", "properties": {
+                        "code": { "type": "string" }, "message": { "type": "string" } } } }
                 }
             }
         }

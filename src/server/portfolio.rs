@@ -3,6 +3,7 @@
 //! server starts.
 
 use super::json::{ApiJson, ApiPath};
+use super::release::release;
 use super::{ApiError, AppState, Caller, Shared, blocking, svg};
 use crate::analytics::{self, Indicator, Portfolio};
 use crate::charts;
@@ -17,6 +18,7 @@ use axum::response::IntoResponse;
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 impl From<analytics::Error> for ApiError {
     fn from(e: analytics::Error) -> Self {
@@ -65,9 +67,15 @@ impl Params {
     }
 }
 
-/// The executive view the query asks for (threshold and filters, checked), computed on a blocking thread and
-/// handed to `then`.
-async fn with_executive<T, F>(state: &AppState, query: HashMap<String, String>, then: F) -> Result<T, ApiError>
+/// The executive view the query asks for (threshold and filters, checked), released to `caller` (audited; noisy
+/// and charged under differential privacy), computed on a blocking thread and handed to `then`. Its charts and
+/// exports are the same release: they cost nothing more.
+async fn with_executive<T, F>(
+    state: &Arc<AppState>,
+    caller: &Caller,
+    query: HashMap<String, String>,
+    then: F,
+) -> Result<T, ApiError>
 where
     T: Send + 'static,
     F: FnOnce(&analytics::Executive) -> Result<T, ApiError> + Send + 'static,
@@ -76,15 +84,26 @@ where
     let portfolio = state.portfolio()?;
     let (threshold, filter) = (params.threshold(&portfolio)?, params.filter(&portfolio)?);
     let guard = state.guard;
-    blocking(move || then(portfolio.executive(threshold, filter, &guard)?.as_ref())).await
+    let described = format!("{} k={} t={} {filter:?}", portfolio.artifact().version, guard.k(), threshold.to_bits());
+    let release = release(state, caller, "executive", described).await?;
+    blocking(move || {
+        let view = match release.seed {
+            Some(seed) => portfolio.executive_dp(threshold, filter, &guard, seed, release.epsilon)?,
+            None => portfolio.executive(threshold, filter, &guard)?,
+        };
+        then(view.as_ref())
+    })
+    .await
 }
 
 /// `GET /api/v1/executive?threshold=T[&region=..&creditGroup=..&ageBand=..]`
 pub async fn executive(
     State(state): Shared,
+    Extension(caller): Extension<Caller>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let body = with_executive(&state, query, |view| serde_json::to_vec(view).map_err(ApiError::internal)).await?;
+    let body =
+        with_executive(&state, &caller, query, |view| serde_json::to_vec(view).map_err(ApiError::internal)).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body))
 }
 
@@ -185,12 +204,17 @@ pub async fn flag(
 /// parameters.
 pub async fn executive_chart(
     State(state): Shared,
+    Extension(caller): Extension<Caller>,
     ApiPath(name): ApiPath<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let body = with_executive(&state, query, move |view| {
+    let body = with_executive(&state, &caller, query, move |view| {
         Ok(match name.as_str() {
-            "exposure-map.svg" => charts::portfolio::exposure_map(&view.regions, view.k)?,
+            "exposure-map.svg" => charts::portfolio::exposure_map(
+                &view.regions,
+                view.k,
+                view.dp.as_ref().map(|dp| dp.regions.medical_exposure),
+            )?,
             "credit-groups.svg" => charts::portfolio::credit_bubbles(&view.credit_groups, view.k)?,
             "trends.svg" => charts::portfolio::trends(&view.trends)?,
             other => {
@@ -233,6 +257,7 @@ fn download(view: analytics::TableView, format: &str) -> Result<axum::response::
 /// regions, credit-groups, trends. Every figure is the guarded one the view shows.
 pub async fn export_executive(
     State(state): Shared,
+    Extension(caller): Extension<Caller>,
     ApiPath(file): ApiPath<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<axum::response::Response, ApiError> {
@@ -245,7 +270,8 @@ pub async fn export_executive(
         )));
     }
     let (name, format) = (name.to_owned(), format.to_owned());
-    with_executive(&state, query, move |view| download(view.table(&name).expect("a listed table"), &format)).await
+    with_executive(&state, &caller, query, move |view| download(view.table(&name).expect("a listed table"), &format))
+        .await
 }
 
 /// `GET /api/v1/export/cases/{csv|parquet}` with the case list's parameters (one page, up to 200 cases).

@@ -27,12 +27,16 @@ pub enum Analytics {
 pub struct AppState {
     /// The warehouse's observation date: the default `asOf` for synthetic survivors.
     pub(super) observation_date: Option<chrono::NaiveDate>,
+    /// What identifies the warehouse's data (its generation and the file's size and modification time): part of
+    /// every release's parameters, so noise is never reused on changed data, where the difference of two noisy
+    /// answers would be exact.
+    pub(super) data_version: String,
     pub(super) warehouse: Mutex<Warehouse>,
     pub(super) pool: Mutex<Vec<Warehouse>>,
     pub(super) service: Mutex<Service>,
     pub(super) info: tokio::sync::OnceCell<Info>,
     /// The synthetic survivors' assessments for the DV view, computed on first use.
-    pub(super) dv_overview: tokio::sync::OnceCell<serde_json::Value>,
+    pub(super) dv_overview: tokio::sync::OnceCell<super::dv::Overview>,
     pub(super) guard: KGuard,
     pub(super) users: Users,
     pub(super) audit: AuditLog,
@@ -43,6 +47,10 @@ pub struct AppState {
     pub(super) warehouse_path: std::path::PathBuf,
     pub(super) data_dir: std::path::PathBuf,
     pub(super) drills: Drills,
+    /// The differential-privacy policy, when the installation turns it on ([`AppState::with_dp`]).
+    pub(super) dp: std::sync::OnceLock<crate::privacy::dp::Policy>,
+    /// Aggregate releases audited today without differential privacy: (user, view, parameters hash, day).
+    pub(super) released: Mutex<std::collections::HashSet<(String, &'static str, String, String)>>,
 }
 
 impl AppState {
@@ -56,10 +64,16 @@ impl AppState {
         sealer: Option<Sealer>,
         analytics: Analytics,
     ) -> Arc<Self> {
-        let observation_date = warehouse.generation().ok().and_then(|g| g.observation_date.parse().ok());
+        let generation = warehouse.generation().ok();
+        let observation_date = generation.as_ref().and_then(|g| g.observation_date.parse().ok());
         let warehouse_path = warehouse.path().to_owned();
+        let file = std::fs::metadata(&warehouse_path).ok();
+        let modified =
+            file.as_ref().and_then(|m| m.modified().ok()).and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+        let data_version = format!("{generation:?} {:?} {modified:?}", file.map(|m| m.len()));
         Arc::new(AppState {
             observation_date,
+            data_version,
             warehouse: Mutex::new(warehouse),
             pool: Mutex::new(Vec::new()),
             service: Mutex::new(service),
@@ -75,7 +89,15 @@ impl AppState {
             warehouse_path,
             data_dir: data_dir.to_owned(),
             drills: Drills::default(),
+            dp: std::sync::OnceLock::new(),
+            released: Mutex::new(std::collections::HashSet::new()),
         })
+    }
+
+    /// Turns differential privacy on for this server's aggregate views.
+    pub fn with_dp(self: Arc<Self>, policy: crate::privacy::dp::Policy) -> Arc<Self> {
+        let _ = self.dp.set(policy);
+        self
     }
 
     /// Reads the service database on a blocking thread (one user of the connection at a time).

@@ -1,7 +1,8 @@
 //! The dashboard in a real browser: headless Chromium loads each view from the real binary on a loopback port
 //! and the test reads the DOM it built. Each view renders its charts with no JavaScript error, the threshold
 //! changes a KPI, the what-if sliders (state in the URL) change the probability, navigation follows the role,
-//! a bad token returns to sign-in, and the Drill view follows a drill started from the CLI. Screenshots go to the target dir (`CARGO_TARGET_TMPDIR/browser/`).
+//! a bad token returns to sign-in, the Drill view follows a drill started from the CLI, and under differential
+//! privacy the figures read as noisy, the budget shows, and a spent budget says so. Screenshots go to the target dir (`CARGO_TARGET_TMPDIR/browser/`).
 //!
 //! Needs `chromium` on PATH (`apt-get install chromium`; `.ci/run` installs it). Without it the test fails on
 //! CI and is skipped, with a message, elsewhere.
@@ -167,4 +168,35 @@ fn every_view_renders_in_a_real_browser() {
     {
         load(&chromium, &view(&admin, next), Some(name));
     }
+    drop(server);
+
+    // Under differential privacy the same views show noisy figures as such (≈ value ± half-width), say how they
+    // were made, and the header shows the budget left; a view past the budget shows the server's 429 message.
+    let config = dir.path().join("appliance.toml");
+    let mut settings = std::fs::read_to_string(&config).unwrap_or_default();
+    settings.push_str("\n[privacy]\nmode = \"dp\"\nepsilon_per_day = 1.0\nepsilon_per_release = 0.5\n");
+    std::fs::write(&config, settings).unwrap();
+    let server = serve(dir.path());
+    let view = |token: &str, next: &str| format!("{}/#token={token}&next={}", server.base, encode(next));
+    let mut noisy = String::new();
+    for _ in 0..50 {
+        noisy = load(&chromium, &view(&executive, "/executive?threshold=0.3"), None);
+        if !noisy.contains("still loading") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(!noisy.contains("data-js-errors"), "dp executive: JavaScript errors");
+    let people = value_of(&noisy, "kpi-people");
+    assert!(people.starts_with("≈ ") && people.contains(" ± "), "a noisy KPI reads as such: {people}");
+    assert!(text_of(&noisy, "dp-note").contains("discrete Laplace"), "{}", text_of(&noisy, "dp-note"));
+    let budget = text_of(&noisy, "budget");
+    assert!(budget.contains("ε 0.50 of 1.00 left today"), "{budget}");
+    let summary = load(&chromium, &view(&executive, "/summary"), Some("summary-dp"));
+    let summary = if summary.is_empty() { load(&chromium, &view(&executive, "/summary"), None) } else { summary };
+    assert!(text_of(&summary, "dp-note").contains("± "), "{}", text_of(&summary, "dp-note"));
+    let spent = load(&chromium, &view(&executive, "/executive?threshold=0.4"), None);
+    assert!(text_of(&spent, "status").contains("privacy budget is spent"), "{}", text_of(&spent, "status"));
+    assert!(text_of(&spent, "budget").contains("ε 0.00 of 1.00"), "{}", text_of(&spent, "budget"));
+    load(&chromium, &view(&executive, "/executive?threshold=0.3"), Some("executive-dp"));
 }

@@ -7,6 +7,7 @@ mod browser;
 mod chaos;
 mod cli;
 mod dashboard;
+mod dp;
 mod drill;
 mod dv;
 mod guard;

@@ -2,8 +2,8 @@
 // URL; the exposure map, trends and credit-group charts; CSV and Parquet exports. Served by src/server/portfolio.rs.
 
 import { api, vocabulary } from "../api.js";
-import { card, chartPanel, exportButtons, filterSelects, h, table } from "../dom.js";
-import { money, num, pct, signed, words } from "../format.js";
+import { card, chartPanel, exportButtons, filterSelects, h, noiseNote, table } from "../dom.js";
+import { approx, money, num, pct, signed, words } from "../format.js";
 import { filterParams, go } from "../route.js";
 
 export const title = "Executive";
@@ -22,6 +22,10 @@ export async function render(params) {
   const threshold = view.threshold;
   const update = (changes) => go("executive", { ...state, threshold, ...changes }, null, true);
   const k = view.kpis;
+  // Under differential privacy every figure is noisy: shown as ≈ value ± its 95 % half-width.
+  const dp = view.dp;
+  const kpi = dp ? dp.kpis : {};
+  const group = dp ? dp.creditGroups : {};
   const delta = (kpi, f) => h("span", { class: "delta" }, `3 m ${signed(kpi.change3m, f)} · 12 m ${signed(kpi.change12m, f)}`);
   const slider = h("input", { type: "range", id: "threshold", min: "0.01", max: "0.9", step: "0.01", value: String(threshold), "aria-describedby": "threshold-value" });
   const shown = h("output", { id: "threshold-value", for: "threshold" }, threshold.toFixed(2));
@@ -29,10 +33,10 @@ export async function render(params) {
   slider.addEventListener("change", () => update({ threshold: slider.value }));
   const groupRows = view.creditGroups.map((g) => [
     words(g.label),
-    num(g.count),
+    approx(g.count, group.people, num),
     g.stats ? pct(g.stats.meanProbability, 2) : "suppressed",
     g.stats ? pct(g.stats.highRiskShare) : "suppressed",
-    g.stats ? money(g.stats.medicalExposure) : "suppressed",
+    g.stats ? (dp ? `≈ ${money(g.stats.medicalExposure)}` : money(g.stats.medicalExposure)) : "suppressed",
   ]);
   return h(
     "div",
@@ -48,14 +52,15 @@ export async function render(params) {
     view.withheldBecause
       ? h("p", { class: "status error", id: "withheld-because" }, `${view.withheldBecause}: what the unfiltered view withholds stays withheld when you filter to it.`)
       : view.suppressed ? h("p", { class: "status error" }, "This selection has fewer than k people: every figure is withheld.") : null,
+    noiseNote(dp, dp ? `At 95 %: headline people and high-risk ± ${num(kpi.people)}, a region's people ± ${num(dp.regions.people)} and its medical exposure ± ${money(dp.regions.medicalExposure)}, a credit group's people ± ${num(group.people)}, a month's trend count ± ${num(dp.trendCount)}; each person's medical exposure counts up to ${money(dp.exposureBound)}.` : ""),
     h(
       "section",
       { class: "cards", "aria-label": "Key figures" },
-      card("People", num(k.people.value), delta(k.people, num), "kpi-people"),
-      card(`High-risk (≥ ${threshold.toFixed(2)})`, num(k.highRiskCount.value), h("span", { class: "delta" }, `${pct(k.highRiskShare.value)} of people · 12 m ${signed(k.highRiskCount.change12m, num)}`), "kpi-high-risk"),
-      card("Expected distress (12 m)", num(k.expectedDistress.value), delta(k.expectedDistress, num), "kpi-expected"),
-      card("Mean probability", pct(k.meanProbability.value, 2), delta(k.meanProbability, (v) => pct(v, 2)), "kpi-mean"),
-      card("Medical exposure (12 m)", money(k.medicalExposure.value), delta(k.medicalExposure, money), "kpi-exposure"),
+      card("People", approx(k.people.value, kpi.people, num), delta(k.people, num), "kpi-people"),
+      card(`High-risk (≥ ${threshold.toFixed(2)})`, approx(k.highRiskCount.value, kpi.highRisk, num), h("span", { class: "delta" }, `${pct(k.highRiskShare.value)} of people · 12 m ${signed(k.highRiskCount.change12m, num)}`), "kpi-high-risk"),
+      card("Expected distress (12 m)", approx(k.expectedDistress.value, kpi.expectedDistress, num), delta(k.expectedDistress, num), "kpi-expected"),
+      card("Mean probability", dp && k.meanProbability.value != null ? `≈ ${pct(k.meanProbability.value, 2)}` : pct(k.meanProbability.value, 2), delta(k.meanProbability, (v) => pct(v, 2)), "kpi-mean"),
+      card("Medical exposure (12 m)", approx(k.medicalExposure.value, kpi.medicalExposure, money), delta(k.medicalExposure, money), "kpi-exposure"),
     ),
     h("p", { class: "controls" }, exportButtons("Regions", "/api/v1/export/executive/regions.", query), exportButtons("Credit groups", "/api/v1/export/executive/credit-groups.", query), exportButtons("Trends", "/api/v1/export/executive/trends.", query)),
     map,

@@ -2,15 +2,17 @@
 // content fingerprint. Served by src/server/summary.rs.
 
 import { api } from "../api.js";
-import { card, chartPanel, h, table } from "../dom.js";
+import { card, chartPanel, h, noiseNote, table } from "../dom.js";
 import { fmt } from "../format.js";
 
 export const title = "Warehouse";
 export const permission = "aggregates";
 
 export async function render() {
-  const [info, chart] = await Promise.all([
+  const [info, population, chart] = await Promise.all([
     api("/api/v1/info"),
+    // The chart is the same release as these figures: under differential privacy, fetching both costs once.
+    api("/api/v1/population/regions"),
     chartPanel("Population by region", "/api/v1/charts/population-by-region.svg", "population-by-region.svg", "Counts below k are suppressed, and so is whatever would reveal them."),
   ]);
   const g = info.generation;
@@ -27,6 +29,7 @@ export async function render() {
       card("Observed on", g.observationDate),
       card("Seed", String(g.seed)),
     ),
+    noiseNote(population.dp, population.dp ? `Each region's count is ± ${fmt.format(population.dp.interval95)} people at 95 %.` : ""),
     chart,
     h(
       "div",

@@ -1,5 +1,6 @@
 //! `safehaven bench guard`: what the k-guard's derived-cell rule costs a user (the figures it withholds that a
-//! group-size rule alone showed) and what it costs the server (the executive view's compute time, uncached).
+//! group-size rule alone showed) and what it costs the server (the executive view's compute time, uncached); and
+//! the same view under differential privacy: its compute time and how wide its noise is.
 
 use crate::analytics::{Executive, Filter};
 use crate::catalog::REGIONS;
@@ -39,6 +40,25 @@ pub struct GuardBench {
     /// Filtered to one region (which also consults the unfiltered view, cached), at the same thresholds.
     pub filtered_p50_ms: f64,
     pub filtered_p95_ms: f64,
+    pub dp: DpBench,
+}
+
+/// The executive view under differential privacy at the default release cost, threshold 0.3.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DpBench {
+    pub epsilon: f64,
+    /// The noisy view computed afresh for 41 release seeds.
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    /// 95 % half-widths, in people: the headline count, one region's, one credit group's, one month's trend count.
+    pub headline_people: f64,
+    pub region_people: f64,
+    pub credit_group_people: f64,
+    pub trend_count: f64,
+    /// Regions whose count shows: exactly, and on average over the noisy releases.
+    pub regions_shown_exact: usize,
+    pub regions_shown_noisy: f64,
 }
 
 fn usage(e: crate::analytics::Error) -> Error {
@@ -113,6 +133,7 @@ pub fn run(data_dir: &Path) -> Result<GuardBench, Error> {
     let unfiltered = time(Filter::default())?;
     let region = REGIONS.iter().position(|r| r.code == "TX").unwrap_or(0);
     let filtered = time(portfolio.filter(Some(REGIONS[region].code), None, None).map_err(usage)?)?;
+    let dp = dp_bench(&portfolio, &guard)?;
     Ok(GuardBench {
         people: portfolio.len() as u64,
         k: guard.k(),
@@ -121,6 +142,33 @@ pub fn run(data_dir: &Path) -> Result<GuardBench, Error> {
         unfiltered_p95_ms: percentile(unfiltered, 0.95),
         filtered_p50_ms: percentile(filtered.clone(), 0.5),
         filtered_p95_ms: percentile(filtered, 0.95),
+        dp,
+    })
+}
+
+fn dp_bench(portfolio: &crate::analytics::Portfolio, guard: &KGuard) -> Result<DpBench, Error> {
+    let epsilon = crate::privacy::dp::DEFAULT_EPSILON_PER_RELEASE;
+    let shown = |view: &Executive| view.regions.iter().filter(|g| g.count.is_some()).count();
+    let exact = portfolio.executive(0.3, Filter::default(), guard).map_err(usage)?;
+    let (mut ms, mut noisy_shown, mut release) = (Vec::new(), 0usize, None);
+    for s in 0..41u8 {
+        let started = Instant::now();
+        let view = portfolio.executive_dp(0.3, Filter::default(), guard, [s; 32], epsilon).map_err(usage)?;
+        ms.push(started.elapsed().as_secs_f64() * 1000.0);
+        noisy_shown += shown(&view);
+        release = view.dp.clone();
+    }
+    let release = release.expect("a noisy view states its noise");
+    Ok(DpBench {
+        epsilon,
+        p50_ms: percentile(ms.clone(), 0.5),
+        p95_ms: percentile(ms, 0.95),
+        headline_people: release.kpis.people,
+        region_people: release.regions.people,
+        credit_group_people: release.credit_groups.people,
+        trend_count: release.trend_count,
+        regions_shown_exact: shown(&exact),
+        regions_shown_noisy: noisy_shown as f64 / 41.0,
     })
 }
 
@@ -144,6 +192,24 @@ impl GuardBench {
             out,
             "filtered      p50 {:.2} ms, p95 {:.2} ms (one region, uncached)",
             self.filtered_p50_ms, self.filtered_p95_ms
+        )?;
+        let dp = &self.dp;
+        writeln!(
+            out,
+            "dp (ε {})    p50 {:.2} ms, p95 {:.2} ms (unfiltered, a new release each time)",
+            dp.epsilon, dp.p50_ms, dp.p95_ms
+        )?;
+        writeln!(
+            out,
+            "dp 95 % ±     headline people {:.0}, a region {:.0}, a credit group {:.0}, a month's trend count {:.0}",
+            dp.headline_people, dp.region_people, dp.credit_group_people, dp.trend_count
+        )?;
+        writeln!(
+            out,
+            "dp regions    {} of {} shown exactly, {:.1} on average when noisy",
+            dp.regions_shown_exact,
+            REGIONS.len(),
+            dp.regions_shown_noisy
         )
     }
 }
