@@ -3,7 +3,8 @@
 //! daily budget and audited, a spent budget answers 429 with when it refills, the noisy figures stay within their
 //! stated 95 % intervals, and a configuration that protects no one is refused at start (exit 2).
 
-use crate::support::{assert_exit, open_shared, safehaven, shared_data_dir, shared_portfolio, shared_service, stderr};
+use crate::support::http::state_in;
+use crate::support::{assert_exit, safehaven, shared_data_dir, shared_portfolio, stderr};
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use safehaven::analytics::Filter;
@@ -11,7 +12,7 @@ use safehaven::privacy::KGuard;
 use safehaven::privacy::audit::AuditLog;
 use safehaven::privacy::dp::Policy;
 use safehaven::privacy::roles::{Role, Users};
-use safehaven::server::{AppState, router};
+use safehaven::server::router;
 use serde_json::Value;
 use std::path::Path;
 use tower::ServiceExt;
@@ -21,18 +22,7 @@ use tower::ServiceExt;
 /// so each test's user starts with a full budget).
 fn dp_app(dir: &Path, user: &str, role: Role, per_day: f64, per_release: f64) -> (axum::Router, String) {
     let token = Users::new(dir).add(user, role, "test".into()).unwrap();
-    let masker = safehaven::privacy::masked::Masker::load_or_create(shared_data_dir()).unwrap();
-    let state = AppState::new(
-        open_shared(),
-        shared_service(),
-        KGuard::default(),
-        dir,
-        masker,
-        None,
-        safehaven::server::Analytics::Ready(shared_portfolio()),
-    )
-    .with_dp(Policy::new(per_day, per_release).unwrap());
-    (router(state), token)
+    (router(state_in(dir).with_dp(Policy::new(per_day, per_release).unwrap())), token)
 }
 
 /// `GET uri` with `token`: the status, headers and body.
@@ -88,19 +78,7 @@ async fn a_view_asked_again_returns_the_same_noisy_answer_and_costs_nothing_more
     assert_eq!(spent(&app, &token).await, 0.5);
 
     // Another server on the same service database (a restart): the release's seed is kept, so the same answer.
-    let masker = safehaven::privacy::masked::Masker::load_or_create(shared_data_dir()).unwrap();
-    let same_dir = router(
-        AppState::new(
-            open_shared(),
-            shared_service(),
-            KGuard::default(),
-            dir.path(),
-            masker,
-            None,
-            safehaven::server::Analytics::Ready(shared_portfolio()),
-        )
-        .with_dp(Policy::new(2.0, 0.5).unwrap()),
-    );
+    let same_dir = router(state_in(dir.path()).with_dp(Policy::new(2.0, 0.5).unwrap()));
     assert_eq!(get_json(&same_dir, &token, "/api/v1/executive?threshold=0.3").await, first);
     assert_eq!(spent(&same_dir, &token).await, 0.5);
 

@@ -2,10 +2,9 @@
 //! stop, one drill at a time, nothing written for a refused action), the debrief, deterministic replay with
 //! scripted actions, and the CLI (bad input, hand-off to a running server, `report --replay`).
 
-use crate::support::http::send;
+use crate::support::http::{send, state_in};
 use crate::support::{
-    assert_exit, open_shared, safehaven, seed_into, shared_data_dir, shared_portfolio, shared_service, stderr, stdout,
-    token,
+    assert_exit, open_shared, safehaven, seed_into, shared_data_dir, shared_portfolio, stderr, stdout, token,
 };
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
@@ -13,7 +12,7 @@ use http_body_util::BodyExt;
 use safehaven::chaos::drill::{self, Action, ActionKind, Entry, Line};
 use safehaven::privacy::KGuard;
 use safehaven::privacy::roles::Role;
-use safehaven::server::{AppState, router};
+use safehaven::server::router;
 use serde_json::{Value, json};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -22,16 +21,7 @@ use tower::ServiceExt;
 /// An application on the shared warehouse whose drills, audit log and users live in `dir`.
 fn drill_app(dir: &Path) -> axum::Router {
     std::fs::copy(shared_data_dir().join("users.json"), dir.join("users.json")).unwrap();
-    let masker = safehaven::privacy::masked::Masker::load_or_create(shared_data_dir()).unwrap();
-    router(AppState::new(
-        open_shared(),
-        shared_service(),
-        KGuard::default(),
-        dir,
-        masker,
-        None,
-        safehaven::server::Analytics::Ready(shared_portfolio()),
-    ))
+    router(state_in(dir))
 }
 
 async fn call(app: &axum::Router, role: Role, method: Method, uri: &str, body: Option<Value>) -> (StatusCode, Value) {

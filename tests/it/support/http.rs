@@ -24,6 +24,21 @@ pub async fn call_json(
     call_raw(bearer, method, uri, body, "application/json").await
 }
 
+/// The state of a server on the shared warehouse (analytics loaded, no sealer) whose users, audit log and drills
+/// live in `dir`.
+pub fn state_in(dir: &std::path::Path) -> std::sync::Arc<AppState> {
+    let masker = safehaven::privacy::masked::Masker::load_or_create(shared_data_dir()).unwrap();
+    AppState::new(
+        open_shared(),
+        shared_service(),
+        KGuard::default(),
+        dir,
+        masker,
+        None,
+        safehaven::server::Analytics::Ready(shared_portfolio()),
+    )
+}
+
 /// The application on the shared warehouse, with its analytics loaded.
 pub fn app() -> axum::Router {
     let masker = safehaven::privacy::masked::Masker::load_or_create(shared_data_dir()).unwrap();
