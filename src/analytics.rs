@@ -283,7 +283,8 @@ impl Portfolio {
     }
 }
 
-fn check_threshold(threshold: f64) -> Result<()> {
+/// A high-risk threshold is a probability: between 0 and 1.
+pub fn check_threshold(threshold: f64) -> Result<()> {
     if (0.0..=1.0).contains(&threshold) {
         Ok(())
     } else {

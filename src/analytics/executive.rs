@@ -126,7 +126,7 @@ pub struct DpRelease {
     pub exposure_bound: u64,
     pub regions: Family,
     pub credit_groups: Family,
-    /// The headline figures: sums of the regions' noisy figures.
+    /// The headline figures, released on their own.
     pub kpis: Family,
     /// A change over 3 or 12 months: a headline figure less a noisy snapshot total.
     pub changes: Family,

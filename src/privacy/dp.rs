@@ -9,7 +9,7 @@
 //! units (dollars, millionths of a probability) with each person's contribution bounded, so the sensitivity is the
 //! bound. What a view releases, how its ε is split among its figures, and the bounds are stated by the view.
 
-use rand::RngExt;
+use rand::distr::{Distribution, Uniform};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use serde::Serialize;
@@ -31,6 +31,9 @@ pub struct Policy {
 pub const MAX_EPSILON_PER_DAY: f64 = 20.0;
 /// The default release cost when the config gives none.
 pub const DEFAULT_EPSILON_PER_RELEASE: f64 = 0.5;
+/// Below this a release's figures would be noise alone, and the smallest share a view gives one figure (under 2 %)
+/// would round to few of the mechanism's units.
+pub const MIN_EPSILON_PER_RELEASE: f64 = 0.001;
 
 /// A policy that protects no one, or cannot be met.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -40,7 +43,7 @@ pub enum PolicyError {
     )]
     PerDay(f64),
     #[error(
-        "privacy.epsilon_per_release must be above 0 and at most epsilon_per_day ({per_day}) (got {got}): each view a user opens costs this much"
+        "privacy.epsilon_per_release must be at least {MIN_EPSILON_PER_RELEASE} and at most epsilon_per_day ({per_day}) (got {got}): each view a user opens costs this much"
     )]
     PerRelease { got: f64, per_day: f64 },
     #[error("privacy.epsilon_per_day is required when privacy.mode = \"dp\": add it to appliance.toml, e.g. 2.0")]
@@ -52,11 +55,10 @@ impl Policy {
         if !(epsilon_per_day.is_finite() && epsilon_per_day > 0.0 && epsilon_per_day <= MAX_EPSILON_PER_DAY) {
             return Err(PolicyError::PerDay(epsilon_per_day));
         }
-        if !(epsilon_per_release.is_finite() && epsilon_per_release > 0.0 && epsilon_per_release <= epsilon_per_day) {
-            return Err(PolicyError::PerRelease { got: epsilon_per_release, per_day: epsilon_per_day });
-        }
-        // Below a millionth, ε rounds to nothing in the mechanism's units.
-        if (epsilon_per_release * EPSILON_UNITS as f64) < 1.0 {
+        if !(epsilon_per_release.is_finite()
+            && epsilon_per_release >= MIN_EPSILON_PER_RELEASE
+            && epsilon_per_release <= epsilon_per_day)
+        {
             return Err(PolicyError::PerRelease { got: epsilon_per_release, per_day: epsilon_per_day });
         }
         Ok(Policy { epsilon_per_day, epsilon_per_release })
@@ -82,9 +84,14 @@ impl Noise {
         seed
     }
 
+    /// A uniform draw from 0..n (n ≥ 1), without bias (Lemire's method, as `Uniform` samples).
+    fn below(&mut self, n: u64) -> u64 {
+        Uniform::new(0, n.max(1)).expect("a non-empty range").sample(&mut self.rng)
+    }
+
     /// Bernoulli(num / den), exactly.
     fn bernoulli(&mut self, num: u64, den: u64) -> bool {
-        self.rng.random_range(0..den) < num
+        self.below(den) < num
     }
 
     /// Bernoulli(exp(−num/den)), exactly (CKS 2020, Algorithm 1).
@@ -109,7 +116,7 @@ impl Noise {
     /// (CKS 2020, Algorithm 2).
     fn discrete_laplace(&mut self, s: u64, t: u64) -> i64 {
         loop {
-            let u = self.rng.random_range(0..t);
+            let u = self.below(t);
             if !self.bernoulli_exp(u, t) {
                 continue;
             }
@@ -139,17 +146,30 @@ impl Noise {
 /// composition) released with noise: the noisy counts, whole and at least 0, in the cells' order, and what the noise
 /// was. Guard the result as any breakdown: suppressing noisy cells is post-processing.
 pub fn histogram<L>(noise: &mut Noise, cells: Vec<(L, u64)>, epsilon: f64) -> (Vec<(L, u64)>, Histogram) {
-    let noisy = cells
+    let noisy: Vec<(L, u64)> = cells
         .into_iter()
         .map(|(label, count)| (label, noise.release(count as i64, 1, epsilon).max(0) as u64))
         .collect();
-    (noisy, Histogram { mechanism: MECHANISM, epsilon, sensitivity: 1, interval95: interval95(1, epsilon) })
+    let q = (-epsilon).exp();
+    let variance = 2.0 * q / (1.0 - q).powi(2);
+    let total_interval95 = (1.96 * (variance * noisy.len() as f64).sqrt()).ceil() as u64;
+    (
+        noisy,
+        Histogram {
+            mechanism: MECHANISM,
+            epsilon,
+            sensitivity: 1,
+            interval95: interval95(1, epsilon),
+            total_interval95,
+        },
+    )
 }
 
 /// The mechanism's name, as views state it.
 pub const MECHANISM: &str = "discrete Laplace";
 
-/// What a noisy breakdown says about its noise: every count's 95 % half-width (`interval95`, in people).
+/// What a noisy breakdown says about its noise: every count's 95 % half-width (`interval95`, in people), and the
+/// total's (`totalInterval95`, the sum of the noisy counts; normal approximation).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Histogram {
@@ -157,11 +177,13 @@ pub struct Histogram {
     pub epsilon: f64,
     pub sensitivity: u64,
     pub interval95: u64,
+    pub total_interval95: u64,
 }
 
-/// The scale Δ/ε as the integer pair (s, t) with scale = t / s.
+/// The scale Δ/ε as the integer pair (s, t) with scale = t / s. ε is rounded down to whole units, so the noise is
+/// never smaller than stated; the policy's minimum keeps every share a view gives a figure at many units.
 fn scale_parts(sensitivity: u64, epsilon: f64) -> (u64, u64) {
-    let units = ((epsilon * EPSILON_UNITS as f64).round() as u64).max(1);
+    let units = ((epsilon * EPSILON_UNITS as f64).floor() as u64).max(1);
     (units, sensitivity.max(1).saturating_mul(EPSILON_UNITS))
 }
 
@@ -204,7 +226,7 @@ mod tests {
     fn policies_that_protect_no_one_are_refused() {
         assert!(Policy::new(2.0, 0.5).is_ok());
         for (day, release) in
-            [(0.0, 0.1), (-1.0, 0.1), (f64::NAN, 0.1), (1e6, 0.1), (1.0, 2.0), (1.0, 0.0), (1.0, 1e-9)]
+            [(0.0, 0.1), (-1.0, 0.1), (f64::NAN, 0.1), (1e6, 0.1), (1.0, 2.0), (1.0, 0.0), (1.0, 1e-9), (1.0, 0.0005)]
         {
             assert!(Policy::new(day, release).is_err(), "{day} / {release}");
         }

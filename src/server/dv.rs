@@ -7,10 +7,9 @@ pub mod assessments;
 pub mod screens;
 pub mod survivors;
 
-use super::release::release;
+use super::release::audited;
 use super::{ApiError, Caller, Shared, blocking};
 use crate::dv::Level;
-use crate::privacy::dp;
 use axum::Json;
 use axum::extract::{Extension, State};
 use serde_json::{Value, json};
@@ -23,8 +22,10 @@ pub struct Overview {
 }
 
 /// `GET /api/v1/dv/overview`: the synthetic survivors assessed as of the observation date: counts by level
-/// (through the k-guard; noisy first under differential privacy) and the 100 highest scores by masked ID, for the
-/// advocate's queue.
+/// (through the k-guard) and the 100 highest scores by masked ID with their levels, for the advocate's queue.
+/// The queue is person-level (the DV service's roles work case by case), and the levels of its survivors give the
+/// top levels' counts, so noise on the counts would protect nothing: this view is exact under differential
+/// privacy too, and audited as an aggregate release.
 pub async fn overview(State(state): Shared, Extension(caller): Extension<Caller>) -> Result<Json<Value>, ApiError> {
     // The synthetic survivors and the observation date never change while serving: assess them once.
     let overview = state
@@ -37,19 +38,9 @@ pub async fn overview(State(state): Shared, Extension(caller): Extension<Caller>
             blocking(move || Ok(overview_of(cases, as_of, k))).await
         })
         .await?;
-    let release =
-        release(&state, &caller, "dv-overview", format!("k={} asOf={}", state.guard.k(), overview.body["asOf"]))
-            .await?;
+    audited(&state, &caller, "dv-overview", &format!("k={} asOf={}", state.guard.k(), overview.body["asOf"])).await?;
     let mut body = overview.body.clone();
-    let levels = match release.noise() {
-        Some(mut noise) => {
-            let (noisy, histogram) = dp::histogram(&mut noise, overview.levels.clone(), release.epsilon);
-            body["dp"] = json!(histogram);
-            state.guard.counts(noisy)
-        }
-        None => state.guard.counts(overview.levels.clone()),
-    };
-    body["levels"] = json!(levels);
+    body["levels"] = json!(state.guard.counts(overview.levels.clone()));
     Ok(Json(body))
 }
 

@@ -69,7 +69,8 @@ impl Params {
 
 /// The executive view the query asks for (threshold and filters, checked), released to `caller` (audited; noisy
 /// and charged under differential privacy), computed on a blocking thread and handed to `then`. Its charts and
-/// exports are the same release: they cost nothing more.
+/// exports are the same release: they cost nothing more. Under differential privacy the threshold is rounded to
+/// the hundredth (the dashboard's step), so thresholds that differ by nothing a person could mean are one release.
 async fn with_executive<T, F>(
     state: &Arc<AppState>,
     caller: &Caller,
@@ -83,6 +84,9 @@ where
     let params = Params::new(query, &["threshold", "region", "creditGroup", "ageBand"])?;
     let portfolio = state.portfolio()?;
     let (threshold, filter) = (params.threshold(&portfolio)?, params.filter(&portfolio)?);
+    analytics::check_threshold(threshold)?;
+    // `+ 0.0` makes −0 the same release as 0.
+    let threshold = if state.dp.get().is_some() { (threshold * 100.0).round() / 100.0 + 0.0 } else { threshold };
     let guard = state.guard;
     let described = format!("{} k={} t={} {filter:?}", portfolio.artifact().version, guard.k(), threshold.to_bits());
     let release = release(state, caller, "executive", described).await?;
@@ -200,6 +204,9 @@ pub async fn flag(
     Ok((axum::http::StatusCode::CREATED, Json(json!({ "flagNo": number, "maskedId": masked_id }))))
 }
 
+/// The executive view's charts.
+const EXECUTIVE_CHARTS: [&str; 3] = ["exposure-map.svg", "credit-groups.svg", "trends.svg"];
+
 /// The executive charts: `/api/v1/charts/{exposure-map|credit-groups|trends}.svg` with the executive view's
 /// parameters.
 pub async fn executive_chart(
@@ -208,6 +215,14 @@ pub async fn executive_chart(
     ApiPath(name): ApiPath<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<impl IntoResponse, ApiError> {
+    // Checked before the view is released: a wrong name costs no budget.
+    if !EXECUTIVE_CHARTS.contains(&name.as_str()) {
+        return Err(ApiError::NotFound(format!(
+            "no chart named {}: use one of {}",
+            clip(&name, 40),
+            EXECUTIVE_CHARTS.join(", ")
+        )));
+    }
     let body = with_executive(&state, &caller, query, move |view| {
         Ok(match name.as_str() {
             "exposure-map.svg" => charts::portfolio::exposure_map(
@@ -217,14 +232,15 @@ pub async fn executive_chart(
             )?,
             "credit-groups.svg" => charts::portfolio::credit_bubbles(&view.credit_groups, view.k)?,
             "trends.svg" => charts::portfolio::trends(&view.trends)?,
-            other => {
-                return Err(ApiError::NotFound(format!("no chart named {}", clip(other, 40))));
-            }
+            other => return Err(ApiError::internal(format!("chart {other} is listed but not drawn"))),
         })
     })
     .await?;
     Ok(svg(body))
 }
+
+/// What tables download as.
+const EXPORT_FORMATS: [&str; 2] = ["csv", "parquet"];
 
 /// A table view as a CSV or Parquet download.
 fn download(view: analytics::TableView, format: &str) -> Result<axum::response::Response, ApiError> {
@@ -262,12 +278,16 @@ pub async fn export_executive(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<axum::response::Response, ApiError> {
     let (name, format) = file.rsplit_once('.').unwrap_or((&file, ""));
+    // Checked before the view is released: a wrong name or format costs no budget.
     if !analytics::EXECUTIVE_TABLES.contains(&name) {
         return Err(ApiError::NotFound(format!(
             "no table {}: export one of {}",
             clip(name, 40),
             analytics::EXECUTIVE_TABLES.join(", ")
         )));
+    }
+    if !EXPORT_FORMATS.contains(&format) {
+        return Err(ApiError::NotFound(format!("no export format {}: use csv or parquet", clip(format, 20))));
     }
     let (name, format) = (name.to_owned(), format.to_owned());
     with_executive(&state, &caller, query, move |view| download(view.table(&name).expect("a listed table"), &format))

@@ -19,7 +19,6 @@ pub(super) const RELEASED_ROUTES: &[&str] = &[
     "/api/v1/executive",
     "/api/v1/charts/{name}",
     "/api/v1/export/executive/{table}",
-    "/api/v1/dv/overview",
 ];
 
 /// What a user is answered with: the noise of the release under differential privacy, or nothing to add.
@@ -51,32 +50,48 @@ fn params_hash(params: &str) -> String {
     hex::encode(&Sha256::digest(params.as_bytes())[..12])
 }
 
+/// Records that `caller` was shown the exact aggregate `view` with `params`: once per user, view, parameters and
+/// day (kept in memory: after a restart the first release of the day is audited again).
+pub(super) async fn audited(
+    state: &Arc<AppState>,
+    caller: &Caller,
+    view: &'static str,
+    params: &str,
+) -> Result<(), ApiError> {
+    let day = today().0;
+    let hash = params_hash(&format!("{} {params}", state.data_version));
+    let first = state
+        .released
+        .lock()
+        .map(|mut seen| {
+            seen.retain(|(_, _, _, d)| *d == day);
+            seen.insert((caller.name.clone(), view, hash.clone(), day.clone()))
+        })
+        .unwrap_or(true);
+    if first {
+        let (audit, event) = (state.audit.clone(), release_event(caller, view, &hash, 0.0));
+        super::blocking(move || audit.append(event, stamp()).map(|_| ()).map_err(ApiError::internal)).await?;
+    }
+    Ok(())
+}
+
 /// Releases `view` with `params` to `caller`: audited once per day, and under differential privacy charged and
-/// given its noise seed.
+/// given its noise seed. Check the request first: a request refused after this has been paid for.
 pub(super) async fn release(
     state: &Arc<AppState>,
     caller: &Caller,
     view: &'static str,
     params: String,
 ) -> Result<Release, ApiError> {
-    let (day, refill) = today();
-    let hash = params_hash(&format!("{} {params}", state.data_version));
     let Some(policy) = state.dp.get().copied() else {
-        let first = state
-            .released
-            .lock()
-            .map(|mut seen| {
-                seen.retain(|(_, _, _, d)| *d == day);
-                seen.insert((caller.name.clone(), view, hash.clone(), day.clone()))
-            })
-            .unwrap_or(true);
-        if first {
-            let (audit, event) = (state.audit.clone(), release_event(caller, view, &hash, 0.0));
-            super::blocking(move || audit.append(event, stamp()).map(|_| ()).map_err(ApiError::internal)).await?;
-        }
+        audited(state, caller, view, &params).await?;
         return Ok(Release { seed: None, epsilon: 0.0 });
     };
-    let (audit, user, epsilon) = (state.audit.clone(), caller.name.clone(), policy.epsilon_per_release);
+    let (day, refill) = today();
+    // The release's ε is part of what it is: a changed policy makes new releases, never the old noise at a new ε.
+    let epsilon = policy.epsilon_per_release;
+    let hash = params_hash(&format!("{} ε={epsilon} {params}", state.data_version));
+    let (audit, user) = (state.audit.clone(), caller.name.clone());
     let event = release_event(caller, view, &hash, epsilon);
     state
         .with_service_result(move |service| {

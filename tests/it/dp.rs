@@ -64,9 +64,12 @@ async fn a_view_asked_again_returns_the_same_noisy_answer_and_costs_nothing_more
     assert!(dp["kpis"]["people"].as_f64().unwrap() > 0.0 && dp["regions"]["people"].as_f64().unwrap() > 0.0);
     assert_eq!(spent(&app, &token).await, 0.5);
 
-    // The same view again, its charts and its exports: the same release, nothing more charged.
+    // The same view again, its charts and its exports: the same release, nothing more charged. So is a threshold
+    // that differs by nothing a person could mean (thresholds are rounded to the hundredth).
     let again = get_json(&app, &token, "/api/v1/executive?threshold=0.3").await;
     assert_eq!(first, again, "the same release must give the same noisy answer");
+    assert_eq!(get_json(&app, &token, "/api/v1/executive?threshold=0.300000001").await, first);
+    assert_eq!(first["threshold"], 0.3);
     for uri in [
         "/api/v1/charts/exposure-map.svg?threshold=0.3",
         "/api/v1/charts/trends.svg?threshold=0.3",
@@ -74,6 +77,20 @@ async fn a_view_asked_again_returns_the_same_noisy_answer_and_costs_nothing_more
     ] {
         let (status, _, body) = get(&app, &token, uri).await;
         assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+    }
+    assert_eq!(spent(&app, &token).await, 0.5);
+
+    // A client's mistake is refused before anything is released: it costs nothing.
+    for (uri, expected) in [
+        ("/api/v1/executive?threshold=5", StatusCode::UNPROCESSABLE_ENTITY),
+        ("/api/v1/executive?threshold=NaN", StatusCode::UNPROCESSABLE_ENTITY),
+        ("/api/v1/executive?threshold=0.2&region=Atlantis", StatusCode::UNPROCESSABLE_ENTITY),
+        ("/api/v1/charts/pie.svg?threshold=0.2", StatusCode::NOT_FOUND),
+        ("/api/v1/export/executive/regions.xlsx?threshold=0.2", StatusCode::NOT_FOUND),
+        ("/api/v1/export/executive/people.csv?threshold=0.2", StatusCode::NOT_FOUND),
+    ] {
+        let (status, _, body) = get(&app, &token, uri).await;
+        assert_eq!(status, expected, "{uri}: {body}");
     }
     assert_eq!(spent(&app, &token).await, 0.5);
 
@@ -106,8 +123,11 @@ async fn a_spent_budget_answers_429_with_when_it_refills_and_opened_views_still_
     let (app, token) = dp_app(dir.path(), "dp-spend", Role::Admin, 1.0, 0.5);
     let population = get_json(&app, &token, "/api/v1/population/regions").await;
     assert_eq!(population["dp"]["sensitivity"], 1, "{population}");
+    assert!(population["dp"]["totalInterval95"].as_u64().unwrap() > population["dp"]["interval95"].as_u64().unwrap());
+    let executive = get_json(&app, &token, "/api/v1/executive?threshold=0.2").await;
+    // The DV overview is a person-level queue whose levels give its counts: exact, audited, and free.
     let overview = get_json(&app, &token, "/api/v1/dv/overview").await;
-    assert!(overview["dp"]["interval95"].as_u64().unwrap() > 0, "{overview}");
+    assert!(overview.get("dp").is_none(), "{overview}");
     assert_eq!(spent(&app, &token).await, 1.0);
 
     // Every route that releases a new view now answers 429, says when the budget refills, and charges nothing.
@@ -131,13 +151,18 @@ async fn a_spent_budget_answers_429_with_when_it_refills_and_opened_views_still_
 
     // What was released today is still there, unchanged, and its chart is the same release.
     assert_eq!(get_json(&app, &token, "/api/v1/population/regions").await, population);
+    assert_eq!(get_json(&app, &token, "/api/v1/executive?threshold=0.2").await, executive);
     assert_eq!(get_json(&app, &token, "/api/v1/dv/overview").await, overview);
-    let (status, _, _) = get(&app, &token, "/api/v1/charts/population-by-region.svg").await;
-    assert_eq!(status, StatusCode::OK);
+    for uri in ["/api/v1/charts/population-by-region.svg", "/api/v1/charts/credit-groups.svg?threshold=0.2"] {
+        let (status, _, body) = get(&app, &token, uri).await;
+        assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+    }
 
     // Refused releases are not audited as releases.
     let releases = AuditLog::new(dir.path()).entries().unwrap().into_iter().filter(|e| e.action == "aggregate.release");
-    assert_eq!(releases.map(|e| e.subject).collect::<Vec<_>>(), ["population", "dv-overview"]);
+    let releases: Vec<_> = releases.map(|e| (e.subject, e.reason.ends_with("epsilon 0.5"))).collect();
+    let expected = [("population", true), ("executive", true), ("dv-overview", false)];
+    assert_eq!(releases, expected.map(|(view, charged)| (view.to_owned(), charged)));
 }
 
 /// A noisy breakdown goes through the guard like an exact one: nothing shown is 1..k−1.

@@ -3,8 +3,8 @@
 // src/server/dv.rs.
 
 import { api } from "../api.js";
-import { card, fail, h, levelBadge, noiseNote, table } from "../dom.js";
-import { approx, num, words } from "../format.js";
+import { card, fail, h, levelBadge, table } from "../dom.js";
+import { num, words } from "../format.js";
 
 export const title = "DV service";
 export const permission = "dvService";
@@ -38,8 +38,7 @@ export async function render(params, arg, view) {
     {},
     h("h1", {}, "DV service"),
     h("p", { class: "hint" }, `Synthetic survivors assessed as of ${overview.asOf}. Narratives and contacts stay sealed; assessments read incident metadata only.`),
-    h("section", { class: "cards", "aria-label": "Assessments by level" }, ...overview.levels.cells.map((c) => card(c.label, approx(c.count, overview.dp?.interval95, num)))),
-    noiseNote(overview.dp, overview.dp ? `Each level's count is ± ${num(overview.dp.interval95)} at 95 %; the queues below are case work, not aggregates, and are exact.` : ""),
+    h("section", { class: "cards", "aria-label": "Assessments by level" }, ...overview.levels.cells.map((c) => card(c.label, num(c.count)))),
     h(
       "section",
       { class: "panel" },

@@ -26,7 +26,9 @@ export async function render(params) {
   const dp = view.dp;
   const kpi = dp ? dp.kpis : {};
   const group = dp ? dp.creditGroups : {};
-  const delta = (kpi, f) => h("span", { class: "delta" }, `3 m ${signed(kpi.change3m, f)} · 12 m ${signed(kpi.change12m, f)}`);
+  // A noisy change is a noisy figure less another: it reads as approximate too.
+  const about = dp ? "≈ " : "";
+  const delta = (kpi, f) => h("span", { class: "delta" }, `3 m ${about}${signed(kpi.change3m, f)} · 12 m ${about}${signed(kpi.change12m, f)}`);
   const slider = h("input", { type: "range", id: "threshold", min: "0.01", max: "0.9", step: "0.01", value: String(threshold), "aria-describedby": "threshold-value" });
   const shown = h("output", { id: "threshold-value", for: "threshold" }, threshold.toFixed(2));
   slider.addEventListener("input", () => (shown.textContent = Number(slider.value).toFixed(2)));
@@ -52,12 +54,12 @@ export async function render(params) {
     view.withheldBecause
       ? h("p", { class: "status error", id: "withheld-because" }, `${view.withheldBecause}: what the unfiltered view withholds stays withheld when you filter to it.`)
       : view.suppressed ? h("p", { class: "status error" }, "This selection has fewer than k people: every figure is withheld.") : null,
-    noiseNote(dp, dp ? `At 95 %: headline people and high-risk ± ${num(kpi.people)}, a region's people ± ${num(dp.regions.people)} and its medical exposure ± ${money(dp.regions.medicalExposure)}, a credit group's people ± ${num(group.people)}, a month's trend count ± ${num(dp.trendCount)}; each person's medical exposure counts up to ${money(dp.exposureBound)}.` : ""),
+    noiseNote(dp, dp ? `At 95 %: headline people and high-risk ± ${num(kpi.people)}, their 3- or 12-month changes ± ${num(dp.changes.people)}, a region's people ± ${num(dp.regions.people)} and its medical exposure ± ${money(dp.regions.medicalExposure)}, a credit group's people ± ${num(group.people)}, a month's trend count ± ${num(dp.trendCount)}; each person's medical exposure counts up to ${money(dp.exposureBound)}.` : ""),
     h(
       "section",
       { class: "cards", "aria-label": "Key figures" },
       card("People", approx(k.people.value, kpi.people, num), delta(k.people, num), "kpi-people"),
-      card(`High-risk (≥ ${threshold.toFixed(2)})`, approx(k.highRiskCount.value, kpi.highRisk, num), h("span", { class: "delta" }, `${pct(k.highRiskShare.value)} of people · 12 m ${signed(k.highRiskCount.change12m, num)}`), "kpi-high-risk"),
+      card(`High-risk (≥ ${threshold.toFixed(2)})`, approx(k.highRiskCount.value, kpi.highRisk, num), h("span", { class: "delta" }, `${about}${pct(k.highRiskShare.value)} of people · 12 m ${about}${signed(k.highRiskCount.change12m, num)}`), "kpi-high-risk"),
       card("Expected distress (12 m)", approx(k.expectedDistress.value, kpi.expectedDistress, num), delta(k.expectedDistress, num), "kpi-expected"),
       card("Mean probability", dp && k.meanProbability.value != null ? `≈ ${pct(k.meanProbability.value, 2)}` : pct(k.meanProbability.value, 2), delta(k.meanProbability, (v) => pct(v, 2)), "kpi-mean"),
       card("Medical exposure (12 m)", approx(k.medicalExposure.value, kpi.medicalExposure, money), delta(k.medicalExposure, money), "kpi-exposure"),

@@ -29,7 +29,7 @@ export async function render() {
       card("Observed on", g.observationDate),
       card("Seed", String(g.seed)),
     ),
-    noiseNote(population.dp, population.dp ? `Each region's count is ± ${fmt.format(population.dp.interval95)} people at 95 %.` : ""),
+    noiseNote(population.dp, population.dp ? `Each region's count is ± ${fmt.format(population.dp.interval95)} people at 95 %, their total ± ${fmt.format(population.dp.totalInterval95)}. The table sizes below are exact: they are the installation's, not a view's.` : ""),
     chart,
     h(
       "div",
