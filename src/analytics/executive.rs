@@ -191,7 +191,10 @@ impl Portfolio {
         let mut totals = [Sums::default(); 3];
         let mut regions = vec![Sums::default(); REGIONS.len()];
         let mut credits = vec![Sums::default(); CREDIT_GROUP_NAMES.len()];
-        let bound = |e: f64| exposure_bound.map_or(e, |b| e.min(b));
+        let bound = {
+            let b = exposure_bound.unwrap_or(f64::INFINITY);
+            move |e: f64| e.min(b)
+        };
         for i in 0..self.len() {
             let (r, c) = (self.region[i], self.credit[i]);
             if !filter.admits(r, c, self.age[i]) {
