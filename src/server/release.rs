@@ -98,7 +98,7 @@ pub(super) async fn release(
             let key = ReleaseKey { view, params: &hash, day: &day };
             let seed = service.dp_release(key, Noise::new_seed(), epsilon, &stamp())?;
             if !service.dp_charged(&user, key)? {
-                let spent = service.dp_spent(&user, &day)?;
+                let spent = millionths(service.dp_spent(&user, &day)?);
                 if spent + epsilon > policy.epsilon_per_day + 1e-9 {
                     return Err(ApiError::BudgetSpent {
                         message: format!(
@@ -119,6 +119,11 @@ pub(super) async fn release(
         .await
 }
 
+/// ε spent, as people read it: a sum of charges rounded to millionths (the mechanism's unit), not 17.59999999999997.
+fn millionths(epsilon: f64) -> f64 {
+    (epsilon * 1e6).round() / 1e6
+}
+
 fn release_event(caller: &Caller, view: &str, hash: &str, epsilon: f64) -> Event {
     Event {
         actor: caller.name.clone(),
@@ -135,14 +140,14 @@ pub(super) async fn budget(state: &Arc<AppState>, caller: &Caller) -> Result<ser
     let Some(policy) = state.dp.get().copied() else { return Ok(serde_json::json!({ "mode": "suppress", "k": k })) };
     let (day, refill) = today();
     let user = caller.name.clone();
-    let spent = state.with_service(move |service| service.dp_spent(&user, &day)).await?;
+    let spent = millionths(state.with_service(move |service| service.dp_spent(&user, &day)).await?);
     Ok(serde_json::json!({
         "mode": "dp",
         "k": k,
         "epsilonPerDay": policy.epsilon_per_day,
         "epsilonPerRelease": policy.epsilon_per_release,
         "spentToday": spent,
-        "remainingToday": (policy.epsilon_per_day - spent).max(0.0),
+        "remainingToday": millionths((policy.epsilon_per_day - spent).max(0.0)),
         "refillsInSeconds": refill,
     }))
 }
