@@ -57,9 +57,6 @@ struct Snapshot {
     exposure: Vec<f64>,
 }
 
-/// A noisy executive view: (threshold bits, filter, k, the release's noise seed).
-type DpKey = (u64, Filter, u64, [u8; 32]);
-
 /// The scored population and its history.
 pub struct Portfolio {
     artifact: Artifact,
@@ -75,10 +72,9 @@ pub struct Portfolio {
     by_risk: Vec<u32>,
     months: Vec<String>,
     trends: Vec<(u16, u8, u8, u8, [f64; 4])>,
-    /// Executive views already computed, by (threshold bits, filter, k): dashboards ask the same ones again.
-    executive_cache: std::sync::Mutex<HashMap<(u64, Filter, u64), std::sync::Arc<Executive>>>,
-    /// Noisy executive views already released, by (threshold bits, filter, k, noise seed).
-    dp_cache: std::sync::Mutex<HashMap<DpKey, std::sync::Arc<Executive>>>,
+    /// Executive views already computed (exact, or noisy with a release's seed): dashboards ask the same ones
+    /// again.
+    executive_cache: std::sync::Mutex<HashMap<executive::ViewKey, std::sync::Arc<Executive>>>,
 }
 
 /// Dates of the three snapshots, in months before the observation date.
@@ -233,7 +229,6 @@ impl Portfolio {
             months,
             trends,
             executive_cache: Default::default(),
-            dp_cache: Default::default(),
         })
     }
 

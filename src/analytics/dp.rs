@@ -30,27 +30,6 @@ pub const EXPOSURE_BOUND: u64 = 100_000;
 /// Probabilities are released in millionths: one person moves a sum of probabilities by at most this.
 const P_UNITS: f64 = 1e6;
 
-/// One group's noisy sums as released: whole units, signed.
-#[derive(Debug, Clone, Copy, Default)]
-struct Noisy {
-    people: i64,
-    high: i64,
-    /// Millionths of a probability.
-    p: i64,
-    exposure: i64,
-}
-
-impl Noisy {
-    /// As a view shows them (post-processing): counts whole and at least 0, the high-risk people at most the
-    /// people, the sum of probabilities at most one per person.
-    fn shown(self) -> Sums {
-        let people = self.people.max(0) as u64;
-        let high = self.high.clamp(0, people as i64) as u64;
-        let p = (self.p.max(0) as f64 / P_UNITS).min(people as f64);
-        Sums { people, high, p, exposure: self.exposure.max(0) as f64 }
-    }
-}
-
 struct Shares {
     count: Share,
     p: Share,
@@ -66,14 +45,15 @@ impl Shares {
         }
     }
 
-    /// Noisy sums of one group, as released (signed: a sum of them stays unbiased).
-    fn release(&self, s: &Sums, noise: &mut Noise) -> Noisy {
-        Noisy {
-            people: noise.release(s.people as i64, 1, self.count.epsilon),
-            high: noise.release(s.high as i64, 1, self.count.epsilon),
-            p: noise.release((s.p * P_UNITS).round() as i64, P_UNITS as u64, self.p.epsilon),
-            exposure: noise.release(s.exposure.round() as i64, EXPOSURE_BOUND, self.exposure.epsilon),
-        }
+    /// Noisy sums of one group, made fit to show (post-processing): counts whole and at least 0, the high-risk
+    /// people at most the people, the sum of probabilities at most one per person.
+    fn release(&self, s: &Sums, noise: &mut Noise) -> Sums {
+        let mut noisy = |value: i64, share: &Share| noise.release(value, share.sensitivity, share.epsilon).max(0);
+        let people = noisy(s.people as i64, &self.count) as u64;
+        let high = (noisy(s.high as i64, &self.count) as u64).min(people);
+        let p = (noisy((s.p * P_UNITS).round() as i64, &self.p) as f64 / P_UNITS).min(people as f64);
+        let exposure = noisy(s.exposure.round() as i64, &self.exposure) as f64;
+        Sums { people, high, p, exposure }
     }
 
     fn family(&self) -> Family {
@@ -100,18 +80,9 @@ impl Portfolio {
         epsilon: f64,
     ) -> Result<Arc<Executive>> {
         check_threshold(threshold)?;
-        let key = (threshold.to_bits(), filter, guard.k(), seed);
-        if let Some(view) = self.dp_cache.lock().ok().and_then(|cache| cache.get(&key).cloned()) {
-            return Ok(view);
-        }
-        let view = Arc::new(self.noisy_executive(threshold, filter, guard, &mut Noise::from_seed(seed), epsilon));
-        if let Ok(mut cache) = self.dp_cache.lock() {
-            if cache.len() >= 256 {
-                cache.clear();
-            }
-            cache.insert(key, view.clone());
-        }
-        Ok(view)
+        self.cached((threshold.to_bits(), filter, guard.k(), Some(seed)), || {
+            Ok(self.noisy_executive(threshold, filter, guard, &mut Noise::from_seed(seed), epsilon))
+        })
     }
 
     fn noisy_executive(
@@ -130,19 +101,17 @@ impl Portfolio {
         let trend = Share::new(epsilon * 0.25 / 3.0, raw.months.len().max(1) as u64);
         // A group the filter leaves out is empty whatever the data: released as it is, without noise.
         let release = |shares: &Shares, s: &Sums, admitted: bool, noise: &mut Noise| {
-            if admitted { shares.release(s, noise) } else { Noisy::default() }
+            if admitted { shares.release(s, noise) } else { Sums::default() }
         };
         let noisy_regions: Vec<Sums> = (0..raw.regions.len())
-            .map(|r| release(&regions, &raw.regions[r], filter.region.is_none_or(|f| f as usize == r), noise).shown())
+            .map(|r| release(&regions, &raw.regions[r], filter.region.is_none_or(|f| f as usize == r), noise))
             .collect();
         let noisy_credits: Vec<Sums> = (0..raw.credits.len())
-            .map(|c| {
-                release(&credits, &raw.credits[c], filter.credit_group.is_none_or(|f| f as usize == c), noise).shown()
-            })
+            .map(|c| release(&credits, &raw.credits[c], filter.credit_group.is_none_or(|f| f as usize == c), noise))
             .collect();
         // The headline figures are released on their own (not summed from the regions, whose noise would add up).
-        let now = totals.release(&raw.totals[0], noise).shown();
-        let then = [snapshots.release(&raw.totals[1], noise).shown(), snapshots.release(&raw.totals[2], noise).shown()];
+        let now = totals.release(&raw.totals[0], noise);
+        let then = [snapshots.release(&raw.totals[1], noise), snapshots.release(&raw.totals[2], noise)];
         let months = raw
             .months
             .iter()

@@ -9,6 +9,9 @@ use serde::Serialize;
 /// Executive views kept in the cache before it is emptied.
 const EXECUTIVE_CACHE: usize = 256;
 
+/// An executive view in the cache: (threshold bits, filter, k, and the release's noise seed for a noisy one).
+pub(super) type ViewKey = (u64, Filter, u64, Option<[u8; 32]>);
+
 /// Sums over one group of people as of one snapshot.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Sums {
@@ -163,15 +166,25 @@ impl Portfolio {
     /// The executive view at `threshold` over the people `filter` admits (computed once per distinct request).
     pub fn executive(&self, threshold: f64, filter: Filter, guard: &KGuard) -> Result<std::sync::Arc<Executive>> {
         check_threshold(threshold)?;
-        let key = (threshold.to_bits(), filter, guard.k());
+        self.cached((threshold.to_bits(), filter, guard.k(), None), || {
+            let mut view = self.compute_executive(threshold, filter, guard);
+            if filter.region.is_some() || filter.credit_group.is_some() {
+                self.withhold_as_unfiltered(&mut view, threshold, filter, guard)?;
+            }
+            Ok(view)
+        })
+    }
+
+    /// The view under `key` from the cache, or computed (with the cache unlocked meanwhile) and kept.
+    pub(super) fn cached(
+        &self,
+        key: ViewKey,
+        compute: impl FnOnce() -> Result<Executive>,
+    ) -> Result<std::sync::Arc<Executive>> {
         if let Some(view) = self.executive_cache.lock().ok().and_then(|cache| cache.get(&key).cloned()) {
             return Ok(view);
         }
-        let mut view = self.compute_executive(threshold, filter, guard);
-        if filter.region.is_some() || filter.credit_group.is_some() {
-            self.withhold_as_unfiltered(&mut view, threshold, filter, guard)?;
-        }
-        let view = std::sync::Arc::new(view);
+        let view = std::sync::Arc::new(compute()?);
         if let Ok(mut cache) = self.executive_cache.lock() {
             if cache.len() >= EXECUTIVE_CACHE {
                 cache.clear();
