@@ -58,8 +58,12 @@ impl Params {
             .transpose()
     }
 
+    /// The threshold asked for (the model's by default), checked before anything is computed or released.
     fn threshold(&self, portfolio: &Portfolio) -> Result<f64, ApiError> {
-        Ok(self.parse::<f64>("threshold", "a number between 0 and 1")?.unwrap_or(portfolio.artifact().threshold))
+        let threshold =
+            self.parse::<f64>("threshold", "a number between 0 and 1")?.unwrap_or(portfolio.artifact().threshold);
+        analytics::check_threshold(threshold)?;
+        Ok(threshold)
     }
 
     fn filter(&self, portfolio: &Portfolio) -> Result<analytics::Filter, ApiError> {
@@ -84,27 +88,21 @@ where
     let params = Params::new(query, &["threshold", "region", "creditGroup", "ageBand"])?;
     let portfolio = state.portfolio()?;
     let (threshold, filter) = (params.threshold(&portfolio)?, params.filter(&portfolio)?);
-    analytics::check_threshold(threshold)?;
-    // `+ 0.0` makes −0 the same release as 0.
-    let threshold = if state.dp.get().is_some() { (threshold * 100.0).round() / 100.0 + 0.0 } else { threshold };
     let guard = state.guard;
-    let described = format!("{} k={} t={} {filter:?}", portfolio.artifact().version, guard.k(), threshold.to_bits());
-    if state.dp.get().is_none() {
+    let described = |t: f64| format!("{} k={} t={} {filter:?}", portfolio.artifact().version, guard.k(), t.to_bits());
+    let Some(policy) = state.dp.get().copied() else {
         // The exact view is computed while its release is audited, and handed out only once the entry is written.
+        let params = described(threshold);
         let compute = blocking(move || then(portfolio.executive(threshold, filter, &guard)?.as_ref()));
-        let (answer, audit) = tokio::join!(compute, audited(state, caller, "executive", &described));
+        let (answer, audit) = tokio::join!(compute, audited(state, caller, "executive", &params));
         audit?;
         return answer;
-    }
-    let release = release(state, caller, "executive", described).await?;
-    blocking(move || {
-        let view = match release.seed {
-            Some(seed) => portfolio.executive_dp(threshold, filter, &guard, seed, release.epsilon)?,
-            None => portfolio.executive(threshold, filter, &guard)?,
-        };
-        then(view.as_ref())
-    })
-    .await
+    };
+    // `+ 0.0` makes −0 the same release as 0.
+    let threshold = (threshold * 100.0).round() / 100.0 + 0.0;
+    let release = release(state, policy, caller, "executive", described(threshold)).await?;
+    blocking(move || then(portfolio.executive_dp(threshold, filter, &guard, release.seed, release.epsilon)?.as_ref()))
+        .await
 }
 
 /// `GET /api/v1/executive?threshold=T[&region=..&creditGroup=..&ageBand=..]`

@@ -6,7 +6,7 @@
 
 use super::{ApiError, AppState, Caller};
 use crate::privacy::audit::Event;
-use crate::privacy::dp::Noise;
+use crate::privacy::dp::{Noise, Policy};
 use crate::warehouse::service::ReleaseKey;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -21,16 +21,23 @@ pub(super) const RELEASED_ROUTES: &[&str] = &[
     "/api/v1/export/executive/{table}",
 ];
 
-/// What a user is answered with: the noise of the release under differential privacy, or nothing to add.
+/// A release under differential privacy: the seed of its noise and the ε it was made with.
 pub(super) struct Release {
-    pub(super) seed: Option<[u8; 32]>,
+    pub(super) seed: [u8; 32],
     pub(super) epsilon: f64,
 }
 
 impl Release {
-    pub(super) fn noise(&self) -> Option<Noise> {
-        self.seed.map(Noise::from_seed)
+    pub(super) fn noise(&self) -> Noise {
+        Noise::from_seed(self.seed)
     }
+}
+
+/// The exact releases audited today without differential privacy: the day, and (user, view, parameters hash).
+#[derive(Default)]
+pub(super) struct Released {
+    day: String,
+    seen: std::collections::HashSet<(String, &'static str, String)>,
 }
 
 /// The UTC day, and the seconds until the next one.
@@ -63,9 +70,11 @@ pub(super) async fn audited(
     let first = state
         .released
         .lock()
-        .map(|mut seen| {
-            seen.retain(|(_, _, _, d)| *d == day);
-            seen.insert((caller.name.clone(), view, hash.clone(), day.clone()))
+        .map(|mut released| {
+            if released.day != day {
+                *released = Released { day, seen: Default::default() };
+            }
+            released.seen.insert((caller.name.clone(), view, hash.clone()))
         })
         .unwrap_or(true);
     if first {
@@ -75,18 +84,15 @@ pub(super) async fn audited(
     Ok(())
 }
 
-/// Releases `view` with `params` to `caller`: audited once per day, and under differential privacy charged and
-/// given its noise seed. Check the request first: a request refused after this has been paid for.
+/// Releases `view` with `params` to `caller` under differential privacy `policy`: given its noise seed, and the
+/// first time today charged and audited. Check the request first: a request refused after this has been paid for.
 pub(super) async fn release(
     state: &Arc<AppState>,
+    policy: Policy,
     caller: &Caller,
     view: &'static str,
     params: String,
 ) -> Result<Release, ApiError> {
-    let Some(policy) = state.dp.get().copied() else {
-        audited(state, caller, view, &params).await?;
-        return Ok(Release { seed: None, epsilon: 0.0 });
-    };
     let (day, refill) = today();
     // The release's ε is part of what it is: a changed policy makes new releases, never the old noise at a new ε.
     let epsilon = policy.epsilon_per_release;
@@ -96,7 +102,7 @@ pub(super) async fn release(
     state
         .with_service_result(move |service| {
             let key = ReleaseKey { view, params: &hash, day: &day };
-            let seed = service.dp_release(key, Noise::new_seed(), epsilon, &stamp())?;
+            let seed = service.dp_release(key, Noise::new_seed, epsilon, &stamp())?;
             if !service.dp_charged(&user, key)? {
                 let spent = millionths(service.dp_spent(&user, &day)?);
                 if spent + epsilon > policy.epsilon_per_day + 1e-9 {
@@ -114,7 +120,7 @@ pub(super) async fn release(
                 audit.append(event, stamp()).map_err(ApiError::internal)?;
                 service.dp_charge(&user, key, epsilon, &stamp())?;
             }
-            Ok(Release { seed: Some(seed), epsilon })
+            Ok(Release { seed, epsilon })
         })
         .await
 }

@@ -49,8 +49,8 @@ pub struct AppState {
     pub(super) drills: Drills,
     /// The differential-privacy policy, when the installation turns it on ([`AppState::with_dp`]).
     pub(super) dp: std::sync::OnceLock<crate::privacy::dp::Policy>,
-    /// Aggregate releases audited today without differential privacy: (user, view, parameters hash, day).
-    pub(super) released: Mutex<std::collections::HashSet<(String, &'static str, String, String)>>,
+    /// Aggregate releases audited today without differential privacy.
+    pub(super) released: Mutex<super::release::Released>,
 }
 
 impl AppState {
@@ -90,7 +90,7 @@ impl AppState {
             data_dir: data_dir.to_owned(),
             drills: Drills::default(),
             dp: std::sync::OnceLock::new(),
-            released: Mutex::new(std::collections::HashSet::new()),
+            released: Mutex::default(),
         })
     }
 

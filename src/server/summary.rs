@@ -1,7 +1,7 @@
 //! The warehouse summary: what `safehaven info` reports, and the people per region through the k-anonymity guard
 //! (released with noise under differential privacy).
 
-use super::release::release;
+use super::release::{audited, release};
 use super::{ApiError, AppState, Caller, Shared, svg};
 use crate::charts;
 use crate::privacy::Guarded;
@@ -27,18 +27,19 @@ pub struct Population {
     dp: Option<Histogram>,
 }
 
-/// People per region released to `caller`: exact through the guard, or noisy (each person is in one region:
-/// sensitivity 1, the release's whole ε) and then through the guard. The chart is the same release.
+/// People per region released to `caller`: exact through the guard (audited), or noisy (each person is in one
+/// region: sensitivity 1, the release's whole ε) and then through the guard. The chart is the same release.
 async fn population(state: &Arc<AppState>, caller: &Caller) -> Result<Population, ApiError> {
-    let release = release(state, caller, "population", format!("k={}", state.guard.k())).await?;
+    let params = format!("k={}", state.guard.k());
+    let Some(policy) = state.dp.get().copied() else {
+        audited(state, caller, "population", &params).await?;
+        let counts = state.with_warehouse(|w| w.population_by_region()).await?;
+        return Ok(Population { guarded: state.guard.counts(counts), dp: None });
+    };
+    let release = release(state, policy, caller, "population", params).await?;
     let counts = state.with_warehouse(|w| w.population_by_region()).await?;
-    Ok(match release.noise() {
-        Some(mut noise) => {
-            let (noisy, histogram) = dp::histogram(&mut noise, counts, release.epsilon);
-            Population { guarded: state.guard.counts(noisy), dp: Some(histogram) }
-        }
-        None => Population { guarded: state.guard.counts(counts), dp: None },
-    })
+    let (noisy, histogram) = dp::histogram(&mut release.noise(), counts, release.epsilon);
+    Ok(Population { guarded: state.guard.counts(noisy), dp: Some(histogram) })
 }
 
 /// `GET /api/v1/population/regions`

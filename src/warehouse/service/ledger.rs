@@ -22,8 +22,14 @@ pub struct ReleaseKey<'a> {
 }
 
 impl Service {
-    /// The seed of today's release, making it (with `fresh`) if there is none yet.
-    pub fn dp_release(&self, key: ReleaseKey<'_>, fresh: [u8; 32], epsilon: f64, at: &str) -> Result<[u8; 32]> {
+    /// The seed of today's release, making it (drawn by `fresh`) if there is none yet.
+    pub fn dp_release(
+        &self,
+        key: ReleaseKey<'_>,
+        fresh: impl FnOnce() -> [u8; 32],
+        epsilon: f64,
+        at: &str,
+    ) -> Result<[u8; 32]> {
         let mut stmt = self.conn.prepare_cached(sql::RELEASE_GET)?;
         let mut rows = stmt.query(duckdb::params![key.view, key.params, key.day])?;
         if let Some(row) = rows.next()? {
@@ -34,11 +40,12 @@ impl Service {
                 detail: format!("the noise seed of release {}/{} is damaged", key.view, key.day),
             });
         }
+        let seed = fresh();
         self.conn.execute(
             sql::RELEASE_INSERT,
-            duckdb::params![key.view, key.params, key.day, hex::encode(fresh), epsilon, at],
+            duckdb::params![key.view, key.params, key.day, hex::encode(seed), epsilon, at],
         )?;
-        Ok(fresh)
+        Ok(seed)
     }
 
     /// Whether `user` has been charged for the release.
