@@ -198,7 +198,8 @@ pub fn run(
     let baseline_p = prepared.baseline();
     let baseline_costs = population.numbers("medical_cost_12m")?;
     let baseline_exposure: f64 = baseline_costs.iter().sum();
-    let baseline = figures(&Outcome::of(baseline_p, threshold, guard), baseline_exposure);
+    // High-risk counts are guarded at the end, as one series over the baseline and the months.
+    let baseline = figures(&Outcome::with(baseline_p, Figure::withheld()), baseline_exposure);
     let mut months = Vec::new();
     let mut peak: Option<(u32, Figures, Vec<f64>)> = None;
     let mut at_horizon = baseline.clone();
@@ -210,7 +211,7 @@ pub fn run(
         let month = prepared.at(scenario, m, &mut events);
         let (p, costs, job_changes) = (month.p, month.costs, month.job_changes);
         let exposure: f64 = costs.iter().sum();
-        let now = figures(&Outcome::of(&p, threshold, guard), exposure);
+        let now = figures(&Outcome::with(&p, Figure::withheld()), exposure);
         highs.push(whatif::high_count(&p, threshold));
         months.push(Month {
             month: m,

@@ -178,11 +178,18 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// The outcome of `p` shown alone: its high-risk count through the guard.
     pub fn of(p: &[f64], threshold: f64, guard: &KGuard) -> Outcome {
+        Outcome::with(p, guard.part_count(high_count(p, threshold), p.len() as u64))
+    }
+
+    /// The outcome of `p` with its high-risk count as the guard let it through with the counts shown beside it
+    /// (one [`KGuard::series`]).
+    pub fn with(p: &[f64], high_risk_count: Figure<u64>) -> Outcome {
         let expected = p.iter().sum::<f64>();
         Outcome {
             people: p.len() as u64,
-            high_risk_count: guard.part_count(high_count(p, threshold), p.len() as u64),
+            high_risk_count,
             expected_distress: expected,
             mean_probability: expected / p.len().max(1) as f64,
         }
@@ -227,10 +234,9 @@ pub fn population(
     };
     let (shocked, job_losses) = apply(people, shock)?;
     let (_, after) = score(artifact, &shocked)?;
-    let (mut baseline, mut scenario) = (Outcome::of(before, threshold, guard), Outcome::of(&after, threshold, guard));
     // Both counts show in one document: their difference must be safe too.
     let series = guard.series(before.len() as u64, &[high_count(before, threshold), high_count(&after, threshold)]);
-    (baseline.high_risk_count, scenario.high_risk_count) = (series[0], series[1]);
+    let (baseline, scenario) = (Outcome::with(before, series[0]), Outcome::with(&after, series[1]));
     let impact = PopulationImpact {
         shock: *shock,
         threshold,
