@@ -75,7 +75,7 @@ fn rand_key() -> [u8; 32] {
 fn time_reveals(warehouse: &Warehouse, identity: &keys::NewIdentity) -> warehouse::Result<(f64, f64)> {
     let identity = identity.secret();
     let ids: Vec<String> = warehouse.people(50)?.into_iter().map(|p| p.masked_id).collect();
-    let mut times: Vec<f64> = ids
+    let times: Vec<f64> = ids
         .iter()
         .filter_map(|id| id.parse().ok())
         .map(|id| {
@@ -85,10 +85,8 @@ fn time_reveals(warehouse: &Warehouse, identity: &keys::NewIdentity) -> warehous
             revealed.map(|_| ms).unwrap_or(f64::NAN)
         })
         .collect();
-    times.sort_by(f64::total_cmp);
     let mean = times.iter().sum::<f64>() / times.len().max(1) as f64;
-    let p95 = times.get(times.len() * 95 / 100).copied().unwrap_or(f64::NAN);
-    Ok((mean, p95))
+    Ok((mean, percentile(times, 0.95)))
 }
 
 impl SeedBench {
@@ -167,9 +165,13 @@ pub struct ModelBenchResult {
     pub peak_rss_mib: Option<f64>,
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
+/// The `q` quantile of `values`: the value at rank ⌊n·q⌋ of the sorted list (NaN when there are none).
+fn percentile(mut values: Vec<f64>, q: f64) -> f64 {
     values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
+    match values.len() {
+        0 => f64::NAN,
+        n => values[((n as f64 * q) as usize).min(n - 1)],
+    }
 }
 
 fn error(e: impl std::fmt::Display) -> warehouse::Error {
@@ -240,7 +242,7 @@ pub fn model(
                         started.elapsed().as_secs_f64()
                     })
                     .collect();
-                result.score_rows_per_second = Some(x.nrows() as f64 / median(runs));
+                result.score_rows_per_second = Some(x.nrows() as f64 / percentile(runs, 0.5));
                 let started = std::time::Instant::now();
                 let reasons: usize = {
                     use rayon::prelude::*;
@@ -269,7 +271,7 @@ pub fn model(
                     })
                     .collect::<Result<Vec<f64>, _>>()
                     .map_err(error)?;
-                result.whatif_population_seconds = Some(median(runs));
+                result.whatif_population_seconds = Some(percentile(runs, 0.5));
                 let person_shock = model::whatif::Shock { medical_cost_pct: 30.0, ..Default::default() };
                 let step = (data.population.len() / 200).max(1);
                 let runs = (0..data.population.len())
@@ -282,7 +284,7 @@ pub fn model(
                     })
                     .collect::<Result<Vec<f64>, _>>()
                     .map_err(error)?;
-                result.whatif_person_ms = Some(median(runs));
+                result.whatif_person_ms = Some(percentile(runs, 0.5));
             }
         }
         result.peak_rss_mib = peak_rss_mib();

@@ -26,9 +26,9 @@ export async function render(params) {
   const dp = view.dp;
   const kpi = dp ? dp.kpis : {};
   const group = dp ? dp.creditGroups : {};
-  // A noisy change is a noisy figure less another: it reads as approximate too.
-  const about = dp ? "≈ " : "";
-  const delta = (kpi, f) => h("span", { class: "delta" }, `3 m ${about}${signed(kpi.change3m, f)} · 12 m ${about}${signed(kpi.change12m, f)}`);
+  // A noisy figure without an interval of its own (a mean, a share, a change) reads as approximate.
+  const rough = (v, f) => (dp && v != null ? `≈ ${f(v)}` : f(v));
+  const delta = (kpi, f) => h("span", { class: "delta" }, `3 m ${rough(kpi.change3m, (v) => signed(v, f))} · 12 m ${rough(kpi.change12m, (v) => signed(v, f))}`);
   const slider = h("input", { type: "range", id: "threshold", min: "0.01", max: "0.9", step: "0.01", value: String(threshold), "aria-describedby": "threshold-value" });
   const shown = h("output", { id: "threshold-value", for: "threshold" }, threshold.toFixed(2));
   slider.addEventListener("input", () => (shown.textContent = Number(slider.value).toFixed(2)));
@@ -38,7 +38,7 @@ export async function render(params) {
     approx(g.count, group.people, num),
     g.stats ? pct(g.stats.meanProbability, 2) : "suppressed",
     g.stats ? pct(g.stats.highRiskShare) : "suppressed",
-    g.stats ? (dp ? `≈ ${money(g.stats.medicalExposure)}` : money(g.stats.medicalExposure)) : "suppressed",
+    g.stats ? rough(g.stats.medicalExposure, money) : "suppressed",
   ]);
   return h(
     "div",
@@ -59,9 +59,9 @@ export async function render(params) {
       "section",
       { class: "cards", "aria-label": "Key figures" },
       card("People", approx(k.people.value, kpi.people, num), delta(k.people, num), "kpi-people"),
-      card(`High-risk (≥ ${threshold.toFixed(2)})`, approx(k.highRiskCount.value, kpi.highRisk, num), h("span", { class: "delta" }, `${about}${pct(k.highRiskShare.value)} of people · 12 m ${about}${signed(k.highRiskCount.change12m, num)}`), "kpi-high-risk"),
+      card(`High-risk (≥ ${threshold.toFixed(2)})`, approx(k.highRiskCount.value, kpi.highRisk, num), h("span", { class: "delta" }, `${rough(k.highRiskShare.value, pct)} of people · 12 m ${rough(k.highRiskCount.change12m, (v) => signed(v, num))}`), "kpi-high-risk"),
       card("Expected distress (12 m)", approx(k.expectedDistress.value, kpi.expectedDistress, num), delta(k.expectedDistress, num), "kpi-expected"),
-      card("Mean probability", dp && k.meanProbability.value != null ? `≈ ${pct(k.meanProbability.value, 2)}` : pct(k.meanProbability.value, 2), delta(k.meanProbability, (v) => pct(v, 2)), "kpi-mean"),
+      card("Mean probability", rough(k.meanProbability.value, (v) => pct(v, 2)), delta(k.meanProbability, (v) => pct(v, 2)), "kpi-mean"),
       card("Medical exposure (12 m)", approx(k.medicalExposure.value, kpi.medicalExposure, money), delta(k.medicalExposure, money), "kpi-exposure"),
     ),
     h("p", { class: "controls" }, exportButtons("Regions", "/api/v1/export/executive/regions.", query), exportButtons("Credit groups", "/api/v1/export/executive/credit-groups.", query), exportButtons("Trends", "/api/v1/export/executive/trends.", query)),

@@ -2,6 +2,7 @@
 //! group-size rule alone showed) and what it costs the server (the executive view's compute time, uncached); and
 //! the same view under differential privacy: its compute time and how wide its noise is.
 
+use super::percentile;
 use crate::analytics::{Executive, Filter};
 use crate::catalog::REGIONS;
 use crate::commands::{MODEL_FILE, load_model};
@@ -63,11 +64,6 @@ pub struct DpBench {
 
 fn usage(e: crate::analytics::Error) -> Error {
     Error::Usage(e.to_string())
-}
-
-fn percentile(mut ms: Vec<f64>, q: f64) -> f64 {
-    ms.sort_by(f64::total_cmp);
-    ms[((ms.len() as f64 * q) as usize).min(ms.len() - 1)]
 }
 
 fn withheld(view: &Executive, threshold: f64) -> Withheld {
