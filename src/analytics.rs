@@ -14,6 +14,7 @@ use std::collections::HashMap;
 
 mod cases;
 mod dp;
+mod drivers;
 mod executive;
 mod table;
 #[cfg(test)]
@@ -21,6 +22,7 @@ mod tests;
 
 pub use cases::{CaseDetail, CasePage, CaseQuery, CaseRow, IndicatorValue, MAX_PAGE};
 pub use dp::EXPOSURE_BOUND;
+pub use drivers::{Driver, Drivers, Mover};
 pub use executive::{CreditStats, DpRelease, Executive, Family, Kpi, Kpis, RegionStats, TrendPoint};
 pub use table::{Cell, EXECUTIVE_TABLES, TableView};
 
@@ -72,6 +74,9 @@ pub struct Portfolio {
     by_risk: Vec<u32>,
     months: Vec<String>,
     trends: Vec<(u16, u8, u8, u8, [f64; 4])>,
+    /// Per snapshot, the sums of every model input by (region, credit group, age band) cell: what explanations of
+    /// a change rest on.
+    inputs: [drivers::CellSums; 3],
     /// Executive views already computed (exact, or noisy with a release's seed): dashboards ask the same ones
     /// again.
     executive_cache: std::sync::Mutex<HashMap<executive::ViewKey, std::sync::Arc<Executive>>>,
@@ -168,19 +173,30 @@ impl Portfolio {
         let ids: Vec<String> = population.text("masked_id")?.into_iter().map(str::to_owned).collect();
         let index: HashMap<String, u32> = ids.iter().enumerate().map(|(i, id)| (id.clone(), i as u32)).collect();
         let codes = region_codes();
-        let region = population.text("region")?.iter().map(|r| lookup("region", r, &codes)).collect::<Result<_>>()?;
-        let credit = population
+        let region: Vec<u8> =
+            population.text("region")?.iter().map(|r| lookup("region", r, &codes)).collect::<Result<_>>()?;
+        let credit: Vec<u8> = population
             .text("credit_group")?
             .iter()
             .map(|c| lookup("creditGroup", c, &CREDIT_GROUP_NAMES))
             .collect::<Result<_>>()?;
-        let age =
+        let age: Vec<u8> =
             population.text("age_band")?.iter().map(|a| lookup("ageBand", a, &AGE_BANDS)).collect::<Result<_>>()?;
         let exposure = population.numbers("medical_cost_12m")?;
         let indicators = x.rows().into_iter().map(indicators_of).collect();
+        let mut inputs = vec![drivers::CellSums::of(&x, &region, &credit, &age)];
         let mut snapshots = vec![Snapshot { p, exposure }];
         for then in history {
-            let (_, p_then) = model::score(&artifact, &then)?;
+            let (x_then, p_then) = model::score(&artifact, &then)?;
+            let cells = |name: &'static str, valid: &[&str]| -> Result<Vec<u8>> {
+                then.text(name)?.iter().map(|v| lookup(name, v, valid)).collect()
+            };
+            inputs.push(drivers::CellSums::of(
+                &x_then,
+                &cells("region", &codes)?,
+                &cells("credit_group", &CREDIT_GROUP_NAMES)?,
+                &cells("age_band", &AGE_BANDS)?,
+            ));
             let cost_then = then.numbers("medical_cost_12m")?;
             // Align by masked ID: the queries need not return people in the same order.
             let mut p = vec![f64::NAN; ids.len()];
@@ -194,6 +210,7 @@ impl Portfolio {
             snapshots.push(Snapshot { p, exposure });
         }
         let snapshots: [Snapshot; 3] = snapshots.try_into().map_err(|_| model::Error::TooFew("history".into()))?;
+        let inputs: [drivers::CellSums; 3] = inputs.try_into().map_err(|_| model::Error::TooFew("history".into()))?;
         let mut by_risk: Vec<u32> = (0..ids.len() as u32).collect();
         let now = &snapshots[0].p;
         by_risk
@@ -228,6 +245,7 @@ impl Portfolio {
             by_risk,
             months,
             trends,
+            inputs,
             executive_cache: Default::default(),
         })
     }
@@ -239,6 +257,11 @@ impl Portfolio {
     /// The population now (as of the observation date).
     pub fn population(&self) -> &Population {
         &self.population
+    }
+
+    /// The months of the trend cube (`YYYY-MM`, ascending).
+    pub fn months(&self) -> &[String] {
+        &self.months
     }
 
     /// Masked IDs, in population order.
@@ -266,6 +289,16 @@ impl Portfolio {
             credit_group: credit_group.map(|c| lookup("creditGroup", c, &CREDIT_GROUP_NAMES)).transpose()?,
             age_band: age_band.map(|a| lookup("ageBand", a, &AGE_BANDS)).transpose()?,
         })
+    }
+
+    /// Which people `filter` admits, in population order.
+    pub fn mask(&self, filter: Filter) -> Vec<bool> {
+        (0..self.len()).map(|i| filter.admits(self.region[i], self.credit[i], self.age[i])).collect()
+    }
+
+    /// The probabilities now, in population order.
+    pub fn probabilities(&self) -> &[f64] {
+        &self.snapshots[0].p
     }
 
     /// Whether someone in the population has this masked ID.

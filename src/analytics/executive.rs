@@ -2,7 +2,7 @@
 //! over the people a filter admits, each through the k-anonymity guard.
 
 use super::{Filter, Portfolio, Result, SNAPSHOT_MONTHS, check_threshold};
-use crate::catalog::{CREDIT_GROUP_NAMES, REGIONS};
+use crate::catalog::{AGE_BANDS, CREDIT_GROUP_NAMES, REGIONS};
 use crate::privacy::{Figure, GuardedGroup, KGuard};
 use serde::Serialize;
 
@@ -11,6 +11,24 @@ const EXECUTIVE_CACHE: usize = 256;
 
 /// An executive view in the cache: (threshold bits, filter, k, and the release's noise seed for a noisy one).
 pub(super) type ViewKey = (u64, Filter, u64, Option<[u8; 32]>);
+
+/// Each group's statistics through the guard: counts with complementary suppression, high-risk shares complemented
+/// across the groups.
+fn group_stats(names: &[&str], sums: &[Sums], guard: &KGuard) -> Vec<GuardedGroup<String, CreditStats>> {
+    let shares = guard.shares(&sums.iter().map(|s| (s.people, s.high)).collect::<Vec<_>>());
+    guard.groups(
+        names
+            .iter()
+            .zip(sums)
+            .zip(shares)
+            .map(|((name, s), high_risk_share)| {
+                let per = s.people.max(1) as f64;
+                let stats = CreditStats { mean_probability: s.p / per, high_risk_share, medical_exposure: s.exposure };
+                ((*name).to_owned(), s.people, stats)
+            })
+            .collect(),
+    )
+}
 
 /// Sums over one group of people as of one snapshot.
 #[derive(Debug, Clone, Copy, Default)]
@@ -295,19 +313,7 @@ impl Portfolio {
                 })
                 .collect(),
         );
-        let credit_shares = guard.shares(&credits.iter().map(|s| (s.people, s.high)).collect::<Vec<_>>());
-        let credit_groups = guard.groups(
-            CREDIT_GROUP_NAMES
-                .iter()
-                .zip(&credits)
-                .zip(credit_shares)
-                .map(|((name, s), high_risk_share)| {
-                    let stats =
-                        CreditStats { mean_probability: s.p / per(s), high_risk_share, medical_exposure: s.exposure };
-                    ((*name).to_owned(), s.people, stats)
-                })
-                .collect(),
-        );
+        let credit_groups = group_stats(&CREDIT_GROUP_NAMES, &credits, guard);
         Executive {
             threshold,
             model_version: self.artifact.version.clone(),
@@ -321,6 +327,36 @@ impl Portfolio {
             trends: self.trends(months, totals[0].people, guard),
             dp: None,
         }
+    }
+
+    /// The people `filter` admits by age band, each band's statistics through the guard as a credit group's are
+    /// (complementary suppression across the bands); withheld whole where the filtered executive view is.
+    pub fn age_bands(
+        &self,
+        threshold: f64,
+        filter: Filter,
+        guard: &KGuard,
+    ) -> Result<Vec<GuardedGroup<String, CreditStats>>> {
+        check_threshold(threshold)?;
+        let mut bands = vec![Sums::default(); AGE_BANDS.len()];
+        for i in 0..self.len() {
+            if filter.admits(self.region[i], self.credit[i], self.age[i]) {
+                let now = &self.snapshots[0];
+                bands[self.age[i] as usize].add(now.p[i], now.exposure[i], threshold);
+            }
+        }
+        let mut groups = group_stats(&AGE_BANDS, &bands, guard);
+        let view = self.executive(threshold, filter, guard)?;
+        for group in groups.iter_mut() {
+            if view.suppressed {
+                *group = GuardedGroup { label: group.label.clone(), count: None, stats: None, suppressed: true };
+            } else if !view.kpis.high_risk_share.value.is_shown()
+                && let Some(stats) = group.stats.as_mut()
+            {
+                stats.high_risk_share = Figure::withheld();
+            }
+        }
+        Ok(groups)
     }
 
     /// The monthly trend of `people` from its months' sums.
