@@ -32,6 +32,8 @@ pub enum Error {
     #[error(transparent)]
     Model(#[from] model::Error),
     #[error(transparent)]
+    Analytics(#[from] crate::analytics::Error),
+    #[error(transparent)]
     DrillLog(#[from] drill_log::Error),
     #[error("cannot write to {path}: {source}: choose another --data-dir or fix its permissions")]
     DataDir { path: PathBuf, source: std::io::Error },
@@ -65,6 +67,7 @@ impl Error {
             Error::Reveal(e) => e.is_input_error(),
             Error::Vault(e) => e.is_input_error(),
             Error::Model(e) => e.is_input_error(),
+            Error::Analytics(crate::analytics::Error::Model(e)) => e.is_input_error(),
             Error::DrillLog(e) => e.is_input_error(),
             Error::Audit(_) | Error::CheckFailed(_) | Error::NotFound(_) | Error::Io(_) => false,
             _ => true,

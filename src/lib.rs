@@ -9,12 +9,13 @@
 //! - [`model`] is the financial-distress risk model (features, Newton fit, evaluation, reasons, what-if, drift);
 //!   [`dv`] is the DV lethality assessment engine;
 //! - [`analytics`] is the dashboard's in-memory portfolio and its views; [`chaos`] the stress scenarios and crisis
-//!   drills;
+//!   drills; [`analyst`] answers questions in plain English from those views;
 //! - [`warehouse`] owns DuckDB (the only module that imports it) and every SQL file in `sql/`; [`charts`] renders
 //!   SVG charts with plotters;
 //! - [`server`] is the HTTP API and embedded dashboard (the only module that imports axum); [`cli`], [`commands`],
 //!   [`config`], [`telemetry`] and [`error`] are the binary's plumbing.
 
+pub mod analyst;
 pub mod analytics;
 pub mod catalog;
 pub mod chaos;
