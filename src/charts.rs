@@ -3,6 +3,7 @@
 //! Colours come from the Okabe–Ito palette, which stays distinguishable under the common colour-vision
 //! deficiencies. Text is drawn in `currentColor`, so an inlined chart follows the page's light or dark theme.
 
+pub mod analyst;
 pub mod chaos;
 pub mod drill;
 pub mod model;
@@ -25,6 +26,16 @@ pub const GREEN: RGBColor = RGBColor(0x00, 0x9E, 0x73);
 pub const ORANGE: RGBColor = RGBColor(0xE6, 0x9F, 0x00);
 /// Okabe–Ito sky blue, the fifth.
 pub const SKY_BLUE: RGBColor = RGBColor(0x56, 0xB4, 0xE9);
+
+/// The style of the printable pages (the drill debrief, the executive brief), through the end of `<head>`: light
+/// and dark, tables, tiles.
+pub const PAGE_STYLE: &str = "<style>body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1000px;padding:0 1rem;color:#1b1b1b;background:#fff}\
+@media (prefers-color-scheme:dark){body{color:#e8e8e8;background:#161616}th{background:#262626!important}}\
+h1{font-size:1.6rem;margin:0 0 .3rem}h2{font-size:1.2rem;margin:2rem 0 .5rem}table{border-collapse:collapse;width:100%;margin:.5rem 0}\
+th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #8884;vertical-align:top}th{background:#f2f2f2}\
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}.tiles{display:flex;gap:1rem;flex-wrap:wrap}\
+.tile{border:1px solid #8886;border-radius:6px;padding:.5rem .8rem;min-width:8rem}.tile b{display:block;font-size:1.5rem}\
+svg{max-width:100%;height:auto}.muted{opacity:.75}</style>\n</head>\n<body>\n";
 
 /// A sequential blue scale (light to dark), readable under colour-vision deficiencies.
 fn blues(t: f64) -> RGBColor {

@@ -81,6 +81,18 @@ pub enum Command {
         after_help = "Examples:\n  safehaven whatif SH-7K2Q-9XPM --medical-cost +30%\n  safehaven whatif --all --income -10% --unemployment +3 --threshold 0.2"
     )]
     Whatif(WhatifArgs),
+    /// Ask the offline analyst a question in plain English: the answer with its figures, table, SQL and dashboard
+    /// link, from the same guarded views the dashboard shows.
+    #[command(
+        after_help = "Examples:\n  safehaven ask \"high-risk share by region\"\n  safehaven ask \"high risk share in Ohio\" --json > answer.json\n  safehaven ask \"what about Texas?\" --previous answer.json\n  safehaven ask \"why did expected distress rise over the last year\"\nSuggestions: safehaven ask --suggestions"
+    )]
+    Ask(AskArgs),
+    /// The executive brief: headline figures now and 3 and 12 months ago, the biggest movers, the latest stress
+    /// runs and the DV level mix, every sentence written from figures.
+    #[command(
+        after_help = "Examples:\n  safehaven brief\n  safehaven brief --out brief.html   # a printable page\n  safehaven brief --json"
+    )]
+    Brief(BriefArgs),
     /// Run stress scenarios on a copy of the population (the warehouse is never written); list, show, drop runs.
     #[command(subcommand)]
     Chaos(ChaosCommand),
@@ -430,6 +442,9 @@ pub enum BenchCommand {
     /// The k-guard on a data dir's executive view (it needs a trained model): what the derived-cell rule withholds
     /// at thresholds 0.1–0.5, and the view's compute time, uncached.
     Guard(BenchGuardArgs),
+    /// The analyst on a data dir's portfolio (it needs a trained model): every verified question and paraphrase
+    /// asked four times, the brief twenty; the verified set's score.
+    Analyst(BenchGuardArgs),
 }
 
 #[derive(Debug, Args)]
@@ -606,6 +621,47 @@ pub struct WhatifArgs {
     #[command(flatten)]
     pub data_dir: DataDirArg,
     /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AskArgs {
+    /// The question (at most 1,000 characters); omit with --suggestions.
+    #[arg(value_name = "QUESTION", required_unless_present = "suggestions")]
+    pub question: Option<String>,
+    /// A follow-up: the previous answer's JSON (`ask --json` output) or its plan.
+    #[arg(long, value_name = "FILE")]
+    pub previous: Option<PathBuf>,
+    /// Also write the answer's chart as SVG.
+    #[arg(long, value_name = "FILE.svg")]
+    pub chart: Option<PathBuf>,
+    /// List the verified questions instead of asking.
+    #[arg(long, conflicts_with_all = ["previous", "chart"])]
+    pub suggestions: bool,
+    #[command(flatten)]
+    pub model: ModelArg,
+    #[command(flatten)]
+    pub guard: GuardArgs,
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    /// Print JSON (the API's answer).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BriefArgs {
+    /// Write the brief as a printable HTML page.
+    #[arg(long, value_name = "FILE.html")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelArg,
+    #[command(flatten)]
+    pub guard: GuardArgs,
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    /// Print JSON (the API's brief).
     #[arg(long)]
     pub json: bool,
 }

@@ -8,6 +8,7 @@ use std::io::Write;
 use std::path::Path;
 
 mod access;
+mod analyst;
 pub mod bench;
 mod chaos;
 mod drill;
@@ -36,6 +37,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
         Command::Assess(args) => dv::assess(args, out),
         Command::Audit(AuditCommand::Verify(args)) => access::audit_verify(args, out),
         Command::Audit(AuditCommand::Show(args)) => access::audit_show(args, out),
+        Command::Ask(args) => analyst::ask(args, out),
+        Command::Brief(args) => analyst::brief(args, out),
         Command::Chaos(command) => chaos::run(command, out),
         Command::Drill(command) => drill::run(command, out),
         Command::Train(args) => modeling::run_train(args, out),

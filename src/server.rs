@@ -3,6 +3,7 @@
 //! `router(state)` builds the whole application (API, charts, embedded dashboard), so tests can drive it with
 //! `oneshot` without a socket. Warehouse work runs on blocking threads, carrying the request's span.
 
+mod analyst;
 mod assets;
 mod auth;
 mod chaos;
@@ -134,6 +135,10 @@ pub fn router(state: Arc<AppState>) -> Router {
 pub const API_ROUTES: &[(&str, &str, Option<Permission>)] = &[
     ("GET", "/api/v1/me", None),
     ("GET", "/api/v1/vocabulary", None),
+    ("POST", "/api/v1/analyst/ask", None),
+    ("GET", "/api/v1/analyst/suggestions", None),
+    ("GET", "/api/v1/analyst/brief", None),
+    ("GET", "/api/v1/analyst/chart.svg", None),
     ("GET", "/api/v1/info", Some(Permission::Aggregates)),
     ("GET", "/api/v1/population/regions", Some(Permission::Aggregates)),
     ("GET", "/api/v1/charts/population-by-region.svg", Some(Permission::Aggregates)),
@@ -263,6 +268,10 @@ fn api_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/v1/me", get(auth::me))
         .route("/api/v1/vocabulary", get(vocabulary::get))
+        .route("/api/v1/analyst/ask", post(analyst::ask))
+        .route("/api/v1/analyst/suggestions", get(analyst::suggestions))
+        .route("/api/v1/analyst/brief", get(analyst::brief))
+        .route("/api/v1/analyst/chart.svg", get(analyst::chart))
         .merge(aggregates)
         .merge(case_list)
         .merge(case_detail)

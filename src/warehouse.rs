@@ -5,6 +5,7 @@
 //! in `sql/` and is embedded at compile time. Extension auto-install and auto-load are off, so DuckDB never
 //! reaches for the network.
 
+mod analyst;
 pub mod chaos_runs;
 pub mod drill_log;
 mod dv;

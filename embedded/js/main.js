@@ -5,6 +5,7 @@
 import { api, may, session, setToken, token } from "./api.js";
 import { $, fail, h, showLogin, status } from "./dom.js";
 import { go, route } from "./route.js";
+import * as analyst from "./views/analyst.js";
 import * as caseView from "./views/case.js";
 import * as cases from "./views/cases.js";
 import * as drill from "./views/drill.js";
@@ -24,10 +25,12 @@ const VIEWS = {
   scenarios: scenarios,
   drill: drill,
   summary: summary,
+  analyst: analyst,
 };
 
+// A view without a permission (the analyst) is open to every signed-in role.
 function allowed(name) {
-  return may(VIEWS[name].permission);
+  return VIEWS[name].permission === null || may(VIEWS[name].permission);
 }
 
 function buildNav(current) {

@@ -178,15 +178,7 @@ pub fn report_html(report: &Report) -> Result<String, ChartError> {
     let mut html = String::with_capacity(64 * 1024);
     html.push_str("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     html.push_str(&format!("<title>Drill debrief {} — {}</title>\n", e(&report.run_id), e(&report.drill)));
-    html.push_str(
-        "<style>body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1000px;padding:0 1rem;color:#1b1b1b;background:#fff}\
-@media (prefers-color-scheme:dark){body{color:#e8e8e8;background:#161616}th{background:#262626!important}}\
-h1{font-size:1.6rem;margin:0 0 .3rem}h2{font-size:1.2rem;margin:2rem 0 .5rem}table{border-collapse:collapse;width:100%;margin:.5rem 0}\
-th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #8884;vertical-align:top}th{background:#f2f2f2}\
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}.tiles{display:flex;gap:1rem;flex-wrap:wrap}\
-.tile{border:1px solid #8886;border-radius:6px;padding:.5rem .8rem;min-width:8rem}.tile b{display:block;font-size:1.5rem}\
-svg{max-width:100%;height:auto}.muted{opacity:.75}</style>\n</head>\n<body>\n",
-    );
+    html.push_str(super::PAGE_STYLE);
     html.push_str(&format!("<h1>Drill debrief: {}</h1>\n", e(&report.drill.replace('_', " "))));
     html.push_str(&format!("<p>{}</p>\n", e(&report.description)));
     html.push_str(&format!(

@@ -1,5 +1,6 @@
 //! `safehaven bench`: measurements printed for people (or as JSON), never asserted in tests.
 
+mod analyst;
 mod guard;
 
 use super::seed::seed_options;
@@ -383,6 +384,10 @@ pub fn run(command: BenchCommand, out: &mut dyn Write) -> Result<(), Error> {
         BenchCommand::Guard(args) => {
             let result = guard::run(&args.data_dir.data_dir)?;
             print_bench(out, args.json, &result, guard::GuardBench::print)
+        }
+        BenchCommand::Analyst(args) => {
+            let result = analyst::run(&args.data_dir.data_dir)?;
+            print_bench(out, args.json, &result, analyst::AnalystBench::print)
         }
         BenchCommand::Seed(args) => {
             let options = seed_options(&args.population, true);

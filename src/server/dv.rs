@@ -8,16 +8,19 @@ pub mod screens;
 pub mod survivors;
 
 use super::release::audited;
-use super::{ApiError, Caller, Shared, blocking};
+use super::{ApiError, AppState, Caller, Shared, blocking};
 use crate::dv::Level;
 use axum::Json;
 use axum::extract::{Extension, State};
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 /// The synthetic survivors' assessments, made once: people by level (exact, before the guard) and the rest of the
 /// overview.
 pub struct Overview {
     levels: Vec<(&'static str, u64)>,
+    /// Survivors by level and by pattern, for the analyst (which guards them).
+    counts: crate::analyst::DvCounts,
     body: Value,
 }
 
@@ -27,8 +30,17 @@ pub struct Overview {
 /// top levels' counts, so noise on the counts would protect nothing: this view is exact under differential
 /// privacy too, and audited as an aggregate release.
 pub async fn overview(State(state): Shared, Extension(caller): Extension<Caller>) -> Result<Json<Value>, ApiError> {
-    // The synthetic survivors and the observation date never change while serving: assess them once.
-    let overview = state
+    let overview = overview_of_state(&state).await?;
+    audited(&state, &caller, "dv-overview", &format!("k={} asOf={}", state.guard.k(), overview.body["asOf"])).await?;
+    let mut body = overview.body.clone();
+    body["levels"] = json!(state.guard.counts(overview.levels.clone()));
+    Ok(Json(body))
+}
+
+/// The synthetic survivors assessed as of the observation date, computed on first use: they and the date never
+/// change while serving.
+pub(super) async fn overview_of_state(state: &Arc<AppState>) -> Result<&Overview, ApiError> {
+    state
         .dv_overview
         .get_or_try_init(|| async {
             let as_of =
@@ -37,11 +49,18 @@ pub async fn overview(State(state): Shared, Extension(caller): Extension<Caller>
             let k = state.guard.k();
             blocking(move || Ok(overview_of(cases, as_of, k))).await
         })
-        .await?;
-    audited(&state, &caller, "dv-overview", &format!("k={} asOf={}", state.guard.k(), overview.body["asOf"])).await?;
-    let mut body = overview.body.clone();
-    body["levels"] = json!(state.guard.counts(overview.levels.clone()));
-    Ok(Json(body))
+        .await
+}
+
+impl Overview {
+    pub(super) fn as_of(&self) -> &Value {
+        &self.body["asOf"]
+    }
+
+    /// The raw counts by level and by pattern, for the analyst (which guards them).
+    pub(super) fn counts(&self) -> crate::analyst::DvCounts {
+        self.counts.clone()
+    }
 }
 
 fn overview_of(cases: Vec<crate::warehouse::DvCase>, as_of: chrono::NaiveDate, k: u64) -> Overview {
@@ -52,6 +71,7 @@ fn overview_of(cases: Vec<crate::warehouse::DvCase>, as_of: chrono::NaiveDate, k
         .collect();
     let levels =
         Level::ALL.iter().map(|l| (l.name(), assessed.iter().filter(|(_, a)| a.level == *l).count() as u64)).collect();
+    let counts = crate::analyst::DvCounts::of(as_of.to_string(), assessed.iter().map(|(_, a)| a));
     assessed.sort_by(|a, b| b.1.scores.overall.total_cmp(&a.1.scores.overall).then(a.0.cmp(&b.0)));
     let top: Vec<Value> = assessed
         .iter()
@@ -67,5 +87,5 @@ fn overview_of(cases: Vec<crate::warehouse::DvCase>, as_of: chrono::NaiveDate, k
             })
         })
         .collect();
-    Overview { levels, body: json!({ "asOf": as_of, "k": k, "levels": null, "survivors": top }) }
+    Overview { levels, counts, body: json!({ "asOf": as_of, "k": k, "levels": null, "survivors": top }) }
 }

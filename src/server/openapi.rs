@@ -28,6 +28,25 @@ pub const DOCS: &[Doc] = &[
         &[],
     ),
     ("GET", "/api/v1/info", "Generation parameters, row counts and content fingerprint", &[]),
+    (
+        "POST",
+        "/api/v1/analyst/ask",
+        "Ask the offline analyst: {question, previousPlan?} → answer, clarify or refuse, with figures, table, chart URL, SQL and dashboard link; the plan is audited",
+        &[],
+    ),
+    ("GET", "/api/v1/analyst/suggestions", "Verified questions the caller's role may ask, onboarding ones first", &[]),
+    (
+        "GET",
+        "/api/v1/analyst/brief",
+        "The executive brief, written from figures (JSON, or ?format=html)",
+        &[("format", "json (default) or html")],
+    ),
+    (
+        "GET",
+        "/api/v1/analyst/chart.svg",
+        "An answer's chart (SVG): its chartUrl",
+        &[("plan", "the answer's plan, as JSON")],
+    ),
     ("GET", "/api/v1/population/regions", "Customers per region through the k-anonymity guard", &[]),
     ("GET", "/api/v1/charts/population-by-region.svg", "Population chart (SVG)", &[]),
     (

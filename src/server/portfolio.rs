@@ -89,7 +89,7 @@ where
     let portfolio = state.portfolio()?;
     let (threshold, filter) = (params.threshold(&portfolio)?, params.filter(&portfolio)?);
     let guard = state.guard;
-    let described = |t: f64| format!("{} k={} t={} {filter:?}", portfolio.artifact().version, guard.k(), t.to_bits());
+    let described = |t: f64| executive_params(&portfolio, &guard, t, filter);
     let Some(policy) = state.dp.get().copied() else {
         // The exact view is computed while its release is audited, and handed out only once the entry is written.
         let params = described(threshold);
@@ -103,6 +103,17 @@ where
     let release = release(state, policy, caller, "executive", described(threshold)).await?;
     blocking(move || then(portfolio.executive_dp(threshold, filter, &guard, release.seed, release.epsilon)?.as_ref()))
         .await
+}
+
+/// What identifies an executive release: the model, k, threshold and filter (the analyst's reads of a view are
+/// the same release as the dashboard's).
+pub(super) fn executive_params(
+    portfolio: &Portfolio,
+    guard: &crate::privacy::KGuard,
+    threshold: f64,
+    filter: analytics::Filter,
+) -> String {
+    format!("{} k={} t={} {filter:?}", portfolio.artifact().version, guard.k(), threshold.to_bits())
 }
 
 /// `GET /api/v1/executive?threshold=T[&region=..&creditGroup=..&ageBand=..]`

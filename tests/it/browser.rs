@@ -1,7 +1,7 @@
 //! The dashboard in a real browser: headless Chromium loads each view from the real binary on a loopback port
 //! and the test reads the DOM it built. Each view renders its charts with no JavaScript error, the threshold
 //! changes a KPI, the what-if sliders (state in the URL) change the probability, navigation follows the role,
-//! a bad token returns to sign-in, the Drill view follows a drill started from the CLI, and under differential
+//! a bad token returns to sign-in, the Analyst answers a question with its chart, table and SQL, the Drill view follows a drill started from the CLI, and under differential
 //! privacy the figures read as noisy, the budget shows, and a spent budget says so. Screenshots go to the target dir (`CARGO_TARGET_TMPDIR/browser/`).
 //!
 //! Needs `chromium` on PATH (`apt-get install chromium`; `.ci/run` installs it). Without it the test fails on
@@ -117,6 +117,20 @@ fn every_view_renders_in_a_real_browser() {
         let rendered = dom.matches("<div class=\"chart\"><svg").count();
         assert_eq!(rendered, charts, "{next}: charts rendered");
     }
+
+    // The Analyst panel: a question in the address is answered with its text, chart, table, SQL and a link to the
+    // executive view with the same filters; a role is refused what it may not see.
+    let answer = load(&chromium, &view(&admin, "/analyst?q=high-risk share by credit group for Texas"), None);
+    assert!(answer.contains("id=\"analyst-text\" class=\"answer answer\""), "the Analyst answered");
+    assert!(text_of(&answer, "analyst-text").contains("by credit group"), "{}", text_of(&answer, "analyst-text"));
+    assert!(answer.contains("id=\"analyst-table\"") && answer.contains("id=\"analyst-sql\""));
+    assert_eq!(answer.matches("<div class=\"chart\"><svg").count(), 1, "the answer's chart");
+    assert!(answer.contains("href=\"#/executive?threshold=") && answer.contains("region=TX"), "the dashboard link");
+    assert!(!answer.contains("id=\"status\" class=\"status error\""), "{}", text_of(&answer, "status"));
+    load(&chromium, &view(&admin, "/analyst?q=which region has the highest high-risk share"), Some("analyst"));
+    let refused = load(&chromium, &view(&executive, "/analyst?q=what is the model's AUC"), None);
+    assert!(refused.contains("class=\"answer refuse\""), "an executive is refused the model page's figures");
+    assert!(refused.contains("id=\"analyst-suggestions\""));
 
     // The threshold control changes the high-risk KPI.
     let low = value_of(&load(&chromium, &view(&admin, "/executive?threshold=0.1"), None), "kpi-high-risk");

@@ -3,6 +3,7 @@
 // Tests read their environment (CI, PATH) directly; the product reads it only in src/config.rs.
 #![allow(clippy::disallowed_methods)]
 
+mod analyst;
 mod browser;
 mod chaos;
 mod cli;

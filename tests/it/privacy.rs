@@ -257,6 +257,7 @@ fn body_for(route: &str, survivor: &str) -> serde_json::Value {
         "/api/v1/cases/{maskedId}/what-if" => serde_json::json!({ "medicalCostPct": 30, "incomePct": -10 }),
         "/api/v1/cases/{maskedId}/flag" => serde_json::json!({ "reason": "role matrix test" }),
         "/api/v1/chaos/runs" => serde_json::json!({ "scenario": "market_boom" }),
+        "/api/v1/analyst/ask" => serde_json::json!({ "question": "high-risk share by region" }),
         "/api/v1/drills" => serde_json::json!({ "drill": "layoff_wave", "daysPerMinute": 100000 }),
         "/api/v1/drills/{runId}/actions" => {
             serde_json::json!({ "kind": "flag", "target": "SH-0000-0000", "note": "x" })
@@ -287,7 +288,12 @@ async fn role_matrix_every_role_on_every_route() {
         let (status, _, _) = call_json(Some("sh_not-a-token"), method.clone(), route, body.clone()).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{route} with a bad token");
         for role in Role::ALL {
-            let allowed = permission.is_none_or(|p| role.may(p));
+            // An analyst chart's permission is its plan's figures' (the aggregates, for the plan `with_run` gives).
+            let allowed = if route.starts_with("/api/v1/analyst/chart.svg") {
+                role.may(safehaven::privacy::roles::Permission::Aggregates)
+            } else {
+                permission.is_none_or(|p| role.may(p))
+            };
             let (status, _, text) = call_json(Some(token(role)), method.clone(), route, body.clone()).await;
             if !allowed {
                 assert_eq!(status, StatusCode::FORBIDDEN, "{role} on {method} {route}: {text}");

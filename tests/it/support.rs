@@ -163,8 +163,13 @@ pub async fn shared_drill_run() -> String {
     .clone()
 }
 
-/// A route with its `{runId}` filled: a drill run's for drill routes, a chaos run's otherwise.
+/// A route with its `{runId}` filled: a drill run's for drill routes, a chaos run's otherwise; the analyst's chart takes the plan of an answer.
 pub fn with_run(route: &str, chaos_run: &str, drill_run: &str) -> String {
+    if route == "/api/v1/analyst/chart.svg" {
+        return format!(
+            "{route}?plan=%7B%22intent%22%3A%22breakdown%22%2C%22metrics%22%3A%5B%22people%22%5D%2C%22groupBy%22%3A%22credit_group%22%7D"
+        );
+    }
     route.replace("{runId}", if route.starts_with("/api/v1/drills/") { drill_run } else { chaos_run })
 }
 
