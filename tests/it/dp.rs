@@ -253,3 +253,51 @@ fn a_privacy_configuration_that_protects_no_one_is_refused_at_start() {
         }
     }
 }
+
+/// `POST /api/v1/analyst/ask` with `token`: the answer.
+async fn ask(app: &axum::Router, token: &str, question: &str) -> Value {
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/analyst/ask")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(serde_json::json!({ "question": question }).to_string()))
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let body = axum::body::to_bytes(response.into_body(), 16 << 20).await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    serde_json::from_slice(&body).unwrap()
+}
+
+#[tokio::test]
+async fn the_analyst_answers_from_the_dashboards_noisy_release_and_it_is_charged_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, token) = dp_app(dir.path(), "dp-analyst", Role::Executive, 2.0, 0.5);
+    let answer = ask(&app, &token, "high-risk share at 30%").await;
+    assert_eq!(answer["outcome"], "answer", "{answer}");
+    assert_eq!(spent(&app, &token).await, 0.5, "the executive view the plan read is one release");
+    let view = get_json(&app, &token, "/api/v1/executive?threshold=0.3").await;
+    assert_eq!(spent(&app, &token).await, 0.5, "the dashboard's view is the same release: nothing more to pay");
+    assert!(view["dp"].is_object(), "{view}");
+    assert_eq!(answer["figures"][0]["value"], view["kpis"]["highRiskShare"]["value"], "the same noisy figure");
+    // Explanations rest on exact means: under differential privacy they are refused, and cost nothing.
+    let why = ask(&app, &token, "why did expected distress change over the last year").await;
+    assert_eq!(why["outcome"], "refuse", "{why}");
+    assert_eq!(why["refusal"]["topic"], "differential_privacy");
+    assert_eq!(spent(&app, &token).await, 0.5);
+    // A spent budget is the same 429 as the dashboard's.
+    for q in ["people in Texas", "people in Ohio", "people in Florida"] {
+        ask(&app, &token, q).await;
+    }
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/analyst/ask")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(r#"{"question":"people in California"}"#))
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(response.headers().contains_key(header::RETRY_AFTER));
+}
