@@ -13,6 +13,7 @@ mod answer;
 mod brief;
 mod parse;
 mod plan;
+pub mod reword;
 mod semantic;
 mod sql;
 mod verified;
@@ -255,6 +256,15 @@ fn refusal(question: &str, r: Refused) -> Answer {
     }
     a.refusal = Some(r);
     a
+}
+
+/// Applies a language model's `reply` (or why there is none) to an answer: used only if it says nothing the
+/// answer does not; otherwise the templated text stays and `fallbackReason` says why.
+pub fn apply_rewording(answer: &mut Answer, reply: Result<String, String>) {
+    match reply.and_then(|r| reword::check(&r, answer)) {
+        Ok(text) => answer.text = text,
+        Err(why) => answer.fallback_reason = Some(why),
+    }
 }
 
 /// Answers a plan (from the parser, or a client's checked plan).

@@ -245,6 +245,14 @@ pub struct ListenArgs {
     pub allow_remote: bool,
 }
 
+#[derive(Debug, Clone, Args)]
+pub struct LlmArgs {
+    /// An OpenAI-compatible chat endpoint on this machine (http://127.0.0.1:PORT/v1) that may reword the analyst's
+    /// answers; its reply is checked against the figures [default: appliance.toml's [analyst] llm_endpoint, else none].
+    #[arg(long, value_name = "URL")]
+    pub llm_endpoint: Option<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     #[command(flatten)]
@@ -257,6 +265,8 @@ pub struct DemoArgs {
     pub recipient: RecipientArg,
     #[command(flatten)]
     pub guard: GuardArgs,
+    #[command(flatten)]
+    pub llm: LlmArgs,
 }
 
 #[derive(Debug, Args)]
@@ -289,6 +299,8 @@ pub struct ServeArgs {
     pub listen: ListenArgs,
     #[command(flatten)]
     pub guard: GuardArgs,
+    #[command(flatten)]
+    pub llm: LlmArgs,
 }
 
 #[derive(Debug, Args)]
@@ -639,6 +651,8 @@ pub struct AskArgs {
     /// List the verified questions instead of asking.
     #[arg(long, conflicts_with_all = ["previous", "chart"])]
     pub suggestions: bool,
+    #[command(flatten)]
+    pub llm: LlmArgs,
     #[command(flatten)]
     pub model: ModelArg,
     #[command(flatten)]

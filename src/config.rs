@@ -42,6 +42,19 @@ pub struct Appliance {
     /// How aggregates are protected beyond the k-guard.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy: Option<PrivacySettings>,
+    /// The offline analyst's settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analyst: Option<AnalystSettings>,
+}
+
+/// `[analyst]`: an optional local language model that may reword the analyst's templated answers.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalystSettings {
+    /// An OpenAI-compatible chat endpoint on a loopback address, e.g. `http://127.0.0.1:8080/v1`.
+    pub llm_endpoint: Option<String>,
+    /// The model name sent to it [default: "local"].
+    pub llm_model: Option<String>,
 }
 
 /// `[privacy]`: the k-guard alone (`mode = "suppress"`, the default), or with differential privacy too.
@@ -63,6 +76,15 @@ pub enum PrivacyMode {
 }
 
 impl Appliance {
+    /// The language-model endpoint: `flag` if given, else `[analyst] llm_endpoint`; refused unless on loopback.
+    pub fn llm_endpoint(&self, flag: Option<&str>) -> Result<Option<crate::egress::LlmEndpoint>, String> {
+        let settings = self.analyst.clone().unwrap_or_default();
+        match flag.or(settings.llm_endpoint.as_deref()) {
+            Some(url) => crate::egress::LlmEndpoint::loopback(url, settings.llm_model.as_deref()).map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// The differential-privacy policy, when `[privacy] mode = "dp"`; its values are checked.
     pub fn dp_policy(&self) -> Result<Option<crate::privacy::dp::Policy>, crate::privacy::dp::PolicyError> {
         use crate::privacy::dp::{DEFAULT_EPSILON_PER_RELEASE, Policy, PolicyError};
@@ -123,7 +145,7 @@ mod tests {
     fn config_round_trips_and_rejects_unknown_keys() {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(Appliance::load(dir.path()).unwrap(), Appliance::default());
-        let config = Appliance { recipient: Some("age1xyz".into()), k: Some(5), privacy: None };
+        let config = Appliance { recipient: Some("age1xyz".into()), k: Some(5), privacy: None, analyst: None };
         config.save(dir.path()).unwrap();
         assert_eq!(Appliance::load(dir.path()).unwrap(), config);
         std::fs::write(Appliance::path(dir.path()), "kk = 3\n").unwrap();

@@ -13,7 +13,8 @@
 //! - [`warehouse`] owns DuckDB (the only module that imports it) and every SQL file in `sql/`; [`charts`] renders
 //!   SVG charts with plotters;
 //! - [`server`] is the HTTP API and embedded dashboard (the only module that imports axum); [`cli`], [`commands`],
-//!   [`config`], [`telemetry`] and [`error`] are the binary's plumbing.
+//!   [`config`], [`telemetry`] and [`error`] are the binary's plumbing; [`egress`] is the one module that may open an
+//!   outbound connection (to a loopback language model an operator configured).
 
 pub mod analyst;
 pub mod analytics;
@@ -24,6 +25,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod dv;
+pub mod egress;
 pub mod error;
 pub mod model;
 pub mod privacy;

@@ -89,6 +89,9 @@ pub fn ask(args: AskArgs, out: &mut dyn Write) -> Result<(), Error> {
     analyst::check_question(question).map_err(Error::Usage)?;
     let previous = args.previous.as_deref().map(previous_plan).transpose()?;
     let data_dir = &args.data_dir.data_dir;
+    let llm = crate::config::Appliance::load(data_dir)?
+        .llm_endpoint(args.llm.llm_endpoint.as_deref())
+        .map_err(Error::Usage)?;
     let loaded = load(data_dir, &args.model, &args.guard)?;
     let calendar = analyst::Calendar { months: loaded.portfolio.months() };
     let parsed = analyst::parse(question, previous.as_ref(), &calendar);
@@ -114,7 +117,16 @@ pub fn ask(args: AskArgs, out: &mut dyn Write) -> Result<(), Error> {
         dv: dv.as_ref(),
         noisy: false,
     };
-    let answer = analyst::respond(question, parsed, &ctx)?;
+    let mut answer = analyst::respond(question, parsed, &ctx)?;
+    if let (Some(llm), "answer") = (&llm, answer.outcome) {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let reply = runtime.block_on(llm.complete(
+            analyst::reword::SYSTEM,
+            &analyst::reword::prompt(&answer),
+            analyst::reword::TIMEOUT,
+        ));
+        analyst::apply_rewording(&mut answer, reply);
+    }
     if let (Some(path), Some(chart)) = (&args.chart, &answer.chart) {
         std::fs::write(path, crate::charts::analyst::answer_chart(chart))
             .map_err(|e| Error::Usage(format!("cannot write {}: {e}", path.display())))?;

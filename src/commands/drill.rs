@@ -85,7 +85,7 @@ fn start(args: DrillStartArgs, out: &mut dyn Write) -> Result<(), Error> {
             _ => {}
         }
     });
-    let served = serve(data_dir, warehouse, guard, &args.listen, out);
+    let served = serve(data_dir, warehouse, guard, &args.listen, None, out);
     if served.is_err() {
         // The server never took it: withdraw it, so a later server does not start a drill nobody asked of it.
         let _ = std::fs::remove_file(reply_to.with_extension("cmd"));

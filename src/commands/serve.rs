@@ -24,13 +24,23 @@ pub fn run(args: ServeArgs, out: &mut dyn Write) -> Result<(), Error> {
     let data_dir = &args.data_dir.data_dir;
     let warehouse = open(data_dir)?;
     let guard = guard(data_dir, &args.guard)?;
-    serve(data_dir, warehouse, guard, &args.listen, out)
+    let llm = llm_endpoint(data_dir, &args.llm)?;
+    serve(data_dir, warehouse, guard, &args.listen, llm, out)
+}
+
+/// The language model the analyst may use to reword its answers, checked at start: only a loopback endpoint.
+pub(super) fn llm_endpoint(
+    data_dir: &Path,
+    args: &crate::cli::LlmArgs,
+) -> Result<Option<crate::egress::LlmEndpoint>, Error> {
+    Appliance::load(data_dir)?.llm_endpoint(args.llm_endpoint.as_deref()).map_err(Error::Usage)
 }
 
 pub fn demo(args: DemoArgs, out: &mut dyn Write) -> Result<(), Error> {
     let data_dir = &args.data_dir.data_dir;
-    // A wrong privacy setting is refused before anything is seeded or trained.
+    // A wrong privacy or language-model setting is refused before anything is seeded or trained.
     privacy_policy(data_dir)?;
+    let llm = llm_endpoint(data_dir, &args.llm)?;
     let path = warehouse::path_in(data_dir);
     if !path.exists() {
         eprintln!(
@@ -62,7 +72,7 @@ pub fn demo(args: DemoArgs, out: &mut dyn Write) -> Result<(), Error> {
             "The demo users' tokens file is gone and tokens cannot be shown again: add a user with `safehaven user add NAME --role ROLE`."
         )?,
     }
-    serve(data_dir, warehouse, guard, &args.listen, out)
+    serve(data_dir, warehouse, guard, &args.listen, llm, out)
 }
 
 /// Creates one user per role on the first demo and writes their tokens to a 0600 file; returns its path, or
@@ -102,6 +112,7 @@ pub(super) fn serve(
     warehouse: Warehouse,
     guard: KGuard,
     listen: &ListenArgs,
+    llm: Option<crate::egress::LlmEndpoint>,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let dp = privacy_policy(data_dir)?;
@@ -139,6 +150,10 @@ pub(super) fn serve(
         let mut state = server::AppState::new(warehouse, service, guard, data_dir, masker, sealer, analytics);
         if let Some(policy) = dp {
             state = state.with_dp(policy);
+        }
+        if let Some(endpoint) = llm {
+            tracing::info!(endpoint = endpoint.url(), "the analyst may have its answers reworded by a local language model");
+            state = state.with_llm(endpoint);
         }
         if let Ok(artifact) = artifact {
             state.load_analytics(artifact);

@@ -205,6 +205,13 @@ pub async fn ask(
     let answer =
         with_context(&state, &caller, scenarios, dv, move |ctx| Ok(analyst::respond(&question, parsed.clone(), ctx)?))
             .await?;
+    let mut answer = answer;
+    if let (Some(llm), "answer") = (state.llm.get(), answer.outcome) {
+        // The model sees the templated text and its figures, never the question.
+        let reply =
+            llm.complete(analyst::reword::SYSTEM, &analyst::reword::prompt(&answer), analyst::reword::TIMEOUT).await;
+        analyst::apply_rewording(&mut answer, reply);
+    }
     audit_plan(&state, &caller, answer.plan.as_ref(), answer.outcome).await?;
     Ok(Json(serde_json::to_value(&answer).map_err(ApiError::internal)?))
 }

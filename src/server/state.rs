@@ -49,6 +49,8 @@ pub struct AppState {
     pub(super) drills: Drills,
     /// The differential-privacy policy, when the installation turns it on ([`AppState::with_dp`]).
     pub(super) dp: std::sync::OnceLock<crate::privacy::dp::Policy>,
+    /// The local language model the analyst may have reword its answers ([`AppState::with_llm`]).
+    pub(super) llm: std::sync::OnceLock<crate::egress::LlmEndpoint>,
     /// Aggregate releases audited today without differential privacy.
     pub(super) released: Mutex<super::release::Released>,
 }
@@ -91,12 +93,19 @@ impl AppState {
             drills: Drills::default(),
             dp: std::sync::OnceLock::new(),
             released: Mutex::default(),
+            llm: std::sync::OnceLock::new(),
         })
     }
 
     /// Turns differential privacy on for this server's aggregate views.
     pub fn with_dp(self: Arc<Self>, policy: crate::privacy::dp::Policy) -> Arc<Self> {
         let _ = self.dp.set(policy);
+        self
+    }
+
+    /// Lets the analyst have its templated answers reworded by `endpoint` (checked against the figures).
+    pub fn with_llm(self: Arc<Self>, endpoint: crate::egress::LlmEndpoint) -> Arc<Self> {
+        let _ = self.llm.set(endpoint);
         self
     }
 

@@ -599,3 +599,115 @@ fn the_cli_asks_follows_up_and_writes_the_brief() {
     let brief: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert!(brief["dvLevels"].is_array(), "the operator's brief has the DV mix");
 }
+
+/// A fake OpenAI-compatible chat server on loopback: `mode` says how it answers; every request body it saw is kept.
+async fn fake_llm(mode: &'static str) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use axum::routing::post;
+    let seen: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+    let log = seen.clone();
+    let app = axum::Router::new().route(
+        "/v1/chat/completions",
+        post(move |body: String| {
+            let log = log.clone();
+            async move {
+                log.lock().unwrap().push(body.clone());
+                let request: Value = serde_json::from_str(&body).unwrap();
+                let prompt = request["messages"][1]["content"].as_str().unwrap().to_owned();
+                let summary = prompt.trim_start_matches("Summary:\n").split("\n\nFigures:").next().unwrap().to_owned();
+                let reply = match mode {
+                    "slow" => {
+                        tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+                        summary
+                    }
+                    "honest" => format!("In short: {summary}"),
+                    "number" => {
+                        let at = summary.find(|c: char| c.is_ascii_digit()).unwrap();
+                        format!("{}9{}", &summary[..at], &summary[at..])
+                    }
+                    "direction" => summary.replace("rose", "fell"),
+                    "region" => format!("{summary} Texas saw the same."),
+                    "vague" => "The share moved over the year.".into(),
+                    _ => return axum::response::IntoResponse::into_response("not json"),
+                };
+                axum::response::IntoResponse::into_response(axum::Json(
+                    json!({ "choices": [{ "message": { "role": "assistant", "content": reply } }] }),
+                ))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/v1", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, seen)
+}
+
+#[tokio::test]
+async fn a_local_language_model_may_only_reword_and_is_checked_against_the_figures() {
+    let question = "how did the high-risk share change over the last year, Jane asks";
+    let ask = |url: String| async move {
+        let dir = tempfile::tempdir().unwrap();
+        let state = crate::support::http::state_in(dir.path())
+            .with_llm(safehaven::egress::LlmEndpoint::loopback(&url, None).unwrap());
+        let token =
+            safehaven::privacy::roles::Users::new(dir.path()).add("llm-test", Role::Analyst, "test".into()).unwrap();
+        let body = json!({ "question": question }).to_string().into_bytes();
+        let app = safehaven::server::router(state);
+        let (status, _, text) = crate::support::http::send(
+            app,
+            Some(&token),
+            Method::POST,
+            "/api/v1/analyst/ask",
+            Some(body),
+            "application/json",
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{text}");
+        serde_json::from_str::<Value>(&text).unwrap()
+    };
+    let (_, templated) = post(Role::Analyst, "/api/v1/analyst/ask", json!({ "question": question })).await;
+    assert!(templated["fallbackReason"].is_null(), "no model configured: the templated text is the answer");
+    assert!(
+        templated["text"].as_str().unwrap().contains("rose") || templated["text"].as_str().unwrap().contains("fell")
+    );
+
+    let (url, seen) = fake_llm("honest").await;
+    let a = ask(url).await;
+    assert!(a["text"].as_str().unwrap().starts_with("In short: "), "{a}");
+    assert!(a["fallbackReason"].is_null(), "{a}");
+    let sent = seen.lock().unwrap().join("\n");
+    assert!(!sent.contains("Jane") && !sent.contains("asks"), "the model never sees the question: {sent}");
+    assert!(!sent.contains("SH-"), "nor any person");
+
+    for (mode, why) in [
+        ("number", "changed a number"),
+        ("direction", "turned the direction"),
+        ("region", "named Texas"),
+        ("vague", "dropped a number"),
+        ("garbage", "not an OpenAI-style"),
+        ("slow", "did not answer within 2 s"),
+    ] {
+        let (url, _) = fake_llm(mode).await;
+        let a = ask(url).await;
+        assert_eq!(a["text"], templated["text"], "{mode}: the templated text is used");
+        assert!(a["fallbackReason"].as_str().is_some_and(|r| r.contains(why)), "{mode}: {a}");
+    }
+    // Nothing listening.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let a = ask(format!("http://127.0.0.1:{port}/v1")).await;
+    assert_eq!(a["text"], templated["text"]);
+    assert!(a["fallbackReason"].as_str().unwrap().contains("could not be reached"), "{a}");
+}
+
+#[test]
+fn an_endpoint_off_this_machine_is_refused_at_start() {
+    let (dir, _) = scored();
+    let d = dir.path().to_str().unwrap();
+    for args in [
+        vec!["serve", "--llm-endpoint", "http://10.0.0.7:8080/v1", "--port", "0", "--data-dir", d],
+        vec!["ask", "people", "--llm-endpoint", "https://api.example.com/v1", "--data-dir", d],
+    ] {
+        let out = safehaven(&args);
+        assert_exit(&out, 2);
+        assert!(stderr(&out).contains("--llm-endpoint"), "{}", stderr(&out));
+    }
+}
