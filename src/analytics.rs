@@ -80,6 +80,8 @@ pub struct Portfolio {
     /// Executive views already computed (exact, or noisy with a release's seed): dashboards ask the same ones
     /// again.
     executive_cache: std::sync::Mutex<HashMap<executive::ViewKey, std::sync::Arc<Executive>>>,
+    /// Population what-ifs already computed: (shock, filter, threshold bits, k).
+    what_if_cache: std::sync::Mutex<HashMap<cases::WhatIfKey, std::sync::Arc<model::whatif::PopulationImpact>>>,
 }
 
 /// Dates of the three snapshots, in months before the observation date.
@@ -247,6 +249,7 @@ impl Portfolio {
             trends,
             inputs,
             executive_cache: Default::default(),
+            what_if_cache: Default::default(),
         })
     }
 

@@ -8,7 +8,7 @@ use super::parse::Correction;
 use super::plan::{Intent, Order, Plan, Time};
 use super::semantic::{Direction, Format, Metric, Semantic};
 use crate::analytics::{self, CreditStats, Executive, Filter, Portfolio, TrendPoint};
-use crate::model::whatif::{self, Shock};
+use crate::model::whatif::Shock;
 use crate::privacy::roles::Role;
 use crate::privacy::{GuardedGroup, KGuard};
 use crate::text::thousands;
@@ -1328,29 +1328,18 @@ fn what_if(plan: &Plan, ctx: &Context<'_>, model: &Semantic) -> analytics::Resul
     let shock = plan.shock.unwrap_or_default();
     let filter = ctx.filter(plan)?;
     let threshold = ctx.threshold(plan);
-    let portfolio = ctx.portfolio;
-    let everyone = filter == Filter::default();
-    let (population, baseline) = if everyone {
-        (portfolio.population().clone(), portfolio.probabilities().to_vec())
-    } else {
-        let mask = portfolio.mask(filter);
-        let p: Vec<f64> = portfolio.probabilities().iter().zip(&mask).filter(|(_, m)| **m).map(|(p, _)| *p).collect();
-        (portfolio.population().filter(&mask)?, p)
-    };
     let who = scope(plan, model);
     let mut body = Body::default();
     let view = ctx.view(plan)?;
-    if view.suppressed || !ctx.guard.shows(population.len() as u64) {
+    if view.suppressed {
         body.text.push(format!(
             "Too few people to report for {who}: figures about fewer than k = {} people are withheld.",
             ctx.guard.k()
         ));
-        suppressed_view(&view, &mut Body::default(), ctx);
         body.link = Some(ctx.executive_link(plan));
         return Ok(body);
     }
-    let (impact, _) =
-        whatif::population(portfolio.artifact(), &population, Some(&baseline), &shock, threshold, &ctx.guard)?;
+    let impact = ctx.portfolio.population_what_if(&shock, filter, threshold, &ctx.guard)?;
     let hr = model.metric("high_risk_count").expect("listed");
     let ed = model.metric("expected_distress").expect("listed");
     let (b, s) = (

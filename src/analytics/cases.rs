@@ -1,5 +1,5 @@
 //! The case list (highest risk first, filtered and paged) and the case page with its what-if: masked IDs and
-//! indicators only.
+//! indicators only; and the population what-if of the people a filter admits, kept once computed.
 
 use super::{Error, Filter, Indicator, Portfolio, Result, check_threshold};
 use crate::catalog::{AGE_BANDS, CREDIT_GROUP_NAMES, REGIONS};
@@ -8,6 +8,9 @@ use crate::model::explain::{self, Reason};
 use crate::model::whatif::{self, PersonImpact, Shock};
 use crate::privacy::{Figure, KGuard};
 use serde::Serialize;
+
+/// A population what-if in the cache: the shock's three drivers, the filter, the threshold and k.
+pub(super) type WhatIfKey = ([u64; 3], Filter, u64, u64);
 
 /// One row of the case list.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -171,6 +174,44 @@ impl Portfolio {
     }
 
     /// Rescoring one case with shocked drivers; `None` if no one has the masked ID.
+    /// The people `filter` admits rescored under `shock`, against their probabilities now (computed once per
+    /// distinct shock, filter, threshold and k: a rescoring of a million people takes a fifth of a second).
+    pub fn population_what_if(
+        &self,
+        shock: &Shock,
+        filter: Filter,
+        threshold: f64,
+        guard: &KGuard,
+    ) -> Result<std::sync::Arc<whatif::PopulationImpact>> {
+        shock.validate()?;
+        check_threshold(threshold)?;
+        let key: WhatIfKey = (
+            [shock.medical_cost_pct, shock.income_pct, shock.unemployment_points].map(f64::to_bits),
+            filter,
+            threshold.to_bits(),
+            guard.k(),
+        );
+        if let Some(hit) = self.what_if_cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return Ok(hit);
+        }
+        let (population, baseline) = if filter == Filter::default() {
+            (self.population.clone(), self.snapshots[0].p.clone())
+        } else {
+            let mask = self.mask(filter);
+            let p = self.snapshots[0].p.iter().zip(&mask).filter(|(_, m)| **m).map(|(p, _)| *p).collect();
+            (self.population.filter(&mask)?, p)
+        };
+        let (impact, _) = whatif::population(&self.artifact, &population, Some(&baseline), shock, threshold, guard)?;
+        let impact = std::sync::Arc::new(impact);
+        if let Ok(mut cache) = self.what_if_cache.lock() {
+            if cache.len() >= 64 {
+                cache.clear();
+            }
+            cache.insert(key, impact.clone());
+        }
+        Ok(impact)
+    }
+
     pub fn what_if(&self, masked_id: &str, shock: &Shock) -> Result<Option<PersonImpact>> {
         shock.validate()?;
         if shock.unemployment_points != 0.0 {

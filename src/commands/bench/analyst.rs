@@ -37,6 +37,8 @@ pub struct AnalystBench {
     pub max_ms: f64,
     pub brief_p50_ms: f64,
     pub brief_p95_ms: f64,
+    /// The five slowest questions of the first round, with their milliseconds.
+    pub slowest_first: Vec<(String, f64)>,
 }
 
 impl AnalystBench {
@@ -62,7 +64,11 @@ impl AnalystBench {
             "question → answer, later rounds: p50 {:.2} ms, p95 {:.2} ms, max {:.2} ms",
             self.p50_ms, self.p95_ms, self.max_ms
         )?;
-        writeln!(out, "brief: p50 {:.2} ms, p95 {:.2} ms", self.brief_p50_ms, self.brief_p95_ms)
+        writeln!(out, "brief: p50 {:.2} ms, p95 {:.2} ms", self.brief_p50_ms, self.brief_p95_ms)?;
+        for (q, ms) in &self.slowest_first {
+            writeln!(out, "  slowest first asks: {ms:.1} ms  {q}")?;
+        }
+        Ok(())
     }
 }
 
@@ -102,12 +108,14 @@ pub fn run(data_dir: &Path) -> Result<AnalystBench, Error> {
     let (mut answered, mut clarified, mut refused) = (0, 0, 0);
     let mut first = Vec::new();
     let mut later = Vec::new();
+    let mut slowest: Vec<(String, f64)> = Vec::new();
     for round in 0..4 {
         for (q, _) in &questions {
             let t = Instant::now();
             let answer = analyst::ask(q, None, &ctx)?;
             let ms = t.elapsed().as_secs_f64() * 1e3;
             if round == 0 {
+                slowest.push((q.to_string(), ms));
                 first.push(ms);
                 match answer.outcome {
                     "answer" => answered += 1,
@@ -126,6 +134,8 @@ pub fn run(data_dir: &Path) -> Result<AnalystBench, Error> {
         brief.push(t.elapsed().as_secs_f64() * 1e3);
     }
     let max = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
+    slowest.sort_by(|a, b| b.1.total_cmp(&a.1));
+    slowest.truncate(5);
     Ok(AnalystBench {
         people: portfolio.len() as u64,
         load_seconds,
@@ -142,5 +152,6 @@ pub fn run(data_dir: &Path) -> Result<AnalystBench, Error> {
         max_ms: max(&later),
         brief_p50_ms: percentile(brief.clone(), 0.5),
         brief_p95_ms: percentile(brief, 0.95),
+        slowest_first: slowest,
     })
 }
