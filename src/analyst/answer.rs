@@ -263,6 +263,19 @@ fn moved(metric: &Metric, d: f64) -> (&'static str, &'static str) {
     (word, tone)
 }
 
+/// "For {who}, {figure} rose from {before} {since} to {now} {until} (+change, +relative) (a worsening)."
+fn moved_sentence(m: &Metric, who: &str, (before, since): (f64, &str), (now, until): (f64, &str)) -> String {
+    let (word, tone) = moved(m, now - before);
+    let rel = relative(now, before).map_or_else(String::new, |r| format!(", {r}"));
+    format!(
+        "For {who}, {} {word} from {} {since} to {} {until} ({}{rel}){tone}.",
+        m.label,
+        format(m.format, before),
+        format(m.format, now),
+        change_text(m, now - before)
+    )
+}
+
 /// Whom a plan's filters cover, in words: "subprime customers aged 25–34 in Ohio", or "the whole portfolio".
 pub fn scope(plan: &Plan, model: &Semantic) -> String {
     let get = |d: &str| plan.filters.get(d).map(|v| model.label(d, v));
@@ -858,15 +871,7 @@ fn periods(plan: &Plan, ctx: &Context<'_>, model: &Semantic) -> analytics::Resul
         let (now, before) = (snapshot(&view, &m.name, 0), snapshot(&view, &m.name, then));
         match (now, before) {
             (Some(now), Some(before)) => {
-                let (word, tone) = moved(m, now - before);
-                let rel = relative(now, before).map_or_else(String::new, |r| format!(", {r}"));
-                body.text.push(format!(
-                    "For {who}, {} {word} from {} {then} months ago to {} now ({}{rel}){tone}.",
-                    m.label,
-                    format(m.format, before),
-                    format(m.format, now),
-                    change_text(m, now - before)
-                ));
+                body.text.push(moved_sentence(m, &who, (before, &format!("{then} months ago")), (now, "now")));
             }
             _ => body.text.push(format!(
                 "Too few people to report how the {} of {who} changed: it is {}.",
@@ -941,17 +946,8 @@ fn monthly_body(plan: &Plan, ctx: &Context<'_>, model: &Semantic) -> analytics::
             let shown_points: Vec<(&TrendPoint, f64)> =
                 points.iter().zip(&values).filter_map(|(p, v)| v.map(|v| (p, v))).collect();
             if let (Some(first), Some(last)) = (shown_points.first(), shown_points.last()) {
-                let (word, tone) = moved(m, last.1 - first.1);
-                let rel = relative(last.1, first.1).map_or_else(String::new, |r| format!(", {r}"));
-                body.text.push(format!(
-                    "For {who}, {} {word} from {} in {} to {} in {} ({}{rel}){tone}.",
-                    m.label,
-                    format(m.format, first.1),
-                    first.0.month,
-                    format(m.format, last.1),
-                    last.0.month,
-                    change_text(m, last.1 - first.1)
-                ));
+                let (since, until) = (format!("in {}", first.0.month), format!("in {}", last.0.month));
+                body.text.push(moved_sentence(m, &who, (first.1, &since), (last.1, &until)));
                 let peak = shown_points
                     .iter()
                     .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.month.cmp(&a.0.month)))
@@ -995,15 +991,8 @@ fn monthly_body(plan: &Plan, ctx: &Context<'_>, model: &Semantic) -> analytics::
             );
             match (now, then) {
                 (Some(now), Some(then)) => {
-                    let (word, tone) = moved(m, now - then);
-                    let rel = relative(now, then).map_or_else(String::new, |r| format!(", {r}"));
-                    body.text.push(format!(
-                        "For {who}, {} {word} from {} in {then_month} to {} in {now_month} ({}{rel}){tone}.",
-                        m.label,
-                        format(m.format, then),
-                        format(m.format, now),
-                        change_text(m, now - then)
-                    ));
+                    let (since, until) = (format!("in {then_month}"), format!("in {now_month}"));
+                    body.text.push(moved_sentence(m, &who, (then, &since), (now, &until)));
                 }
                 _ if earlier.is_none() => {
                     body.text.push(format!("The warehouse's history does not reach {back} months before {now_month}."))
@@ -1420,14 +1409,7 @@ fn explain(plan: &Plan, ctx: &Context<'_>, model: &Semantic) -> analytics::Resul
         return Ok(body);
     };
     let (now, before) = (now.expect("checked"), before.expect("checked"));
-    let (word, tone) = moved(m, now - before);
-    body.text.push(format!(
-        "For {who}, {} {word} from {} {then} months ago to {} now ({}){tone}.",
-        m.label,
-        format(m.format, before),
-        format(m.format, now),
-        change_text(m, now - before)
-    ));
+    body.text.push(moved_sentence(m, &who, (before, &format!("{then} months ago")), (now, "now")));
     let change = drivers.change.get().unwrap_or(0.0);
     let same_way: Vec<&analytics::Driver> =
         drivers.inputs.iter().filter(|d| d.contribution * change > 0.0).take(3).collect();

@@ -20,6 +20,27 @@ struct Loaded {
     observation_date: String,
 }
 
+impl Loaded {
+    /// The analyst's context for the operator: every figure an administrator may see, exact (the CLI is not
+    /// budgeted), through the guard.
+    fn context<'a>(
+        &'a self,
+        executive: &'a analyst::Views<'a>,
+        scenarios: &'a [ScenarioRun],
+        dv: Option<&'a DvCounts>,
+    ) -> Context<'a> {
+        Context {
+            portfolio: &self.portfolio,
+            guard: self.guard,
+            role: Role::Admin,
+            executive,
+            scenarios,
+            dv,
+            noisy: false,
+        }
+    }
+}
+
 fn load(data_dir: &Path, model: &ModelArg, guard_args: &GuardArgs) -> Result<Loaded, Error> {
     let guard = guard(data_dir, guard_args)?;
     let path = model.model.clone().unwrap_or_else(|| data_dir.join(super::MODEL_FILE));
@@ -108,15 +129,7 @@ pub fn ask(args: AskArgs, out: &mut dyn Write) -> Result<(), Error> {
     let wants_dv = plan.is_some_and(|p| p.metrics.iter().filter_map(|m| model.metric(m)).any(|m| m.population == "dv"));
     let dv = if wants_dv { Some(dv_counts(data_dir, &loaded.observation_date)?) } else { None };
     let executive = |t: f64, f: Filter| loaded.portfolio.executive(t, f, &loaded.guard);
-    let ctx = Context {
-        portfolio: &loaded.portfolio,
-        guard: loaded.guard,
-        role: Role::Admin,
-        executive: &executive,
-        scenarios: &scenarios,
-        dv: dv.as_ref(),
-        noisy: false,
-    };
+    let ctx = loaded.context(&executive, &scenarios, dv.as_ref());
     let mut answer = analyst::respond(question, parsed, &ctx)?;
     if let (Some(llm), "answer") = (&llm, answer.outcome) {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -197,15 +210,7 @@ pub fn brief(args: BriefArgs, out: &mut dyn Write) -> Result<(), Error> {
     let scenarios = scenario_runs(data_dir)?;
     let dv = dv_counts(data_dir, &loaded.observation_date)?;
     let executive = |t: f64, f: Filter| loaded.portfolio.executive(t, f, &loaded.guard);
-    let ctx = Context {
-        portfolio: &loaded.portfolio,
-        guard: loaded.guard,
-        role: Role::Admin,
-        executive: &executive,
-        scenarios: &scenarios,
-        dv: Some(&dv),
-        noisy: false,
-    };
+    let ctx = loaded.context(&executive, &scenarios, Some(&dv));
     let brief = analyst::brief(&ctx, &loaded.observation_date)?;
     if let Some(path) = &args.out {
         std::fs::write(path, crate::charts::analyst::brief_html(&brief))

@@ -481,15 +481,16 @@ fn every_fragment_of_the_semantic_model_runs_on_duckdb() {
     assert!(explained >= 20);
 }
 
-#[tokio::test]
-async fn every_executed_plan_is_audited_without_the_question_or_figures() {
-    let dir = tempfile::tempdir().unwrap();
-    let state = crate::support::http::state_in(dir.path());
-    let users = safehaven::privacy::roles::Users::new(dir.path());
-    let token = users.add("auditor-test", Role::Analyst, "test".into()).unwrap();
+/// Asks `question` of an application on `state` as a new analyst `user` whose users live in `dir`.
+async fn ask_as(
+    state: std::sync::Arc<safehaven::server::AppState>,
+    dir: &std::path::Path,
+    user: &str,
+    question: &str,
+) -> Value {
+    let token = safehaven::privacy::roles::Users::new(dir).add(user, Role::Analyst, "test".into()).unwrap();
+    let body = json!({ "question": question }).to_string().into_bytes();
     let app = safehaven::server::router(state);
-    let body =
-        json!({ "question": "high-risk share by credit group, my colleague Jane Doe asked" }).to_string().into_bytes();
     let (status, _, text) = crate::support::http::send(
         app,
         Some(&token),
@@ -500,7 +501,15 @@ async fn every_executed_plan_is_audited_without_the_question_or_figures() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{text}");
-    let answer: Value = serde_json::from_str(&text).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[tokio::test]
+async fn every_executed_plan_is_audited_without_the_question_or_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = crate::support::http::state_in(dir.path());
+    let answer =
+        ask_as(state, dir.path(), "auditor-test", "high-risk share by credit group, my colleague Jane Doe asked").await;
     let log = std::fs::read_to_string(dir.path().join("audit.log")).unwrap();
     let entry = log.lines().find(|l| l.contains("analyst.ask")).expect("the plan is audited");
     assert!(entry.contains("high_risk_share") && entry.contains("auditor-test"), "{entry}");
@@ -648,21 +657,7 @@ async fn a_local_language_model_may_only_reword_and_is_checked_against_the_figur
         let dir = tempfile::tempdir().unwrap();
         let state = crate::support::http::state_in(dir.path())
             .with_llm(safehaven::egress::LlmEndpoint::loopback(&url, None).unwrap());
-        let token =
-            safehaven::privacy::roles::Users::new(dir.path()).add("llm-test", Role::Analyst, "test".into()).unwrap();
-        let body = json!({ "question": question }).to_string().into_bytes();
-        let app = safehaven::server::router(state);
-        let (status, _, text) = crate::support::http::send(
-            app,
-            Some(&token),
-            Method::POST,
-            "/api/v1/analyst/ask",
-            Some(body),
-            "application/json",
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "{text}");
-        serde_json::from_str::<Value>(&text).unwrap()
+        ask_as(state, dir.path(), "llm-test", question).await
     };
     let (_, templated) = post(Role::Analyst, "/api/v1/analyst/ask", json!({ "question": question })).await;
     assert!(templated["fallbackReason"].is_null(), "no model configured: the templated text is the answer");
