@@ -230,6 +230,8 @@ fn signed_count(v: f64) -> String {
 fn change_text(metric: &Metric, d: f64) -> String {
     let sign = if d >= 0.0 { "+" } else { "−" };
     match metric.format {
+        // Two decimals below a point, so the change agrees with the rounded figures it joins.
+        Format::Percent if 100.0 * d.abs() < 1.0 => format!("{sign}{:.2} points", 100.0 * d.abs()),
         Format::Percent => format!("{sign}{:.1} points", 100.0 * d.abs()),
         f => format!("{sign}{}", format(f, d.abs())),
     }
@@ -537,7 +539,12 @@ fn value(plan: &Plan, ctx: &Context<'_>, model: &Semantic) -> analytics::Result<
     for m in &ms {
         let v = snapshot(&view, &m.name, at);
         body.figures.push(shown(m, None, v, &ctx.guard));
-        parts.push(format!("{} is {}", m.label, v.map_or_else(|| "withheld".to_owned(), |v| format(m.format, v))));
+        parts.push(match (v, m.format) {
+            // Counts read as counts: "304 high-risk people", not "high-risk people is 304".
+            (Some(v), Format::Count) => format!("there are {} {}", format(m.format, v), m.label),
+            (Some(v), _) => format!("the {} is {}", m.label, format(m.format, v)),
+            (None, _) => format!("the {} is withheld", m.label),
+        });
         rows.push(vec![serde_json::json!(m.label), cell(v)]);
     }
     let lead = format!("For {who}, {}, {}.", when(at), parts.join(", and "));
@@ -635,21 +642,28 @@ fn breakdown(plan: &Plan, ctx: &Context<'_>, model: &Semantic) -> analytics::Res
             .enumerate()
             .map(|(i, (g, v))| format!("{}. {} ({})", i + 1, g.label, format(m.format, *v)))
             .collect();
+        let among =
+            if withheld > 0 { format!("Of the {} {dim_label}s shown, ", shown_groups.len()) } else { String::new() };
         if listed.len() == 1 {
-            body.text.push(format!(
-                "{} has the {adjective} {} for {who}: {}.",
+            body.text.push(capitalise(&format!(
+                "{among}{} has the {adjective} {} for {who}: {}.",
                 listed[0].0.label,
                 m.label,
                 format(m.format, listed[0].1)
-            ));
+            )));
         } else {
-            body.text.push(format!(
-                "The {} {}s with the {adjective} {} for {who}: {}.",
+            body.text.push(capitalise(&format!(
+                "{among}the {} {}s with the {adjective} {} for {who}: {}.",
                 listed.len(),
                 dim_label,
                 m.label,
                 items.join(", ")
-            ));
+            )));
+        }
+        let cut = listed.last().map(|l| l.1);
+        let tied = sorted.iter().skip(listed.len()).filter(|(_, v)| Some(*v) == cut).count();
+        if tied > 0 {
+            body.text.push(format!("{tied} more {dim_label}s tie with the last one listed."));
         }
         let by = |a: &&(&Group, f64), b: &&(&Group, f64)| a.1.total_cmp(&b.1).then(b.0.key.cmp(&a.0.key));
         if let (Some(top), Some(bottom)) = (sorted.iter().max_by(by), sorted.iter().min_by(by))
@@ -824,7 +838,11 @@ fn segments(plan: &Plan, ctx: &Context<'_>, model: &Semantic) -> analytics::Resu
             ));
             let (h, l) = (hi.1.unwrap_or(0.0), lo.1.unwrap_or(0.0));
             let ratio = if l.abs() > 1e-12 { format!(", {:.2}× as much", h / l) } else { String::new() };
-            body.text.push(format!("{} is higher by {}{ratio}.", hi.0, change_text(m, h - l).trim_start_matches('+')));
+            body.text.push(capitalise(&format!(
+                "{} is higher by {}{ratio}.",
+                hi.0,
+                change_text(m, h - l).trim_start_matches('+')
+            )));
         }
         _ => body.text.push(format!(
             "Too few people to compare {} of {} and {}: {} is {}.",
@@ -1081,6 +1099,7 @@ fn model_answer(plan: &Plan, ctx: &Context<'_>, model: &Semantic) -> Body {
             "auc" => metrics.auc,
             "gini" => metrics.gini,
             "ks" => metrics.ks,
+            "ece" => metrics.ece,
             _ => metrics.brier,
         };
         parts.push(format!("{} is {}", m.label, format(m.format, v)));
@@ -1351,12 +1370,16 @@ fn what_if(plan: &Plan, ctx: &Context<'_>, model: &Semantic) -> analytics::Resul
             withheld_text(&ctx.guard)
         ),
     });
+    let psi = if filter == Filter::default() {
+        format!("; the shocked scores' PSI against the training population is {:.3}", impact.score_psi.psi)
+    } else {
+        String::new()
+    };
     body.text.push(format!(
-        "Expected distress moves from {} to {} ({}); a score PSI of {:.3} measures how far the scores shift.",
+        "Expected distress moves from {} to {} ({}){psi}.",
         format(Format::Decimal, eb),
         format(Format::Decimal, es),
         change_text(ed, es - eb),
-        impact.score_psi.psi
     ));
     body.text.push("The what-if rescores today's population with the shocked inputs and changes nothing stored; it is the model's association, not a forecast.".into());
     body.figures.push(shown(hr, Some("baseline".into()), b, &ctx.guard));
@@ -1400,11 +1423,13 @@ fn explain(plan: &Plan, ctx: &Context<'_>, model: &Semantic) -> analytics::Resul
     let Some(drivers) =
         drivers.filter(|d| d.change.is_shown() && !view.suppressed && now.is_some() && before.is_some())
     else {
-        body.text.push(format!(
-            "Too few people to explain the change for {who}: figures about fewer than k = {} people are withheld.",
-            ctx.guard.k()
-        ));
-        suppressed_view(&view, &mut body, ctx);
+        body.text.push(match &view.withheld_because {
+            Some(why) => format!("The change for {who} is withheld: {why}."),
+            None => format!(
+                "Too few people to explain the change for {who}: figures about fewer than k = {} people are withheld.",
+                ctx.guard.k()
+            ),
+        });
         body.link = Some(ctx.executive_link(plan));
         return Ok(body);
     };

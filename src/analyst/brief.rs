@@ -159,7 +159,8 @@ pub fn brief(ctx: &Context<'_>, as_of: &str) -> Result<Brief, analytics::Error> 
     if aggregates && !ctx.noisy {
         let all = ctx.portfolio.movers(threshold, 12, &ctx.guard)?;
         for dimension in ["region", "credit_group"] {
-            let mut these: Vec<&analytics::Mover> = all.iter().filter(|m| m.dimension == dimension).collect();
+            let mut these: Vec<&analytics::Mover> =
+                all.iter().filter(|m| m.dimension == dimension && m.change != 0.0).collect();
             these.sort_by(|a, b| b.change.total_cmp(&a.change).then(a.key.cmp(&b.key)));
             let picked: Vec<&analytics::Mover> = if dimension == "region" {
                 these.iter().take(3).chain(these.iter().rev().take(2)).copied().collect()
@@ -225,7 +226,14 @@ pub fn brief(ctx: &Context<'_>, as_of: &str) -> Result<Brief, analytics::Error> 
         }
         lines.push(BriefLine {
             section: "movers",
-            text: format!("Movers are ranked among the groups the k = {} guard shows.", ctx.guard.k()),
+            text: if movers.is_empty() {
+                format!(
+                    "No region's or credit group's change in high-risk share over the year can be shown at k = {}: each would reveal a group of fewer people.",
+                    ctx.guard.k()
+                )
+            } else {
+                format!("Movers are ranked among the groups whose change the k = {} guard shows.", ctx.guard.k())
+            },
             link: "#/executive".into(),
         });
     } else if aggregates {
@@ -253,7 +261,7 @@ pub fn brief(ctx: &Context<'_>, as_of: &str) -> Result<Brief, analytics::Error> 
         lines.push(BriefLine {
             section: "scenarios",
             text: format!(
-                "{} ({} shape, run {} on {}): {change}.",
+                "{} (shape: {}, run {} on {}): {change}.",
                 capitalise(&model.label("scenario", &run.name)),
                 model.label("shape", &run.shape),
                 run.run_id,
@@ -277,10 +285,23 @@ pub fn brief(ctx: &Context<'_>, as_of: &str) -> Result<Brief, analytics::Error> 
         lines.push(BriefLine {
             section: "dv",
             text: format!(
-                "DV assessments as of {}: {} survivors{}.",
+                "DV assessments as of {}: {} survivors{}{}.",
                 dv.as_of,
                 guarded.total.map_or_else(|| "too few".into(), crate::text::thousands),
-                if listed.is_empty() { String::new() } else { format!(" — {}", listed.join(", ")) }
+                if listed.is_empty() { String::new() } else { format!(" — {}", listed.join(", ")) },
+                {
+                    let hidden: Vec<&str> =
+                        levels.iter().filter(|(_, n)| n.is_none()).map(|(l, _)| l.as_str()).collect();
+                    if hidden.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            "; {} withheld (fewer than k = {}, or they would reveal such a group)",
+                            hidden.join(" and "),
+                            ctx.guard.k()
+                        )
+                    }
+                }
             ),
             link: "#/dv".into(),
         });

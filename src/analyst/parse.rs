@@ -162,7 +162,12 @@ fn is_number(token: &str) -> Option<f64> {
 
 fn number_word(token: &str) -> Option<f64> {
     let words = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"];
-    words.iter().position(|w| *w == token).map(|i| (i + 1) as f64)
+    let tens = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
+    words
+        .iter()
+        .position(|w| *w == token)
+        .map(|i| (i + 1) as f64)
+        .or_else(|| tens.iter().position(|w| *w == token).map(|i| (20 + 10 * i) as f64))
 }
 
 fn is_masked_id(token: &str) -> bool {
@@ -203,8 +208,9 @@ fn repair(tokens: &mut [(String, String)], lexicon: &Lexicon) -> (Vec<Correction
             continue;
         }
         let max = if token.chars().count() >= 7 { 2 } else { 1 };
+        let months: Vec<String> = MONTHS.iter().filter(|(m, _)| m.len() > 3).map(|(m, _)| (*m).to_owned()).collect();
         let mut best: Vec<(usize, &String)> =
-            lexicon.words.iter().filter_map(|w| distance(token, w, max).map(|d| (d, w))).collect();
+            lexicon.words.iter().chain(&months).filter_map(|w| distance(token, w, max).map(|d| (d, w))).collect();
         best.sort();
         let Some(&(nearest, _)) = best.first() else { continue };
         let tied: Vec<&String> = best.iter().filter(|(d, _)| *d == nearest).map(|(_, w)| *w).collect();
@@ -223,6 +229,24 @@ fn repair(tokens: &mut [(String, String)], lexicon: &Lexicon) -> (Vec<Correction
 fn items(tokens: &[(String, String)], lexicon: &Lexicon, model: &Semantic) -> Vec<(Item, std::ops::Range<usize>)> {
     let lower: Vec<&str> = tokens.iter().map(|(l, _)| l.as_str()).collect();
     let region = model.dimension.iter().position(|d| d.name == "region").expect("a region dimension");
+    // In a question typed in capitals, "IN" and "OR" are words; elsewhere a code that is also a word ("OR", "ME",
+    // "KS" the statistic) is a region only after a word that introduces a place ("in OR", "Texas and OH").
+    let shouting = tokens
+        .iter()
+        .filter(|(_, o)| o.chars().any(char::is_alphabetic))
+        .all(|(_, o)| !o.chars().any(char::is_lowercase));
+    const WORD_CODES: [&str; 22] = [
+        "in", "or", "me", "hi", "ok", "oh", "id", "de", "pa", "ma", "la", "co", "al", "ga", "mo", "ms", "ne", "wa",
+        "wi", "nd", "ks", "mt",
+    ];
+    let code_here = |i: usize| {
+        let word =
+            WORD_CODES.contains(&lower[i]) || lexicon.phrases.iter().any(|(p, _)| p.len() == 1 && p[0] == lower[i]);
+        !word
+            || i > 0
+                && ["in", "for", "of", "vs", "versus", "and", "than", "from", "to", "compare", "between", "across"]
+                    .contains(&lower[i - 1])
+    };
     let mut out = Vec::new();
     let mut i = 0;
     while i < lower.len() {
@@ -254,7 +278,7 @@ fn items(tokens: &[(String, String)], lexicon: &Lexicon, model: &Semantic) -> Ve
             i += phrase.len();
             continue;
         }
-        if original.len() == 2 && original.chars().all(|c| c.is_ascii_uppercase()) {
+        if original.len() == 2 && original.chars().all(|c| c.is_ascii_uppercase()) && !shouting && code_here(i) {
             let values = &model.dimension[region].values;
             if let Some(v) = values.iter().position(|v| v.value == *original) {
                 out.push((Item::Known(Meaning::Value(region, v)), i..i + 1));
@@ -278,17 +302,14 @@ fn items(tokens: &[(String, String)], lexicon: &Lexicon, model: &Semantic) -> Ve
             i = span.end;
             continue;
         }
-        let item = if let Some(n) = is_number(token).or_else(|| number_word(token)) {
+        let year_month = (token.len() == 7 && token.as_bytes()[4] == b'-')
+            .then(|| (token[..4].parse::<i32>().ok(), token[5..].parse::<u32>().ok()))
+            .and_then(|(y, m)| Some((y?, m.filter(|m| (1..=12).contains(m))?)));
+        let item = if let Some((y, m)) = year_month {
             // "2026-03" is a month.
-            if token.len() == 7
-                && token.as_bytes()[4] == b'-'
-                && let (Ok(y), Ok(m)) = (token[..4].parse::<i32>(), token[5..].parse::<u32>())
-                && (1..=12).contains(&m)
-            {
-                Item::MonthName(m, Some(y))
-            } else {
-                Item::Number(n)
-            }
+            Item::MonthName(m, Some(y))
+        } else if let Some(n) = is_number(token).or_else(|| number_word(token)) {
+            Item::Number(n)
         } else if token == "%" {
             Item::Percent
         } else if is_masked_id(token) {
@@ -344,8 +365,71 @@ pub fn parse(question: &str, previous: Option<&Plan>, calendar: &Calendar<'_>) -
             false,
         );
     }
+    // A capitalised word nothing knows, not opening the question, reads as a name: the analyst never answers about
+    // a person ("is Maria Garcia high risk").
+    let shouting = tokens.iter().all(|(_, o)| !o.chars().any(char::is_lowercase));
+    let name = tokens.iter().enumerate().skip(1).find(|(i, (l, o))| {
+        !shouting
+            && o.chars().next().is_some_and(char::is_uppercase)
+            && o.chars().all(char::is_alphabetic)
+            && o.len() > 2
+            && items.iter().any(|(item, span)| span.contains(i) && matches!(item, Item::Unknown(_)))
+            && lexicon.words.binary_search(l).is_err()
+    });
+    if let Some((_, (_, original))) = name {
+        let topic = &model.refuse[individuals];
+        return done(
+            Outcome::Refuse(Refused {
+                topic: topic.topic.clone(),
+                why: format!("“{}” looks like a name, and {}", crate::text::clip(original, 30), topic.why),
+                instead: topic.instead.clone(),
+            }),
+            false,
+        );
+    }
+    // A word nothing knows where a place or group goes ("in tx", "for Puerto Rico") is asked about, not dropped.
+    let slot_word = items.iter().find_map(|(item, span)| match item {
+        Item::Unknown(w) if span.start > 0 && ["in", "for"].contains(&lower[span.start - 1].as_str()) => {
+            Some(w.clone())
+        }
+        _ => None,
+    });
+    if let Some(word) = slot_word {
+        let regions = &model.dimension("region").expect("a region dimension").values;
+        let mut candidates: Vec<&super::semantic::Value> = regions
+            .iter()
+            .filter(|v| v.value.eq_ignore_ascii_case(&word) || v.label.to_lowercase().starts_with(&word))
+            .collect();
+        if candidates.is_empty() {
+            candidates =
+                regions.iter().filter(|v| distance(&word, &v.label.to_lowercase(), 3).is_some()).take(3).collect();
+        }
+        let options: Vec<Choice> = candidates
+            .iter()
+            .take(4)
+            .map(|v| Choice { label: v.label.clone(), question: replace_word(question, &word, &v.label) })
+            .collect();
+        return done(
+            Outcome::Clarify(Clarify {
+                prompt: format!(
+                    "I don't know “{}” as a region, credit group or age band{}",
+                    crate::text::clip(&word, 30),
+                    if options.is_empty() { ": ask by one of those." } else { ". Did you mean:" }
+                ),
+                options,
+            }),
+            false,
+        );
+    }
     let slots = Slots::read(&items, &lower, model);
-    let follow_up = previous.is_some() && slots.metrics.is_empty() && !slots.summary_cue() && slots.says_anything();
+    // A follow-up changes slots of the previous plan: it names no figure ("what about Texas?"), or it opens like one
+    // ("same for medical exposure", "and for prime").
+    let opens_like_one = ["same", "and", "what about", "how about", "now", "also", "then"]
+        .iter()
+        .any(|cue| lower.join(" ").starts_with(&format!("{cue} ")) || lower.join(" ") == *cue);
+    let follow_up = previous.is_some()
+        && !slots.summary_cue()
+        && (slots.metrics.is_empty() && slots.says_anything() || opens_like_one || slots.everyone);
     let outcome = match (follow_up, previous) {
         (true, Some(previous)) => slots.merge(previous.clone(), model, calendar),
         _ => slots.plan(model, calendar),
@@ -379,6 +463,12 @@ struct Slots {
     instead: bool,
     /// "by month": a monthly breakdown.
     by_month: bool,
+    /// The question names people ("the 10 highest-risk people") and no group to rank.
+    about_people: bool,
+    /// A share asked for ("what % of customers are high risk") without a number.
+    wants_share: bool,
+    /// "the whole portfolio", "everyone": no filter.
+    everyone: bool,
 }
 
 fn has(lower: &[String], word: &str) -> bool {
@@ -431,6 +521,7 @@ impl Slots {
             }
         }
         s.instead = has(lower, "instead");
+        s.everyone = s.intents.contains("everyone");
         // "which region" or "which credit group" (one) rather than "which regions".
         s.singular = ["which", "what"].iter().any(|w| {
             find(lower, w).iter().any(|&i| {
@@ -441,6 +532,19 @@ impl Slots {
             })
         });
         s.by_month = s.dimensions.iter().any(|&d| model.dimension[d].name == "month");
+        s.about_people = s.dimensions.is_empty()
+            && ["people", "persons", "customers", "survivors", "clients", "borrowers"].iter().any(|w| has(lower, w));
+        s.wants_share = ["percentage", "fraction", "proportion"].iter().any(|w| has(lower, w))
+            || lower.iter().enumerate().any(|(i, w)| w == "%" && (i == 0 || is_number(&lower[i - 1]).is_none()));
+        let count = model.metric.iter().position(|m| m.name == "high_risk_count");
+        let share = model.metric.iter().position(|m| m.name == "high_risk_share");
+        if s.wants_share
+            && let (Some(c), Some(sh)) = (count, share)
+        {
+            for m in s.metrics.iter_mut().filter(|m| **m == c) {
+                *m = sh;
+            }
+        }
         // "people" next to another figure is the figure's subject ("people at high risk"), not a figure of its own.
         let people = model.metric.iter().position(|m| m.name == "people");
         if s.metrics.len() > 1 || s.intents.contains("summary") {
@@ -456,7 +560,10 @@ impl Slots {
             });
             if matches!(before, Some("top" | "bottom" | "first" | "last")) || names_groups {
                 s.limit = Some(n.clamp(1.0, MAX_LIMIT as f64) as u32);
-            } else if percent || matches!(before, Some("threshold" | "at" | "above" | "over" | "of")) || n < 1.0 {
+            } else if matches!(before, Some("threshold" | "at" | "of" | "cutoff" | "cut-off"))
+                || n < 1.0 && !matches!(before, Some("above" | "over" | "below" | "under"))
+                || percent && !matches!(before, Some("above" | "over" | "below" | "under" | "than"))
+            {
                 s.threshold = Some(if percent || n > 1.0 { n / 100.0 } else { n });
             }
         }
@@ -522,6 +629,7 @@ impl Slots {
             || self.order.is_some()
             || self.shock.is_some()
             || !self.intents.is_empty()
+            || self.everyone
     }
 
     fn intent(&self, has_group: bool, segments: bool, scenario: bool) -> Intent {
@@ -562,6 +670,13 @@ impl Slots {
 
     /// The previous plan with the slots this question names changed.
     fn merge(self, mut plan: Plan, model: &Semantic, calendar: &Calendar<'_>) -> Outcome {
+        if self.everyone {
+            plan.filters.clear();
+            plan.segments.clear();
+        }
+        if !self.metrics.is_empty() {
+            plan.metrics = self.metrics.iter().map(|&m| model.metric[m].name.clone()).collect();
+        }
         // Values replace the previous values of their dimension; a group-by replaces the previous one.
         for (d, _) in &self.values {
             let name = &model.dimension[*d].name;
@@ -579,7 +694,11 @@ impl Slots {
         if !self.values.is_empty() {
             plan.segments.clear();
         }
-        let explicit_intent = !self.intents.is_empty() || self.window.is_some() || self.compare.is_some();
+        let explicit_intent = self.intents.iter().any(|i| i != "everyone" && i != "peak")
+            || self.window.is_some()
+            || self.compare.is_some()
+            || !self.dimensions.is_empty();
+        let keep = (!explicit_intent).then_some(plan.intent);
         if self.at.is_some() || self.month_back.is_some() || self.month.is_some() || self.window.is_some() {
             plan.time = None;
             plan.comparison = None;
@@ -593,6 +712,11 @@ impl Slots {
             Outcome::Answer(mut plan) => {
                 // A follow-up keeps the previous intent unless it names one of its own; a group-by turns a single
                 // figure into a breakdown.
+                if let Some(kept) = keep
+                    && plan.group_by.is_some() == matches!(kept, Intent::Breakdown | Intent::Rank)
+                {
+                    plan.intent = kept;
+                }
                 if !explicit_intent && plan.intent == Intent::Value {
                     plan.intent = match previous_intent {
                         Intent::Value | Intent::Breakdown if plan.group_by.is_some() => Intent::Breakdown,
@@ -680,6 +804,12 @@ impl Slots {
         }
         if let Some(g) = group_by {
             plan.group_by = Some(name(g));
+        }
+        // "the 10 highest-risk people": a ranking of people, not of groups.
+        let ranks = self.limit.is_some() || self.intents.contains("rank") && self.order.is_some();
+        if self.about_people && plan.group_by.is_none() && ranks {
+            let topic = model.refuse.iter().find(|r| r.topic == "individuals").expect("an individuals topic");
+            return refuse(&topic.topic, &topic.why, &topic.instead);
         }
         plan.scenario = scenario.or(plan.scenario.take());
         if self.threshold.is_some() {
@@ -787,10 +917,33 @@ impl Slots {
         }
         match grain {
             Grain::Snapshot => {
-                if self.month.is_some() || self.month_back.is_some() {
-                    return snapshot_clarify(metrics[0], plan, model);
+                // A named month that is a snapshot's ("December 2024", a year before a December observation).
+                let mut at = self.at;
+                if let Some((m, year)) = self.month {
+                    let named = calendar.months.iter().rposition(|s| {
+                        s[5..7].parse::<u32>().ok() == Some(m)
+                            && year.is_none_or(|y| s[..4].parse::<i32>().ok() == Some(y))
+                    });
+                    match named.map(|i| (calendar.months.len() - 1 - i) as u32) {
+                        Some(back @ (0 | 3 | 12)) => at = Some(back),
+                        _ => return snapshot_clarify(metrics[0], plan, model),
+                    }
+                } else if let Some(back) = self.month_back {
+                    if back == 0 { at = Some(0) } else { return snapshot_clarify(metrics[0], plan, model) }
                 }
-                if let Some(at) = self.at {
+                if at.is_some_and(|a| a > 0)
+                    && (plan.group_by.is_some() || !plan.segments.is_empty() || plan.intent == Intent::Share)
+                {
+                    return refuse(
+                        "grain",
+                        "breakdowns, rankings and comparisons of groups are of the figures now",
+                        &format!(
+                            "ask how the {} changed over the last year, group by group (\"how did the {} in Texas change over the last year\")",
+                            metrics[0].label, metrics[0].label
+                        ),
+                    );
+                }
+                if let Some(at) = at {
                     if at != 0 && at != 3 && at != 12 {
                         return snapshot_clarify(metrics[0], plan, model);
                     }
@@ -967,6 +1120,21 @@ impl Slots {
         }
         Outcome::Answer(plan.clone())
     }
+}
+
+/// `question` with its first whole-word `word` (any case) replaced by `with`.
+fn replace_word(question: &str, word: &str, with: &str) -> String {
+    let lower = question.to_lowercase();
+    let mut from = 0;
+    while let Some(at) = lower[from..].find(word).map(|a| a + from) {
+        let before = lower[..at].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
+        let after = lower[at + word.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric());
+        if before && after && question.is_char_boundary(at) && question.is_char_boundary(at + word.len()) {
+            return format!("{}{with}{}", &question[..at], &question[at + word.len()..]);
+        }
+        from = at + word.len();
+    }
+    question.to_owned()
 }
 
 fn has_peak(s: &Slots) -> bool {

@@ -144,16 +144,16 @@ impl Portfolio {
     pub fn movers(&self, threshold: f64, months_ago: u32, guard: &KGuard) -> super::Result<Vec<Mover>> {
         let then = super::SNAPSHOT_MONTHS.iter().position(|m| *m == months_ago).filter(|&s| s > 0).unwrap_or(2);
         let view = self.executive(threshold, Filter::default(), guard)?;
-        // (people, high now, high then) per region and per credit group.
-        let mut regions = vec![(0u64, 0u64, 0u64); REGIONS.len()];
-        let mut credits = vec![(0u64, 0u64, 0u64); CREDIT_GROUP_NAMES.len()];
-        let (now, before) = (&self.snapshots[0].p, &self.snapshots[then].p);
+        // (people, high-risk now, 3 and 12 months ago) per region and per credit group.
+        let mut regions = vec![(0u64, [0u64; 3]); REGIONS.len()];
+        let mut credits = vec![(0u64, [0u64; 3]); CREDIT_GROUP_NAMES.len()];
         for i in 0..self.len() {
             for (cells, g) in [(&mut regions, self.region[i]), (&mut credits, self.credit[i])] {
                 let c = &mut cells[g as usize];
                 c.0 += 1;
-                c.1 += u64::from(now[i] >= threshold);
-                c.2 += u64::from(before[i] >= threshold);
+                for (s, snapshot) in self.snapshots.iter().enumerate() {
+                    c.1[s] += u64::from(snapshot.p[i] >= threshold);
+                }
             }
         }
         let mut out = Vec::new();
@@ -165,12 +165,14 @@ impl Portfolio {
             ("region", &regions, REGIONS.iter().map(|r| r.code).collect::<Vec<_>>()),
             ("credit_group", &credits, CREDIT_GROUP_NAMES.to_vec()),
         ] {
-            for (g, &(people, high_now, high_then)) in cells.iter().enumerate() {
-                // The two counts are one series: their difference must be safe, as the executive view's are.
-                let series = guard.series(people, &[high_now, high_then]);
+            for (g, &(people, high)) in cells.iter().enumerate() {
+                // The three counts are one series, as the executive view's filtered to this group: no two of them
+                // may be 1..k−1 apart, or the change would reveal the few who moved.
+                let series = guard.series(people, &high);
                 let (a, b) =
-                    (guard.share(high_now, people).and(&series[0]), guard.share(high_then, people).and(&series[1]));
-                if let (Some(a), Some(b), true) = (a.get(), b.get(), shown_now(dimension, g)) {
+                    (guard.share(high[0], people).and(&series[0]), guard.share(high[then], people).and(&series[then]));
+                let all_shown = series.iter().all(|s| s.is_shown()) && guard.shows(people);
+                if let (Some(a), Some(b), true, true) = (a.get(), b.get(), all_shown, shown_now(dimension, g)) {
                     out.push(Mover { dimension, key: keys[g].to_owned(), share_now: a, share_then: b, change: a - b });
                 }
             }

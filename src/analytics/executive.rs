@@ -398,7 +398,7 @@ impl Portfolio {
         if let Some(r) = filter.region {
             let row = &unfiltered.regions[r as usize];
             rows.push((
-                REGIONS[r as usize].code,
+                REGIONS[r as usize].name,
                 row.suppressed,
                 row.stats.as_ref().is_some_and(|s| s.high_risk_share.is_shown()),
             ));

@@ -76,15 +76,21 @@ pub(super) fn dv_counts(data_dir: &Path, as_of: &str) -> Result<DvCounts, Error>
     Ok(DvCounts::of(as_of.to_owned(), assessed.iter()))
 }
 
-/// A previous answer's plan, from `ask --json` output or a plan on its own.
-fn previous_plan(path: &Path) -> Result<Plan, Error> {
+/// A previous answer's plan, from `ask --json` output or a plan on its own; `None` for an answer that had none (a
+/// refusal, or a clarifying question): the question is then asked afresh.
+fn previous_plan(path: &Path) -> Result<Option<Plan>, Error> {
     let text =
         std::fs::read_to_string(path).map_err(|e| Error::Usage(format!("cannot read {}: {e}", path.display())))?;
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
         Error::Usage(format!("{}: not JSON ({e}); pass the output of `safehaven ask --json`", path.display()))
     })?;
     let plan = if value.get("intent").is_some() { &value } else { value.get("plan").unwrap_or(&value) };
-    Plan::from_json(plan, analyst::Semantic::embedded()).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))
+    if plan.is_null() {
+        return Ok(None);
+    }
+    Plan::from_json(plan, analyst::Semantic::embedded())
+        .map(Some)
+        .map_err(|e| Error::Usage(format!("{}: {e}", path.display())))
 }
 
 fn suggestions(out: &mut dyn Write, json: bool) -> Result<(), Error> {
@@ -108,7 +114,7 @@ pub fn ask(args: AskArgs, out: &mut dyn Write) -> Result<(), Error> {
         return suggestions(out, args.json);
     };
     analyst::check_question(question).map_err(Error::Usage)?;
-    let previous = args.previous.as_deref().map(previous_plan).transpose()?;
+    let previous = args.previous.as_deref().map(previous_plan).transpose()?.flatten();
     let data_dir = &args.data_dir.data_dir;
     let llm = crate::config::Appliance::load(data_dir)?
         .llm_endpoint(args.llm.llm_endpoint.as_deref())

@@ -509,15 +509,16 @@ async fn every_executed_plan_is_audited_without_the_question_or_figures() {
     let dir = tempfile::tempdir().unwrap();
     let state = crate::support::http::state_in(dir.path());
     let answer =
-        ask_as(state, dir.path(), "auditor-test", "high-risk share by credit group, my colleague Jane Doe asked").await;
+        ask_as(state, dir.path(), "auditor-test", "high-risk share by credit group, as my colleague asked yesterday")
+            .await;
     let log = std::fs::read_to_string(dir.path().join("audit.log")).unwrap();
     let entry = log.lines().find(|l| l.contains("analyst.ask")).expect("the plan is audited");
     assert!(entry.contains("high_risk_share") && entry.contains("auditor-test"), "{entry}");
-    assert!(!log.contains("Jane") && !log.contains("colleague"), "the question's text is never logged: {log}");
+    assert!(!log.contains("yesterday") && !log.contains("colleague"), "the question's text is never logged: {log}");
     for figure in answer["figures"].as_array().unwrap().iter().filter_map(|f| f["value"].as_f64()) {
         assert!(!entry.contains(&figure.to_string()), "no figure in the audit entry: {entry}");
     }
-    assert!(answer["unrecognized"].to_string().contains("jane"), "the unknown words are reported: {answer}");
+    assert!(answer["unrecognized"].to_string().contains("yesterday"), "the unknown words are reported: {answer}");
     assert!(log.contains("aggregate.release"), "the executive view it read is released as the dashboard's: {log}");
 }
 
@@ -538,6 +539,14 @@ async fn suggestions_brief_and_chart() {
     assert!(brief["lines"].as_array().unwrap().iter().all(|l| l["link"].as_str().unwrap().starts_with("#/")));
     let (_, brief) = get(Role::Admin, "/api/v1/analyst/brief").await;
     assert!(brief["dvLevels"].is_array(), "{brief}");
+    // A mover the brief names is a change the analyst (and the executive view filtered to it) shows too.
+    for mover in brief["movers"].as_array().unwrap() {
+        let (dimension, key) = (mover["dimension"].as_str().unwrap(), mover["key"].as_str().unwrap());
+        let param = if dimension == "region" { "region" } else { "creditGroup" };
+        let (_, view) = get(Role::Admin, &format!("/api/v1/executive?{param}={key}")).await;
+        let change = view["kpis"]["highRiskShare"]["change12m"].as_f64();
+        assert!(change.is_some_and(|c| (c - mover["change"].as_f64().unwrap()).abs() < 1e-12), "{mover} vs {view}");
+    }
     let (status, content_type, html) = crate::support::http::call_as(
         Some(crate::support::token(Role::Executive)),
         Method::GET,
@@ -652,7 +661,7 @@ async fn fake_llm(mode: &'static str) -> (String, std::sync::Arc<std::sync::Mute
 
 #[tokio::test]
 async fn a_local_language_model_may_only_reword_and_is_checked_against_the_figures() {
-    let question = "how did the high-risk share change over the last year, Jane asks";
+    let question = "how did the high-risk share change over the last year, the board asks";
     let ask = |url: String| async move {
         let dir = tempfile::tempdir().unwrap();
         let state = crate::support::http::state_in(dir.path())
@@ -670,7 +679,7 @@ async fn a_local_language_model_may_only_reword_and_is_checked_against_the_figur
     assert!(a["text"].as_str().unwrap().starts_with("In short: "), "{a}");
     assert!(a["fallbackReason"].is_null(), "{a}");
     let sent = seen.lock().unwrap().join("\n");
-    assert!(!sent.contains("Jane") && !sent.contains("asks"), "the model never sees the question: {sent}");
+    assert!(!sent.contains("board") && !sent.contains("asks"), "the model never sees the question: {sent}");
     assert!(!sent.contains("SH-"), "nor any person");
 
     for (mode, why) in [
@@ -705,4 +714,66 @@ fn an_endpoint_off_this_machine_is_refused_at_start() {
         assert_exit(&out, 2);
         assert!(stderr(&out).contains("--llm-endpoint"), "{}", stderr(&out));
     }
+}
+
+#[test]
+fn what_a_first_review_found_stays_fixed() {
+    let portfolio = shared_portfolio();
+    let months = portfolio.months();
+    let calendar = analyst::Calendar { months };
+    let outcome = |q: &str, previous: Option<&Plan>| analyst::parse(q, previous, &calendar).outcome;
+    let plan = |q: &str, previous: Option<&Plan>| match outcome(q, previous) {
+        analyst::Outcome::Answer(p) => p,
+        other => panic!("{q}: {other:?}"),
+    };
+    // People, by name or by rank, are refused.
+    for q in [
+        "is Maria Garcia high risk",
+        "list the top 10 highest risk people",
+        "customer 1234 probability",
+        "what is her risk",
+    ] {
+        assert!(matches!(outcome(q, None), analyst::Outcome::Refuse(_)), "{q}");
+    }
+    let p = plan("which 3 states have the lowest expected distress per person", None);
+    assert_eq!(
+        (p.intent, p.metrics.as_slice(), p.limit),
+        (Intent::Rank, &["mean_probability".to_owned()][..], Some(3))
+    );
+    // Capitals and codes that are words.
+    let p = plan("HIGH RISK SHARE IN TEXAS", None);
+    assert_eq!((p.intent, p.filters.get("region").map(String::as_str)), (Intent::Value, Some("TX")));
+    assert_eq!(plan("what is the KS", None).metrics, ["ks"]);
+    assert_eq!(plan("people in OR", None).filters.get("region").map(String::as_str), Some("OR"));
+    // "above 5%" compares; it is not a threshold.
+    assert_eq!(plan("is the high risk share above 5%", None).threshold, None);
+    assert_eq!(plan("what % of customers are high risk", None).metrics, ["high_risk_share"]);
+    // A word where a place goes is asked about.
+    let analyst::Outcome::Clarify(c) = outcome("high-risk share in tx", None) else { panic!("tx") };
+    assert_eq!(c.options[0].question, "high-risk share in Texas");
+    // Groups are of now.
+    assert!(matches!(outcome("expected distress by region 12 months ago", None), analyst::Outcome::Refuse(_)));
+    // Months: typos, snapshots by name.
+    let latest = months.last().unwrap();
+    let year: i32 = latest[..4].parse().unwrap();
+    let march = format!("missed payments in Marhc {year}");
+    assert_eq!(plan(&march, None).time, Some(analyst::Time::Month(format!("{year}-03"))));
+    let december = format!("high-risk share in December {}", year - 1);
+    if latest.ends_with("-12") {
+        assert_eq!(plan(&december, None).time, Some(analyst::Time::MonthsAgo(12)));
+    }
+    // Follow-ups that name a figure, or everyone.
+    let ohio = plan("high-risk share in Ohio", None);
+    let same = plan("same for medical exposure", Some(&ohio));
+    assert_eq!(
+        (same.metrics.as_slice(), same.filters.get("region").map(String::as_str)),
+        (&["medical_exposure".to_owned()][..], Some("OH"))
+    );
+    assert!(plan("how about the whole portfolio", Some(&ohio)).filters.is_empty());
+    let top = plan("top 5 regions by expected distress", None);
+    let prime = plan("and for prime", Some(&top));
+    assert_eq!(
+        (prime.intent, prime.limit, prime.filters.get("credit_group").map(String::as_str)),
+        (Intent::Rank, Some(5), Some("prime"))
+    );
 }
