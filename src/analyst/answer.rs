@@ -899,7 +899,18 @@ fn periods(plan: &Plan, ctx: &Context<'_>, model: &Semantic) -> analytics::Resul
         }
         body.figures.push(shown(m, Some(when(then)), before, &ctx.guard));
         body.figures.push(shown(m, Some("now".into()), now, &ctx.guard));
-        rows.push(vec![serde_json::json!(m.label), cell(before), cell(now), cell(now.zip(before).map(|(a, b)| a - b))]);
+        let change = now.zip(before).map(|(a, b)| a - b);
+        if let Some(d) = change {
+            body.figures.push(Shown {
+                metric: format!("{}_change", m.name),
+                label: format!("change in {}", m.label),
+                group: Some(format!("over {then} months")),
+                value: Some(d),
+                formatted: change_text(m, d),
+                unit: m.unit.clone(),
+            });
+        }
+        rows.push(vec![serde_json::json!(m.label), cell(before), cell(now), cell(change)]);
     }
     suppressed_view(&view, &mut body, ctx);
     body.table = Some(Table {
@@ -1539,7 +1550,9 @@ fn summary(plan: &Plan, ctx: &Context<'_>, model: &Semantic) -> analytics::Resul
     let mut rows = Vec::new();
     for name in names {
         let m = model.metric(name).expect("listed");
-        body.figures.push(shown(m, Some("now".into()), get(name, 0), &ctx.guard));
+        for (group, at) in [("now", 0), ("3 months ago", 3), ("12 months ago", 12)] {
+            body.figures.push(shown(m, Some(group.into()), get(name, at), &ctx.guard));
+        }
         rows.push(vec![serde_json::json!(m.label), cell(get(name, 12)), cell(get(name, 3)), cell(get(name, 0))]);
     }
     body.table = Some(Table {
