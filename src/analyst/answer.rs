@@ -1291,10 +1291,41 @@ fn scenario(plan: &Plan, ctx: &Context<'_>, model: &Semantic) -> Result<Body, De
         let rest = body.text.split_off(2);
         body.text.push(rest.join(" "));
     }
+    // At the horizon, say where the run was worst too; the peak is the other point a stress run is read at.
+    if wanted.at == "horizon" && run.peak_month != run.horizon_months {
+        let m = ms[0];
+        if let Some(p) = pick(&run.peak, &m.name) {
+            body.text.push(format!(
+                "Its worst month was month {}, with {} {}.",
+                run.peak_month,
+                format(m.format, p),
+                m.label
+            ));
+        }
+    }
     body.text.push(format!(
         "The run was computed on {} for the whole population; the warehouse itself is never changed.",
         run.created_at
     ));
+    // Runs of other shapes of the same scenario: the latest was used; say which others there are.
+    if wanted.shape.is_none() {
+        let mut others: Vec<String> = ctx
+            .scenarios
+            .iter()
+            .filter(|r| r.name == run.name && r.shape != run.shape)
+            .map(|r| model.label("shape", &r.shape))
+            .collect();
+        others.sort();
+        others.dedup();
+        if !others.is_empty() {
+            body.warnings.push(format!(
+                "the latest run ({}) is used; there are also {} runs of the {name}: name the shape to see one (\"under a {} {name}\")",
+                model.label("shape", &run.shape),
+                others.join(" and "),
+                others[0].to_lowercase()
+            ));
+        }
+    }
     body.table = Some(Table {
         columns: vec!["figure".into(), "baseline".into(), format!("{name} at the {at}")],
         rows,

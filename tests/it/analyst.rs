@@ -523,6 +523,27 @@ async fn every_executed_plan_is_audited_without_the_question_or_figures() {
 }
 
 #[tokio::test]
+async fn scenario_questions_read_the_stored_runs() {
+    let run = crate::support::shared_chaos_run().await;
+    let (_, a) =
+        post(Role::Trainer, "/api/v1/analyst/ask", json!({ "question": "high-risk people under the market boom" }))
+            .await;
+    assert_eq!(a["outcome"], "answer", "{a}");
+    assert!(a["text"].as_str().unwrap().contains("against a baseline of"), "{a}");
+    assert_eq!(a["link"], format!("#/scenarios?run={run}"));
+    let groups: Vec<&str> = a["figures"].as_array().unwrap().iter().filter_map(|f| f["group"].as_str()).collect();
+    assert!(groups.contains(&"baseline"), "{a}");
+    let (_, a) = post(
+        Role::Trainer,
+        "/api/v1/analyst/ask",
+        json!({ "question": "expected distress under a w-shaped health crisis" }),
+    )
+    .await;
+    assert_eq!(a["outcome"], "refuse", "no such run stored: {a}");
+    assert!(a["refusal"]["instead"].as_str().unwrap().contains("safehaven chaos run health_crisis --shape w"), "{a}");
+}
+
+#[tokio::test]
 async fn suggestions_brief_and_chart() {
     let (status, s) = get(Role::Executive, "/api/v1/analyst/suggestions").await;
     assert_eq!(status, StatusCode::OK);
