@@ -229,7 +229,7 @@ pub fn respond(question: &str, parsed: Parsed, ctx: &Context<'_>) -> Result<Answ
             a.options = c.options;
             a
         }
-        Outcome::Refuse(r) => refusal(question, r),
+        Outcome::Refuse(r) => refusal(question, r, ctx.role),
     };
     // A question with words nothing matched is offered the nearest verified questions as well.
     if answer.outcome == "clarify" && !parsed.unrecognized.is_empty() {
@@ -248,10 +248,11 @@ pub fn respond(question: &str, parsed: Parsed, ctx: &Context<'_>) -> Result<Answ
     Ok(answer)
 }
 
-fn refusal(question: &str, r: Refused) -> Answer {
+/// A refusal; one about a person points roles with case lists to the masked case list.
+fn refusal(question: &str, r: Refused, role: crate::privacy::roles::Role) -> Answer {
     let mut a = Answer::empty("refuse", question);
     a.text = format!("I can't answer that: {}. Instead, {}.", r.why, r.instead);
-    if r.topic == "individuals" {
+    if r.topic == "individuals" && role.may(crate::privacy::roles::Permission::CaseList) {
         a.link = Some("#/cases".into());
     }
     a.refusal = Some(r);
@@ -274,7 +275,7 @@ pub fn run(question: &str, plan: Plan, ctx: &Context<'_>) -> Result<Answer, anal
     let interpretation = interpretation(&plan, threshold);
     match answer::execute(&plan, ctx)? {
         answer::Executed::Declined(d) => {
-            let mut a = refusal(question, Refused { topic: d.topic, why: d.why, instead: d.instead });
+            let mut a = refusal(question, Refused { topic: d.topic, why: d.why, instead: d.instead }, ctx.role);
             a.interpretation = interpretation;
             a.plan = Some(plan);
             Ok(a)

@@ -214,6 +214,12 @@ async fn it_asks_when_a_slot_is_open_and_refuses_what_it_must_not_answer() {
             assert!(a["figures"].as_array().unwrap().is_empty() && a["sql"].is_null(), "{q}: {a}");
         }
     }
+    // A refusal about a person points to the masked case list, for the roles that have it.
+    let person = json!({ "question": "what is the name of the riskiest customer in Ohio" });
+    let (_, a) = post(Role::Analyst, "/api/v1/analyst/ask", person.clone()).await;
+    assert_eq!(a["link"], "#/cases", "{a}");
+    let (_, a) = post(Role::Executive, "/api/v1/analyst/ask", person).await;
+    assert!(a["link"].is_null(), "an executive has no case list: {a}");
     let (_, a) = post(Role::Analyst, "/api/v1/analyst/ask", json!({ "question": "blorp zzkq" })).await;
     assert_eq!(a["unrecognized"], json!(["blorp", "zzkq"]), "{a}");
     // A role is refused the figures it may not see, with what it may ask instead.
