@@ -27,7 +27,7 @@ pub use sql::{Rendered, render};
 pub use verified::{VERIFIED_TOML, Verified, nearest, verified};
 
 use crate::analytics;
-use answer::capitalise;
+use crate::text::capitalise;
 use serde::Serialize;
 
 /// What `POST /api/v1/analyst/ask` and `safehaven ask --json` return.
@@ -275,7 +275,7 @@ pub fn run(question: &str, plan: Plan, ctx: &Context<'_>) -> Result<Answer, anal
     let interpretation = interpretation(&plan, threshold);
     match answer::execute(&plan, ctx)? {
         answer::Executed::Declined(d) => {
-            let mut a = refusal(question, Refused { topic: d.topic, why: d.why, instead: d.instead }, ctx.role);
+            let mut a = refusal(question, d, ctx.role);
             a.interpretation = interpretation;
             a.plan = Some(plan);
             Ok(a)

@@ -299,11 +299,6 @@ impl Portfolio {
         (0..self.len()).map(|i| filter.admits(self.region[i], self.credit[i], self.age[i])).collect()
     }
 
-    /// The probabilities now, in population order.
-    pub fn probabilities(&self) -> &[f64] {
-        &self.snapshots[0].p
-    }
-
     /// Whether someone in the population has this masked ID.
     pub fn contains(&self, masked_id: &str) -> bool {
         self.index.contains_key(masked_id)

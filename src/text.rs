@@ -1,5 +1,5 @@
-//! Text helpers that could have been in `std`: numbers formatted for people to read, and input clipped for echoing
-//! in errors. A leaf: it uses nothing in the crate.
+//! Text helpers that could have been in `std`: numbers formatted for people to read, a capitalised first letter,
+//! and input clipped for echoing in errors. A leaf: it uses nothing in the crate.
 
 /// 1234567 → "1,234,567".
 pub fn thousands(n: u64) -> String {
@@ -12,6 +12,12 @@ pub fn thousands(n: u64) -> String {
         out.push(ch);
     }
     out
+}
+
+/// "ohio" → "Ohio": the first character in upper case.
+pub fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map_or_else(String::new, |c| c.to_uppercase().collect::<String>() + chars.as_str())
 }
 
 /// The first `n` characters of `text`: enough of a user's input to echo back in an error, never all of it.

@@ -4,14 +4,14 @@
 //! (a ranking, a difference, a share) is arithmetic on shown figures only. The text is written from templates
 //! with the actual figures: direction, size, the biggest contributors, the comparison.
 
-use super::parse::Correction;
+use super::parse::{Correction, Refused};
 use super::plan::{Intent, Order, Plan, Time};
 use super::semantic::{Direction, Format, Metric, Semantic};
 use crate::analytics::{self, CreditStats, Executive, Filter, Portfolio, TrendPoint};
 use crate::model::whatif::Shock;
 use crate::privacy::roles::Role;
 use crate::privacy::{GuardedGroup, KGuard};
-use crate::text::thousands;
+use crate::text::{capitalise, thousands};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -177,21 +177,14 @@ pub struct Body {
     pub suggestions: Vec<String>,
 }
 
-/// Why a plan cannot be answered as asked (the caller's role, or what the data holds): a refusal, not an error.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Declined {
-    pub topic: String,
-    pub why: String,
-    pub instead: String,
-}
-
+/// A plan answered, or declined: the caller's role, or what the data holds, does not allow it as asked.
 pub enum Executed {
     Answer(Box<Body>),
-    Declined(Declined),
+    Declined(Refused),
 }
 
 fn declined(topic: &str, why: String, instead: String) -> Executed {
-    Executed::Declined(Declined { topic: topic.into(), why, instead })
+    Executed::Declined(Refused { topic: topic.into(), why, instead })
 }
 
 /// Formats `v` as the metric's format says.
@@ -581,11 +574,6 @@ fn single_chart(ms: &[&Metric], view: &Executive, who: &str) -> Option<Chart> {
     })
 }
 
-pub(super) fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map_or_else(String::new, |f| f.to_uppercase().collect::<String>() + c.as_str())
-}
-
 fn groups(plan: &Plan, ctx: &Context<'_>, dimension: &str, model: &Semantic) -> analytics::Result<Vec<Group>> {
     let filter = ctx.filter(plan)?;
     Ok(match dimension {
@@ -930,9 +918,9 @@ fn periods(plan: &Plan, ctx: &Context<'_>, model: &Semantic) -> analytics::Resul
 }
 
 /// Monthly figures: a month's value, the trend, or a month against an earlier one.
-fn monthly(plan: &Plan, ctx: &Context<'_>, model: &Semantic) -> Result<analytics::Result<Body>, Declined> {
+fn monthly(plan: &Plan, ctx: &Context<'_>, model: &Semantic) -> Result<analytics::Result<Body>, Refused> {
     if plan.group_by.is_some() || plan.segments.len() == 2 || plan.intent == Intent::Share {
-        return Err(Declined {
+        return Err(Refused {
             topic: "dimension".into(),
             why: "monthly event counts are shown for one group at a time: side by side, the groups' counts would reveal the small ones the guard withholds".into(),
             instead: "ask for one region or credit group (\"missed payments in Ohio over the last 6 months\")".into(),
@@ -1100,18 +1088,18 @@ fn monthly_body(plan: &Plan, ctx: &Context<'_>, model: &Semantic) -> analytics::
 
 fn model_answer(plan: &Plan, ctx: &Context<'_>, model: &Semantic) -> Body {
     let artifact = ctx.portfolio.artifact();
-    let metrics = &artifact.metrics;
-    let ms: Vec<&Metric> = metrics_of(plan, model);
+    let evaluation = &artifact.metrics;
+    let ms = metrics(plan, model);
     let mut body = Body::default();
     let mut rows = Vec::new();
     let mut parts = Vec::new();
     for m in &ms {
         let v = match m.name.as_str() {
-            "auc" => metrics.auc,
-            "gini" => metrics.gini,
-            "ks" => metrics.ks,
-            "ece" => metrics.ece,
-            _ => metrics.brier,
+            "auc" => evaluation.auc,
+            "gini" => evaluation.gini,
+            "ks" => evaluation.ks,
+            "ece" => evaluation.ece,
+            _ => evaluation.brier,
         };
         parts.push(format!("{} is {}", m.label, format(m.format, v)));
         body.figures.push(shown(m, None, Some(v), &ctx.guard));
@@ -1121,14 +1109,14 @@ fn model_answer(plan: &Plan, ctx: &Context<'_>, model: &Semantic) -> Body {
     if ms.iter().any(|m| m.name == "auc") {
         body.text.push(format!(
             "The ceiling, the AUC of the data's true probabilities on the same rows, is {}: the model reaches {:.0} % of the way from chance (0.5) to it.",
-            format(Format::Ratio, metrics.bayes_auc),
-            100.0 * (metrics.auc - 0.5) / (metrics.bayes_auc - 0.5).max(1e-9)
+            format(Format::Ratio, evaluation.bayes_auc),
+            100.0 * (evaluation.auc - 0.5) / (evaluation.bayes_auc - 0.5).max(1e-9)
         ));
     } else {
         body.text.push(format!(
             "Its AUC is {} against a ceiling of {}.",
-            format(Format::Ratio, metrics.auc),
-            format(Format::Ratio, metrics.bayes_auc)
+            format(Format::Ratio, evaluation.auc),
+            format(Format::Ratio, evaluation.bayes_auc)
         ));
     }
     body.table = Some(Table { columns: vec!["figure".into(), "value".into()], rows, display: Vec::new() });
@@ -1139,17 +1127,13 @@ fn model_answer(plan: &Plan, ctx: &Context<'_>, model: &Semantic) -> Body {
         labels: vec!["AUC".into(), "ceiling (Bayes AUC)".into(), "Gini".into(), "KS".into()],
         series: vec![(
             "value".into(),
-            vec![Some(metrics.auc), Some(metrics.bayes_auc), Some(metrics.gini), Some(metrics.ks)],
+            vec![Some(evaluation.auc), Some(evaluation.bayes_auc), Some(evaluation.gini), Some(evaluation.ks)],
         )],
     });
     body.link = Some("#/model".into());
     body.suggestions =
         vec!["what is the Brier score".into(), "what is the gini".into(), "high-risk share by region".into()];
     body
-}
-
-fn metrics_of<'m>(plan: &Plan, model: &'m Semantic) -> Vec<&'m Metric> {
-    metrics(plan, model)
 }
 
 fn dv_answer(plan: &Plan, ctx: &Context<'_>, dv: &DvCounts, model: &Semantic) -> Body {
@@ -1219,13 +1203,13 @@ fn dv_answer(plan: &Plan, ctx: &Context<'_>, dv: &DvCounts, model: &Semantic) ->
     body
 }
 
-fn scenario(plan: &Plan, ctx: &Context<'_>, model: &Semantic) -> Result<Body, Declined> {
+fn scenario(plan: &Plan, ctx: &Context<'_>, model: &Semantic) -> Result<Body, Refused> {
     let wanted = plan.scenario.as_ref().expect("a scenario plan names one");
     let run = ctx
         .scenarios
         .iter()
         .find(|r| r.name == wanted.name && wanted.shape.as_ref().is_none_or(|s| *s == r.shape))
-        .ok_or_else(|| Declined {
+        .ok_or_else(|| Refused {
             topic: "scenario".into(),
             why: format!(
                 "no stored run of the {}{} scenario",

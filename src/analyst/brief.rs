@@ -3,11 +3,12 @@
 //! the latest stress-scenario runs, and the DV level mix for roles that may see it; every sentence carries the
 //! dashboard link of the view its figures come from.
 
-use super::answer::{Context, capitalise, format, scope};
+use super::answer::{Context, format, scope};
 use super::plan::{Intent, Plan};
 use super::semantic::{Direction, Format, Semantic};
 use crate::analytics;
 use crate::privacy::roles::Permission;
+use crate::text::capitalise;
 use serde::Serialize;
 
 /// One headline figure: now, 3 and 12 months earlier (`null` where withheld).

@@ -2,7 +2,7 @@
 //! JSON is canonical (fields in one order, absent slots omitted), so the same question always gives the same plan,
 //! a client can send it back as `previousPlan`, and the audit log records it.
 
-use super::semantic::{Grain, Semantic};
+use super::semantic::Semantic;
 use crate::model::whatif::Shock;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -294,16 +294,6 @@ impl Plan {
         }
         out.dedup();
         out
-    }
-
-    /// The grain the plan's time asks for.
-    pub fn wants(&self) -> Option<Grain> {
-        match &self.time {
-            Some(Time::Month(_)) => Some(Grain::Month),
-            Some(Time::Window(_)) => Some(Grain::Month),
-            Some(Time::MonthsAgo(_)) => Some(Grain::Snapshot),
-            None => None,
-        }
     }
 }
 

@@ -55,15 +55,7 @@ pub(super) fn scenario_runs(data_dir: &Path) -> Result<Vec<ScenarioRun>, Error> 
     if !data_dir.join(crate::warehouse::chaos_runs::FILE_NAME).exists() {
         return Ok(Vec::new());
     }
-    ChaosRuns::with(data_dir, |store| {
-        let mut out = Vec::new();
-        for summary in store.list()? {
-            let Some(text) = store.get(&summary.run_id)? else { continue };
-            let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
-            out.extend(ScenarioRun::from_document(&summary.scenario, &summary.shape, &summary.created_at, &doc));
-        }
-        Ok(out)
-    })
+    ChaosRuns::with(data_dir, |store| Ok(store.scenario_runs()?))
 }
 
 pub(super) fn dv_counts(data_dir: &Path, as_of: &str) -> Result<DvCounts, Error> {

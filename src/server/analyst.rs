@@ -6,7 +6,7 @@
 //! privacy the same noisy release, charged once).
 
 use super::json::ApiJson;
-use super::portfolio::executive_params;
+use super::portfolio::{executive_params, release_threshold};
 use super::release::{audited, release};
 use super::{ApiError, AppState, Caller, Shared, blocking, svg};
 use crate::analyst::{self, Context, DvCounts, Plan, ScenarioRun};
@@ -32,25 +32,36 @@ pub struct AskBody {
     previous_plan: Option<Value>,
 }
 
+/// What a plan runs on besides the executive views: shared by the two passes under differential privacy.
+struct Parts {
+    portfolio: Arc<crate::analytics::Portfolio>,
+    guard: crate::privacy::KGuard,
+    role: crate::privacy::roles::Role,
+    scenarios: Vec<ScenarioRun>,
+    dv: Option<DvCounts>,
+}
+
+impl Parts {
+    fn context<'a>(&'a self, executive: &'a analyst::Views<'a>, noisy: bool) -> Context<'a> {
+        Context {
+            portfolio: &self.portfolio,
+            guard: self.guard,
+            role: self.role,
+            executive,
+            scenarios: &self.scenarios,
+            dv: self.dv.as_ref(),
+            noisy,
+        }
+    }
+}
+
 /// What the executive views of one plan were: (threshold, filter) in the order first read.
 type Reads = Arc<Mutex<Vec<(f64, Filter)>>>;
 
 /// Stored chaos runs, newest first, as the analyst reads them (runs whose document does not read are left out).
 async fn scenario_runs(state: &Arc<AppState>) -> Result<Vec<ScenarioRun>, ApiError> {
     let data_dir = state.data_dir.clone();
-    blocking(move || {
-        ChaosRuns::with(&data_dir, |store| {
-            let mut out = Vec::new();
-            for summary in store.list()? {
-                let Some(text) = store.get(&summary.run_id)? else { continue };
-                let Ok(doc) = serde_json::from_str::<Value>(&text) else { continue };
-                out.extend(ScenarioRun::from_document(&summary.scenario, &summary.shape, &summary.created_at, &doc));
-            }
-            Ok::<_, crate::warehouse::Error>(out)
-        })
-        .map_err(ApiError::internal)
-    })
-    .await
+    blocking(move || ChaosRuns::with(&data_dir, |store| store.scenario_runs()).map_err(ApiError::internal)).await
 }
 
 /// The DV assessments' counts, for a caller with the DV service.
@@ -86,15 +97,11 @@ where
     T: Send + 'static,
     F: Fn(&Context<'_>) -> Result<T, ApiError> + Send + Sync + 'static,
 {
-    let portfolio = state.portfolio()?;
-    let guard = state.guard;
-    let role = caller.role;
+    let parts = Arc::new(Parts { portfolio: state.portfolio()?, guard: state.guard, role: caller.role, scenarios, dv });
     let work = Arc::new(work);
     let reads: Reads = Arc::default();
-    let (scenarios, dv) = (Arc::new(scenarios), Arc::new(dv));
     let first = {
-        let (portfolio, reads, work, scenarios, dv) =
-            (portfolio.clone(), reads.clone(), work.clone(), scenarios.clone(), dv.clone());
+        let (parts, reads, work) = (parts.clone(), reads.clone(), work.clone());
         let noisy = state.dp.get().is_some();
         blocking(move || {
             let executive = |t: f64, f: Filter| {
@@ -103,18 +110,9 @@ where
                 {
                     r.push((t, f));
                 }
-                portfolio.executive(t, f, &guard)
+                parts.portfolio.executive(t, f, &parts.guard)
             };
-            let ctx = Context {
-                portfolio: &portfolio,
-                guard,
-                role,
-                executive: &executive,
-                scenarios: &scenarios,
-                dv: dv.as_ref().as_ref(),
-                noisy,
-            };
-            work(&ctx)
+            work(&parts.context(&executive, noisy))
         })
         .await
     };
@@ -122,7 +120,7 @@ where
     let Some(policy) = state.dp.get().copied() else {
         let answer = first?;
         for (t, f) in reads {
-            audited(state, caller, "executive", &executive_params(&portfolio, &guard, t, f)).await?;
+            audited(state, caller, "executive", &executive_params(&parts.portfolio, &parts.guard, t, f)).await?;
         }
         return Ok(answer);
     };
@@ -130,10 +128,13 @@ where
     drop(first);
     let mut noisy: HashMap<(u64, Filter), Arc<Executive>> = HashMap::new();
     for (t, f) in reads {
-        let rounded = (t * 100.0).round() / 100.0 + 0.0;
-        let r = release(state, policy, caller, "executive", executive_params(&portfolio, &guard, rounded, f)).await?;
-        let portfolio = portfolio.clone();
-        let view = blocking(move || Ok(portfolio.executive_dp(rounded, f, &guard, r.seed, r.epsilon)?)).await?;
+        let rounded = release_threshold(t);
+        let r =
+            release(state, policy, caller, "executive", executive_params(&parts.portfolio, &parts.guard, rounded, f))
+                .await?;
+        let parts = parts.clone();
+        let view =
+            blocking(move || Ok(parts.portfolio.executive_dp(rounded, f, &parts.guard, r.seed, r.epsilon)?)).await?;
         noisy.insert((t.to_bits(), f), view);
     }
     blocking(move || {
@@ -143,16 +144,7 @@ where
                 detail: "a view the plan did not read before".into(),
             })
         };
-        let ctx = Context {
-            portfolio: &portfolio,
-            guard,
-            role,
-            executive: &executive,
-            scenarios: &scenarios,
-            dv: dv.as_ref().as_ref(),
-            noisy: true,
-        };
-        work(&ctx)
+        work(&parts.context(&executive, true))
     })
     .await
 }

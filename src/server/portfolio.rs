@@ -98,11 +98,16 @@ where
         audit?;
         return answer;
     };
-    // `+ 0.0` makes −0 the same release as 0.
-    let threshold = (threshold * 100.0).round() / 100.0 + 0.0;
+    let threshold = release_threshold(threshold);
     let release = release(state, policy, caller, "executive", described(threshold)).await?;
     blocking(move || then(portfolio.executive_dp(threshold, filter, &guard, release.seed, release.epsilon)?.as_ref()))
         .await
+}
+
+/// The threshold a noisy executive release is made at: rounded to the hundredth (the dashboard's step), so
+/// thresholds that differ by nothing a person could mean are one release; `+ 0.0` makes −0 the same as 0.
+pub(super) fn release_threshold(threshold: f64) -> f64 {
+    (threshold * 100.0).round() / 100.0 + 0.0
 }
 
 /// What identifies an executive release: the model, k, threshold and filter (the analyst's reads of a view are

@@ -3,6 +3,7 @@
 //! They come from their own random streams, so adding them leaves every warehouse table unchanged, and they
 //! leave the generating worker only sealed in the vault: no table, log or response ever holds them.
 
+use crate::text::capitalise;
 use fake::Fake;
 use fake::faker::address::en::{BuildingNumber, CityName, StreetName, ZipCode};
 use fake::faker::name::en::{FirstName, LastName};
@@ -140,11 +141,6 @@ pub struct IncidentFacts {
 
 fn one<'a>(rng: &mut ChaCha8Rng, options: &[&'a str]) -> &'a str {
     options[rng.random_range(0..options.len())]
-}
-
-fn capitalise(s: &str) -> String {
-    let mut chars = s.chars();
-    chars.next().map_or_else(String::new, |c| c.to_uppercase().collect::<String>() + chars.as_str())
 }
 
 /// A first-person narrative of one incident, varied by template and consistent with its metadata.

@@ -131,6 +131,22 @@ impl ChaosRuns {
         })
     }
 
+    /// Every stored run, newest first, as the analyst reads it (a document without the figures is left out).
+    pub fn scenario_runs(&self) -> Result<Vec<crate::analyst::ScenarioRun>> {
+        let mut out = Vec::new();
+        for summary in self.list()? {
+            let Some(text) = self.get(&summary.run_id)? else { continue };
+            let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
+            out.extend(crate::analyst::ScenarioRun::from_document(
+                &summary.scenario,
+                &summary.shape,
+                &summary.created_at,
+                &doc,
+            ));
+        }
+        Ok(out)
+    }
+
     /// Drops a run; `false` if there was none.
     pub fn drop_run(&self, run_id: &str) -> Result<bool> {
         Ok(self.conn.execute(sql::DELETE, [run_id])? > 0)
