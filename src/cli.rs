@@ -99,9 +99,95 @@ pub enum Command {
     /// Run timed crisis drills: start, pause, resume, stop, list, debrief.
     #[command(subcommand)]
     Drill(DrillCommand),
+    /// Hand signals off to the CRM: Salesforce files of the outbox, the CRM's outcomes read back, webhook
+    /// destinations.
+    #[command(subcommand)]
+    Handoff(HandoffCommand),
     /// Measure performance.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Check routing rules (routing.toml), run their fixtures, and explain where a signal goes and who is told when.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HandoffCommand {
+    /// Write the outbox's events as Salesforce Bulk API 2.0 files: Case.csv, Task.csv and manifest.json (each
+    /// file's upsert job, row count and SHA-256). The same range gives the same bytes.
+    #[command(
+        after_help = "Examples:\n  safehaven handoff export --out ./to-salesforce\n  safehaven handoff export --out ./next --since 42   # what came after the last export\nEach row is an upsert on SafeHaven_Signal_Id__c, so loading a file twice updates, never duplicates."
+    )]
+    Export(HandoffExportArgs),
+    /// Read a Salesforce export of the Cases SafeHaven sent (SafeHaven_Signal_Id__c, Id, Status, IsClosed,
+    /// ClosedDate): stores each CRM ID and moves the signal to handed_off or closed. Unknown IDs are reported.
+    #[command(
+        name = "import-outcomes",
+        after_help = "Example:\n  safehaven handoff import-outcomes ./cases-from-salesforce.csv"
+    )]
+    ImportOutcomes(HandoffOutcomesArgs),
+    /// Manage webhook destinations.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct HandoffExportArgs {
+    /// Directory to write Case.csv, Task.csv and manifest.json into (created if needed).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Export the events after this cursor (a manifest's nextSince) [default: from the first].
+    #[arg(long, value_name = "CURSOR", default_value_t = 0)]
+    pub since: i64,
+    /// Up to and including this cursor [default: the newest event].
+    #[arg(long, value_name = "CURSOR")]
+    pub until: Option<i64>,
+    /// Print the manifest as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+}
+
+#[derive(Debug, Args)]
+pub struct HandoffOutcomesArgs {
+    /// The CSV exported from Salesforce.
+    #[arg(value_name = "FILE.csv")]
+    pub file: PathBuf,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Add a webhook destination to appliance.toml with its signing secret sealed; prints a new secret once
+    /// (or seals the one given on stdin). Checked as the server checks it: plain HTTP to loopback or an allowed
+    /// network.
+    #[command(
+        after_help = "Examples:\n  safehaven handoff webhook add --name relay --url http://127.0.0.1:9000/safehaven\n  echo whsec_… | safehaven handoff webhook add --name crm --url http://10.20.0.7/hooks --secret-stdin --queues crisis,supervisors\nOther networks than loopback: list them in appliance.toml, [handoff] allowed_networks = [\"10.20.0.0/16\"]."
+    )]
+    Add(WebhookAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WebhookAddArgs {
+    /// The destination's name: a-z, 0-9, _ and -.
+    #[arg(long)]
+    pub name: String,
+    /// Where to POST: http:// on loopback or an allowed network.
+    #[arg(long)]
+    pub url: String,
+    /// Read the signing secret (whsec_…) from stdin instead of generating one.
+    #[arg(long)]
+    pub secret_stdin: bool,
+    /// Only these queues' events [default: every queue].
+    #[arg(long, value_delimiter = ',', value_name = "QUEUE,…")]
+    pub queues: Option<Vec<String>>,
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
 }
 
 #[derive(Debug, Args)]
@@ -457,6 +543,22 @@ pub enum BenchCommand {
     /// The analyst on a data dir's portfolio (it needs a trained model): every verified question and paraphrase
     /// asked four times, the brief twenty; the verified set's score.
     Analyst(BenchGuardArgs),
+    /// Hand-off on a throw-away data dir: events/s through the outbox into Salesforce files and through the
+    /// delivery worker into a receiver on 127.0.0.1, alert-to-webhook latency, routing at 10,000 routes.
+    Handoff(BenchHandoffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchHandoffArgs {
+    /// Events to push through the outbox, the files and the webhooks.
+    #[arg(long, value_name = "N", default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(10..=1_000_000))]
+    pub events: u64,
+    /// Alerts opened one at a time for the latency figures.
+    #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub samples: u64,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -687,6 +789,78 @@ pub struct BenchSeedArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Check a rules file: a mistake is reported as FILE:LINE:COLUMN and nothing is loaded; prints its queues and
+    /// route tree.
+    #[command(
+        after_help = "Examples:\n  safehaven rules check ./safehaven-data/routing.toml\n  safehaven rules check routing/default.toml --json   # every setting resolved"
+    )]
+    Check(RulesCheckArgs),
+    /// Run a fixture file's cases against the rules: each passes or says what differed (exit 1 if one fails).
+    #[command(
+        after_help = "Examples:\n  safehaven rules test routing/fixtures.toml\n  safehaven rules test my-fixtures.toml --rules ./safehaven-data/routing.toml"
+    )]
+    Test(RulesTestArgs),
+    /// Walk one signal (its facts as JSON) through the rules: each route tried and why, where it lands, who is
+    /// told when, and its SLA deadlines.
+    #[command(
+        after_help = "Examples:\n  safehaven rules explain routing/alert.example.json --at 2025-01-10T09:00:00Z\n  safehaven rules explain alert.json --rules ./routing.toml --json"
+    )]
+    Explain(RulesExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RulesCheckArgs {
+    /// The rules file (routing/README.md says how to write one).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Print the checked rules as JSON, every setting resolved.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesTestArgs {
+    /// The fixture file: [[case]] tables of facts and expectations.
+    #[arg(value_name = "FIXTURES.toml")]
+    pub fixtures: PathBuf,
+    /// The rules file [default: the fixture file's `rules`, relative to it; else DATA_DIR/routing.toml; else the
+    /// built-in rules].
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    /// Print each case's outcome as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesExplainArgs {
+    /// The signal's facts as JSON: kind, region, level, patterns, score, scoreChange, scenario, drill.
+    #[arg(value_name = "SIGNAL.json")]
+    pub signal: PathBuf,
+    /// The rules file [default: DATA_DIR/routing.toml, else the built-in rules].
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// When the signal opened, for its notification times (RFC 3339) [default: now].
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Parses an RFC 3339 time with an offset ("2025-01-10T09:00:00Z").
+fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|_| format!("`{text}` is not an RFC 3339 time: write it like 2025-01-10T09:00:00Z"))
 }
 
 #[cfg(test)]

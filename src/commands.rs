@@ -13,7 +13,9 @@ pub mod bench;
 mod chaos;
 mod drill;
 mod dv;
+pub mod handoff;
 mod modeling;
+pub mod rules;
 mod seed;
 mod serve;
 mod warehouse;
@@ -47,7 +49,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
         Command::Model(ModelCommand::Drift(args)) => modeling::run_drift(args, out),
         Command::Score(args) => modeling::run_score(args, out),
         Command::Whatif(args) => modeling::run_whatif(args, out),
+        Command::Handoff(command) => handoff::run(command, out),
         Command::Bench(command) => bench::run(command, out),
+        Command::Rules(command) => rules::run(command, out),
     }
 }
 

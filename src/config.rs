@@ -45,6 +45,98 @@ pub struct Appliance {
     /// The offline analyst's settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analyst: Option<AnalystSettings>,
+    /// Hand-off to the CRM: webhook destinations, the networks they may be on, the Salesforce field map.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handoff: Option<HandoffSettings>,
+}
+
+/// `[handoff]`: where signals go beyond SafeHaven. Webhooks are off until a `[[handoff.webhook]]` is configured.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandoffSettings {
+    /// Networks webhooks may reach besides loopback, as CIDRs (`10.20.0.0/16`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_networks: Vec<String>,
+    #[serde(default, rename = "webhook", skip_serializing_if = "Vec::is_empty")]
+    pub webhooks: Vec<WebhookSettings>,
+    /// How signals land in Salesforce: picklist values and custom field names (defaults in `handoff/README.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salesforce: Option<crate::handoff::salesforce::FieldMap>,
+}
+
+/// `[[handoff.webhook]]`: one receiver.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// How deliveries, metrics and routing.toml's queues name it: `[a-z0-9_-]+`.
+    pub name: String,
+    /// Plain HTTP on loopback or an allowed network.
+    pub url: String,
+    /// The signing secret, sealed (`sealed:…`, written by `safehaven handoff webhook add`); never plaintext.
+    pub secret: String,
+    /// The queues whose events it receives [default: every queue].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queues: Option<Vec<String>>,
+    /// Seconds to wait before each retry [default: 5, 300, 1800, 7200, 18000, 36000, 36000].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_seconds: Option<Vec<f64>>,
+    /// How long one attempt may take [default 10].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<f64>,
+}
+
+/// A webhook destination, checked and ready: its receiver, its opened secret, which queues it takes, when to retry.
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    pub name: String,
+    pub target: crate::egress::WebhookTarget,
+    pub secret: crate::handoff::webhook::Secret,
+    pub queues: Option<Vec<String>>,
+    pub schedule: crate::handoff::webhook::Schedule,
+    pub timeout: std::time::Duration,
+}
+
+impl WebhookSettings {
+    /// Checks the destination and opens its secret with the installation's derived `key`; the error says what
+    /// to fix.
+    pub fn resolve(&self, allowed: &crate::egress::AllowedNetworks, key: &[u8; 32]) -> Result<Webhook, String> {
+        use crate::handoff::webhook::{Schedule, Secret};
+        let name = &self.name;
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_-".contains(c)) {
+            return Err(format!("[[handoff.webhook]] name `{}`: use a-z, 0-9, _ and -", crate::text::clip(name, 40)));
+        }
+        let target = crate::egress::WebhookTarget::new(name, &self.url, allowed)?;
+        if !self.secret.starts_with(crate::privacy::vault::SEALED_SETTING) {
+            return Err(format!(
+                "webhook `{name}`: the secret is not sealed; never write it in plaintext: run `safehaven handoff webhook add --name {name} --url {} --secret-stdin` to seal it",
+                self.url
+            ));
+        }
+        let opened = crate::privacy::vault::open_setting(key, &self.secret)
+            .map_err(|e| format!("webhook `{name}`: the secret: {e}"))?;
+        let secret = Secret::parse(&opened).map_err(|e| format!("webhook `{name}`: {e}"))?;
+        let schedule = match &self.retry_seconds {
+            None => Schedule::default(),
+            Some(delays) => {
+                if delays.len() > 20 || delays.iter().any(|d| !d.is_finite() || *d < 0.0 || *d > 86_400.0) {
+                    return Err(format!("webhook `{name}`: retry_seconds: at most 20 waits, each 0 to 86400 seconds"));
+                }
+                Schedule { delays: delays.iter().map(|d| std::time::Duration::from_secs_f64(*d)).collect() }
+            }
+        };
+        let timeout = self.timeout_seconds.unwrap_or(10.0);
+        if !(0.1..=60.0).contains(&timeout) {
+            return Err(format!("webhook `{name}`: timeout_seconds must be 0.1 to 60, got {timeout}"));
+        }
+        Ok(Webhook {
+            name: name.clone(),
+            target,
+            secret,
+            queues: self.queues.clone(),
+            schedule,
+            timeout: std::time::Duration::from_secs_f64(timeout),
+        })
+    }
 }
 
 /// `[analyst]`: an optional local language model that may reword the analyst's templated answers.
@@ -85,6 +177,29 @@ impl Appliance {
         }
     }
 
+    /// The configured webhook destinations, checked (URL, network, sealed secret, retries) with the
+    /// installation's key for sealed settings; an error names the destination and what to fix.
+    pub fn webhooks(&self, key: &[u8; 32]) -> Result<Vec<Webhook>, String> {
+        let Some(handoff) = &self.handoff else { return Ok(Vec::new()) };
+        let allowed = crate::egress::AllowedNetworks::parse(&handoff.allowed_networks)?;
+        let mut seen = std::collections::BTreeSet::new();
+        let mut out = Vec::new();
+        for settings in &handoff.webhooks {
+            if !seen.insert(settings.name.clone()) {
+                return Err(format!("[[handoff.webhook]] `{}` is configured twice", settings.name));
+            }
+            out.push(settings.resolve(&allowed, key)?);
+        }
+        Ok(out)
+    }
+
+    /// The Salesforce field map: `[handoff.salesforce]`, checked, or the defaults.
+    pub fn field_map(&self) -> Result<crate::handoff::salesforce::FieldMap, String> {
+        let map = self.handoff.as_ref().and_then(|h| h.salesforce.clone()).unwrap_or_default();
+        map.check()?;
+        Ok(map)
+    }
+
     /// The differential-privacy policy, when `[privacy] mode = "dp"`; its values are checked.
     pub fn dp_policy(&self) -> Result<Option<crate::privacy::dp::Policy>, crate::privacy::dp::PolicyError> {
         use crate::privacy::dp::{DEFAULT_EPSILON_PER_RELEASE, Policy, PolicyError};
@@ -101,7 +216,7 @@ impl Appliance {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(
-        "cannot read {path}: {detail}: fix the file (keys: recipient, k, [privacy] mode, epsilon_per_day, epsilon_per_release) or remove it"
+        "cannot read {path}: {detail}: fix the file (keys: recipient, k, [privacy], [analyst], [handoff], [[handoff.webhook]], [handoff.salesforce]) or remove it"
     )]
     Read { path: PathBuf, detail: String },
     #[error("cannot write {path}: {source}")]
@@ -145,7 +260,7 @@ mod tests {
     fn config_round_trips_and_rejects_unknown_keys() {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(Appliance::load(dir.path()).unwrap(), Appliance::default());
-        let config = Appliance { recipient: Some("age1xyz".into()), k: Some(5), privacy: None, analyst: None };
+        let config = Appliance { recipient: Some("age1xyz".into()), k: Some(5), ..Appliance::default() };
         config.save(dir.path()).unwrap();
         assert_eq!(Appliance::load(dir.path()).unwrap(), config);
         std::fs::write(Appliance::path(dir.path()), "kk = 3\n").unwrap();

@@ -9,12 +9,13 @@
 //! - [`model`] is the financial-distress risk model (features, Newton fit, evaluation, reasons, what-if, drift);
 //!   [`dv`] is the DV lethality assessment engine;
 //! - [`analytics`] is the dashboard's in-memory portfolio and its views; [`chaos`] the stress scenarios and crisis
-//!   drills; [`analyst`] answers questions in plain English from those views;
+//!   drills; [`analyst`] answers questions in plain English from those views; [`handoff`] carries signals to the
+//!   CRM (thin payloads, the workflow, Salesforce files, webhook signatures, routing rules);
 //! - [`warehouse`] owns DuckDB (the only module that imports it) and every SQL file in `sql/`; [`charts`] renders
 //!   SVG charts with plotters;
 //! - [`server`] is the HTTP API and embedded dashboard (the only module that imports axum); [`cli`], [`commands`],
 //!   [`config`], [`telemetry`] and [`error`] are the binary's plumbing; [`egress`] is the one module that may open an
-//!   outbound connection (to a loopback language model an operator configured).
+//!   outbound connection (to a loopback language model, or hand-off webhooks, an operator configured).
 
 pub mod analyst;
 pub mod analytics;
@@ -27,6 +28,7 @@ pub mod config;
 pub mod dv;
 pub mod egress;
 pub mod error;
+pub mod handoff;
 pub mod model;
 pub mod privacy;
 pub mod server;

@@ -10,6 +10,7 @@ mod chaos;
 mod drill;
 mod dv;
 mod error;
+pub mod handoff;
 mod json;
 mod metrics;
 mod model;
@@ -22,6 +23,7 @@ mod vocabulary;
 
 pub use auth::Caller;
 pub use error::ApiError;
+pub use handoff::Handoff;
 pub use state::{Analytics, AppState};
 
 use crate::privacy::roles::Permission;
@@ -151,10 +153,14 @@ pub const API_ROUTES: &[(&str, &str, Option<Permission>)] = &[
     ("GET", "/api/v1/charts/model/calibration.svg", Some(Permission::Model)),
     ("GET", "/api/v1/export/executive/{table}", Some(Permission::Aggregates)),
     ("GET", "/api/v1/cases", Some(Permission::CaseList)),
+    ("GET", "/api/v1/cases/flagged", Some(Permission::CaseList)),
     ("GET", "/api/v1/export/cases/{format}", Some(Permission::CaseList)),
     ("GET", "/api/v1/cases/{maskedId}", Some(Permission::CaseDetail)),
     ("POST", "/api/v1/cases/{maskedId}/what-if", Some(Permission::CaseDetail)),
     ("POST", "/api/v1/cases/{maskedId}/flag", Some(Permission::CaseDetail)),
+    ("POST", "/api/v1/cases/{maskedId}/acknowledge", Some(Permission::CaseDetail)),
+    ("POST", "/api/v1/cases/{maskedId}/handoff", Some(Permission::CaseDetail)),
+    ("POST", "/api/v1/cases/{maskedId}/close", Some(Permission::CaseDetail)),
     ("GET", "/api/v1/model", Some(Permission::Model)),
     ("GET", "/api/v1/chaos/scenarios", Some(Permission::Drills)),
     ("POST", "/api/v1/chaos/runs", Some(Permission::Drills)),
@@ -179,7 +185,11 @@ pub const API_ROUTES: &[(&str, &str, Option<Permission>)] = &[
     ("POST", "/api/v1/survivors/{userId}/incidents", Some(Permission::DvService)),
     ("GET", "/api/v1/alerts", Some(Permission::DvService)),
     ("POST", "/api/v1/alerts/{alertId}/acknowledge", Some(Permission::DvService)),
+    ("POST", "/api/v1/alerts/{alertId}/handoff", Some(Permission::DvService)),
     ("POST", "/api/v1/alerts/{alertId}/close", Some(Permission::DvService)),
+    ("GET", "/api/v1/handoff/outbox", Some(Permission::Admin)),
+    ("GET", "/api/v1/handoff/deliveries", Some(Permission::Admin)),
+    ("POST", "/api/v1/handoff/deliveries/{id}/replay", Some(Permission::Admin)),
     ("POST", "/api/v1/risk-assessment/create", Some(Permission::DvService)),
     ("GET", "/api/v1/risk-assessment/{userId}", Some(Permission::DvService)),
     ("POST", "/services/apexrest/safehaven/v1/risk-assessment/create", Some(Permission::DvService)),
@@ -208,6 +218,7 @@ fn api_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         Permission::CaseList,
         Router::new()
             .route("/api/v1/cases", get(portfolio::cases))
+            .route("/api/v1/cases/flagged", get(handoff::flagged_cases))
             .route("/api/v1/export/cases/{format}", get(portfolio::export_cases)),
     );
     let case_detail = requiring(
@@ -215,7 +226,10 @@ fn api_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         Router::new()
             .route("/api/v1/cases/{maskedId}", get(portfolio::case))
             .route("/api/v1/cases/{maskedId}/what-if", post(portfolio::what_if))
-            .route("/api/v1/cases/{maskedId}/flag", post(portfolio::flag)),
+            .route("/api/v1/cases/{maskedId}/flag", post(portfolio::flag))
+            .route("/api/v1/cases/{maskedId}/acknowledge", post(handoff::case_acknowledge))
+            .route("/api/v1/cases/{maskedId}/handoff", post(handoff::case_handoff))
+            .route("/api/v1/cases/{maskedId}/close", post(handoff::case_close)),
     );
     let model_page = requiring(
         Permission::Model,
@@ -254,8 +268,16 @@ fn api_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/api/v1/alerts", get(dv::alerts::list))
         .route("/api/v1/dv/overview", get(dv::overview))
         .route("/api/v1/alerts/{alertId}/acknowledge", post(dv::alerts::acknowledge))
+        .route("/api/v1/alerts/{alertId}/handoff", post(handoff::alert_handoff))
         .route("/api/v1/alerts/{alertId}/close", post(dv::alerts::close));
     let dv_service = requiring(Permission::DvService, dv_service);
+    let admin = requiring(
+        Permission::Admin,
+        Router::new()
+            .route("/api/v1/handoff/outbox", get(handoff::outbox))
+            .route("/api/v1/handoff/deliveries", get(handoff::deliveries))
+            .route("/api/v1/handoff/deliveries/{id}/replay", post(handoff::replay)),
+    );
     // The mobile client's routes, under SafeHaven's prefix and the source document's, with its error envelope.
     let mobile = Router::new()
         .route("/api/v1/risk-assessment/create", post(dv::assessments::create))
@@ -279,6 +301,7 @@ fn api_routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .merge(drills)
         .merge(participate)
         .merge(dv_service)
+        .merge(admin)
         .route_layer(middleware::from_fn_with_state(state, auth::authenticate))
         .merge(mobile)
 }
@@ -299,6 +322,7 @@ pub async fn bind(ip: IpAddr, port: u16, allow_remote: bool) -> Result<TcpListen
 /// in its log). Drill commands from the CLI are taken from the data dir's inbox meanwhile.
 pub async fn serve(listener: TcpListener, state: Arc<AppState>) -> Result<(), Error> {
     let inbox = tokio::spawn(drill::watch_inbox(state.clone()));
+    let handoff = tokio::spawn(handoff::worker::run(state.clone()));
     let closing = state.clone();
     let served = axum::serve(listener, router(state.clone()))
         .with_graceful_shutdown(async move {
@@ -311,6 +335,7 @@ pub async fn serve(listener: TcpListener, state: Arc<AppState>) -> Result<(), Er
         .await
         .map_err(Error::Serve);
     inbox.abort();
+    handoff.abort();
     state.drills.shutdown();
     served
 }

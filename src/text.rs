@@ -1,5 +1,8 @@
 //! Text helpers that could have been in `std`: numbers formatted for people to read, a capitalised first letter,
-//! and input clipped for echoing in errors. A leaf: it uses nothing in the crate.
+//! input clipped for echoing in errors, and errors located in a definition file (`located.rs`). A leaf: it uses
+//! nothing in the crate.
+
+pub mod located;
 
 /// 1234567 → "1,234,567".
 pub fn thousands(n: u64) -> String {

@@ -124,3 +124,57 @@ CREATE TABLE IF NOT EXISTS svc.dp_charges (
     charged_at VARCHAR NOT NULL,
     PRIMARY KEY (user_name, view, params, day)
 );
+
+-- Hand-off: every alert and every case flagged for review is a signal with a stable ID (SH-A-…, SH-C-…), the
+-- idempotency key of everything sent about it. svc.signals holds its workflow state; svc.outbox every event, append
+-- only, written in the same transaction as the act that caused it; svc.deliveries each event's delivery to each
+-- webhook destination, written only by the delivery worker; svc.destinations each destination's cursor and
+-- whether it asked (410 Gone) not to be called again.
+CREATE TABLE IF NOT EXISTS svc.signals (
+    signal_id VARCHAR NOT NULL PRIMARY KEY,
+    kind VARCHAR NOT NULL,            -- alert | case
+    masked_id VARCHAR NOT NULL,
+    state VARCHAR NOT NULL,           -- open | acknowledged | handed_off | closed
+    queue VARCHAR NOT NULL,
+    route VARCHAR NOT NULL,
+    owner VARCHAR,                    -- who acknowledged it
+    crm_id VARCHAR,
+    opened_at VARCHAR NOT NULL,
+    acknowledged_at VARCHAR,
+    handed_off_at VARCHAR,
+    closed_at VARCHAR,
+    escalation_step INTEGER NOT NULL,
+    payload VARCHAR NOT NULL          -- the latest event's payload (JSON)
+);
+
+CREATE SEQUENCE IF NOT EXISTS svc.event_numbers START 1;
+CREATE TABLE IF NOT EXISTS svc.outbox (
+    event_no BIGINT NOT NULL PRIMARY KEY,
+    signal_id VARCHAR NOT NULL,
+    type VARCHAR NOT NULL,
+    occurred_at VARCHAR NOT NULL,
+    payload VARCHAR NOT NULL          -- JSON: thin, nothing personal
+);
+
+CREATE SEQUENCE IF NOT EXISTS svc.delivery_numbers START 1;
+CREATE TABLE IF NOT EXISTS svc.deliveries (
+    delivery_no BIGINT NOT NULL PRIMARY KEY,
+    event_no BIGINT NOT NULL,
+    destination VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,          -- pending | delivered | dead
+    attempts INTEGER NOT NULL,
+    next_at VARCHAR,                  -- when the next attempt is due (pending only)
+    last_status INTEGER,              -- the receiver's last HTTP status, if it answered
+    last_error VARCHAR,
+    created_at VARCHAR NOT NULL,
+    updated_at VARCHAR NOT NULL,
+    delivered_at VARCHAR,
+    UNIQUE (event_no, destination)
+);
+
+CREATE TABLE IF NOT EXISTS svc.destinations (
+    name VARCHAR NOT NULL PRIMARY KEY,
+    cursor BIGINT NOT NULL,           -- the last event given a delivery row
+    disabled_at VARCHAR,
+    disabled_reason VARCHAR
+);

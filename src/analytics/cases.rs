@@ -134,7 +134,27 @@ pub struct CaseDetail {
     pub contributions: Vec<Reason>,
 }
 
+/// What a flagged case's hand-off signal carries about it: nothing but its region and its risk.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SignalFacts {
+    /// The region's code.
+    pub region: &'static str,
+    pub probability: f64,
+    /// Its probability 3 months earlier, when it was in that snapshot.
+    pub earlier: Option<f64>,
+}
+
 impl Portfolio {
+    /// A case's facts for its hand-off signal; `None` if no one in the population has the masked ID.
+    pub fn signal_facts(&self, masked_id: &str) -> Option<SignalFacts> {
+        let i = self.row_of(masked_id)?;
+        Some(SignalFacts {
+            region: REGIONS[self.region[i] as usize].code,
+            probability: self.snapshots[0].p[i],
+            earlier: Some(self.snapshots[1].p[i]).filter(|p| p.is_finite()),
+        })
+    }
+
     /// The case page of a masked ID; `None` if no one in the population has it.
     pub fn case(&self, masked_id: &str, threshold: f64) -> Result<Option<CaseDetail>> {
         check_threshold(threshold)?;

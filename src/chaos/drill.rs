@@ -17,7 +17,8 @@ pub use report::{Report, report};
 pub use state::{ActionError, Item, ItemKind, RunState, Status};
 pub use timeline::{DrillAlert, DrillCase, Event, ShockFigures, TimelineError, World, timeline};
 
-use super::scenario::{ParseError, Scenario, Source};
+use super::scenario::Scenario;
+use crate::text::located::{ParseError, Source};
 use serde::{Deserialize, Serialize};
 
 /// The preset drills, embedded in the binary (compile-time text, not I/O).

@@ -3,7 +3,10 @@
 //! the valid ones. `scenarios/README.md` says how to write one.
 
 use crate::catalog;
+use crate::text::located::Source;
 use serde::{Deserialize, Serialize};
+
+pub use crate::text::located::ParseError;
 
 /// How a scenario's intensity moves over its horizon (0 = baseline, 1 = the full shocks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,81 +116,6 @@ pub struct Scenario {
     pub threshold: Option<f64>,
     #[serde(rename = "shock")]
     pub shocks: Vec<Shock>,
-}
-
-/// A scenario file that could not be read; the message names the file, the place and the field.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{file}:{line}:{column}: {message}")]
-pub struct ParseError {
-    pub file: String,
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
-}
-
-fn position(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rfind('\n').map_or(before.chars().count(), |nl| before[nl + 1..].chars().count()) + 1;
-    (line, column)
-}
-
-/// A definition file's text, for locating errors in it.
-pub(crate) struct Source<'a> {
-    pub file: &'a str,
-    pub text: &'a str,
-}
-
-impl Source<'_> {
-    /// An error at a byte offset.
-    pub fn error(&self, offset: usize, message: String) -> ParseError {
-        let (line, column) = position(self.text, offset);
-        ParseError { file: self.file.to_owned(), line, column, message }
-    }
-
-    /// An error at the first occurrence of `needle` (the start of the file when it does not occur).
-    pub fn error_at(&self, needle: &str, message: String) -> ParseError {
-        self.error(self.text.find(needle).unwrap_or(0), message)
-    }
-
-    /// Deserialises the text; an unknown variant of the enum one of whose variants is `marker` is said to be in
-    /// `field`.
-    pub fn parse<T: serde::de::DeserializeOwned>(&self, marker: &str, field: &str) -> Result<T, ParseError> {
-        toml::from_str(self.text).map_err(|e| {
-            let offset = e.span().map_or(0, |s| s.start);
-            let mut message = e.message().trim().to_owned();
-            if message.contains("unknown variant") && message.contains(&format!("`{marker}`")) {
-                message = format!("{field}: {message}");
-            }
-            self.error(offset, message)
-        })
-    }
-
-    /// Checks each `[[table]]` entry in order; an error points at the field it names inside that entry's block,
-    /// or at the block.
-    pub fn check_each<T>(
-        &self,
-        table: &str,
-        entries: &[T],
-        check: impl Fn(&T) -> Result<(), (Option<&'static str>, String)>,
-    ) -> Result<(), ParseError> {
-        let (text, header) = (self.text, format!("[[{table}]]"));
-        let mut from = 0;
-        for entry in entries {
-            let place = text[from..].find(&header).map_or(from, |i| from + i);
-            from = place + 1;
-            let block_end = text[from..].find(&header).map_or(text.len(), |i| from + i);
-            check(entry).map_err(|(field, message)| {
-                let at = field
-                    .and_then(|f| {
-                        text[place..block_end].find(&format!("{f} ")).or_else(|| text[place..block_end].find(f))
-                    })
-                    .map_or(place, |i| place + i);
-                self.error(at, message)
-            })?;
-        }
-        Ok(())
-    }
 }
 
 impl Scenario {

@@ -2,6 +2,7 @@
 
 mod analyst;
 mod guard;
+mod handoff;
 
 use super::seed::seed_options;
 use crate::cli::{BenchCommand, BenchTrainArgs};
@@ -389,6 +390,7 @@ pub fn run(command: BenchCommand, out: &mut dyn Write) -> Result<(), Error> {
             let result = analyst::run(&args.data_dir.data_dir)?;
             print_bench(out, args.json, &result, analyst::AnalystBench::print)
         }
+        BenchCommand::Handoff(args) => handoff::run(args, out),
         BenchCommand::Seed(args) => {
             let options = seed_options(&args.population, true);
             let result = seed(options.params, options.threads)?;

@@ -116,6 +116,8 @@ pub(super) fn serve(
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let dp = privacy_policy(data_dir)?;
+    // Hand-off's rules and webhooks are checked before anything listens: a wrong one is refused at start.
+    let handoff = super::handoff::load(data_dir, &Masker::load_or_create(data_dir)?)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let listener = server::bind(listen.bind, listen.port, listen.allow_remote).await?;
@@ -155,6 +157,11 @@ pub(super) fn serve(
             tracing::info!(endpoint = endpoint.url(), "the analyst may have its answers reworded by a local language model");
             state = state.with_llm(endpoint);
         }
+        if !handoff.webhooks.is_empty() {
+            let names: Vec<&str> = handoff.webhooks.iter().map(|w| w.name.as_str()).collect();
+            tracing::info!(webhooks = ?names, rules = %handoff.rules_source, "hand-off webhooks configured");
+        }
+        state = state.with_handoff(handoff);
         if let Ok(artifact) = artifact {
             state.load_analytics(artifact);
         }

@@ -149,6 +149,15 @@ impl Masker {
         }
     }
 
+    /// A key for another purpose (`purpose` names it), derived from the installation key: what seals the
+    /// config file's secrets at rest.
+    pub fn derived_key(&self, purpose: &str) -> [u8; 32] {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(b"safehaven derived key\0");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
     fn bits(&self, domain: Domain, value: &[u8], attempt: u32) -> u64 {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");
         mac.update(domain.label());

@@ -85,9 +85,58 @@ pub fn open(identity: &Identity, ciphertext: &[u8], recipient_hint: Option<&str>
     })
 }
 
+/// How a sealed setting starts in the config file.
+pub const SEALED_SETTING: &str = "sealed:";
+
+fn passphrase(key: &[u8; 32]) -> age::secrecy::SecretString {
+    age::secrecy::SecretString::from(hex::encode(key))
+}
+
+/// Seals a setting's secret (a webhook's signing key) under `key`, derived from the installation key, for the
+/// config file: `sealed:` and base64 of an age message. The passphrase is 256 random bits, so a small scrypt work
+/// factor costs nothing in strength.
+pub fn seal_setting(key: &[u8; 32], plaintext: &str) -> Result<String, Error> {
+    use base64::Engine;
+    let mut recipient = age::scrypt::Recipient::new(passphrase(key));
+    recipient.set_work_factor(10);
+    let sealed = age::encrypt(&recipient, plaintext.as_bytes()).map_err(|e| Error::Encrypt(e.to_string()))?;
+    Ok(format!("{SEALED_SETTING}{}", base64::engine::general_purpose::STANDARD.encode(sealed)))
+}
+
+/// Opens a sealed setting with the installation's derived `key`.
+pub fn open_setting(key: &[u8; 32], sealed: &str) -> Result<String, Error> {
+    use base64::Engine;
+    let text =
+        sealed.trim().strip_prefix(SEALED_SETTING).ok_or_else(|| Error::Damaged("not a sealed setting".into()))?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_err(|_| Error::Damaged("a sealed setting is base64".into()))?;
+    stanza_count(&bytes)?;
+    let mut identity = age::scrypt::Identity::new(passphrase(key));
+    identity.set_max_work_factor(12);
+    let mut plain = age::decrypt(&identity, &bytes).map_err(|e| match e {
+        age::DecryptError::NoMatchingKeys | age::DecryptError::DecryptionFailed => Error::WrongIdentity {
+            hint: ": it was sealed by another installation (another installation.key); seal it again here".into(),
+        },
+        other => Error::Damaged(other.to_string()),
+    })?;
+    let text = String::from_utf8(plain.clone()).map_err(|_| Error::Damaged("a sealed setting is text".into()));
+    plain.zeroize();
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn settings_are_sealed_under_the_installation_key() {
+        let sealed = seal_setting(&[1; 32], "whsec_abc").unwrap();
+        assert!(sealed.starts_with(SEALED_SETTING) && !sealed.contains("abc"));
+        assert_eq!(open_setting(&[1; 32], &sealed).unwrap(), "whsec_abc");
+        assert!(matches!(open_setting(&[2; 32], &sealed), Err(Error::WrongIdentity { .. })));
+        assert!(matches!(open_setting(&[1; 32], "whsec_abc"), Err(Error::Damaged(_))));
+    }
 
     #[test]
     fn seal_and_open_round_trip() {

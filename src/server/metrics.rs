@@ -1,6 +1,7 @@
 //! Prometheus metrics at `/metrics` (text format, no token, like `/healthz`): requests and their latency by
 //! route pattern (never the raw path, which can carry an ID), method and status, the warehouse's size on disk,
-//! and the dashboard's population.
+//! the dashboard's population, and hand-off: webhook deliveries by destination and status (dead letters
+//! included), delivery latency, escalations, and SLA violations by route. Counts only, never a signal or person.
 
 use super::Analytics;
 use super::Shared;
@@ -29,6 +30,11 @@ pub struct Metrics {
     latency: Family<Labels, Histogram, fn() -> Histogram>,
     warehouse_bytes: Gauge,
     people: Gauge,
+    /// Escalation notifications recorded since the server started.
+    pub(super) escalations: Counter,
+    deliveries: Family<Labels, Gauge>,
+    delivery_latency: Family<Labels, Histogram, fn() -> Histogram>,
+    sla_violations: Family<Labels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -50,7 +56,47 @@ impl Default for Metrics {
             "People in the dashboard's scored population (0 until loaded)",
             people.clone(),
         );
-        Metrics { registry, requests, latency, warehouse_bytes, people }
+        let escalations = Counter::default();
+        let deliveries = Family::<Labels, Gauge>::default();
+        let delivery_latency = Family::<Labels, Histogram, fn() -> Histogram>::new_with_constructor(latency_histogram);
+        let sla_violations = Family::<Labels, Gauge>::default();
+        registry.register(
+            "handoff_escalations",
+            "Escalation notifications since the server started",
+            escalations.clone(),
+        );
+        registry.register(
+            "handoff_deliveries",
+            "Webhook deliveries by destination and status (pending, delivered, dead: dead letters)",
+            deliveries.clone(),
+        );
+        registry.register(
+            "handoff_delivery_duration_seconds",
+            "Webhook delivery attempts' duration by destination",
+            delivery_latency.clone(),
+        );
+        registry.register(
+            "handoff_sla_violations",
+            "Signals whose time to acknowledge or to hand off passed its route's violation threshold, by route and timer",
+            sla_violations.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            latency,
+            warehouse_bytes,
+            people,
+            escalations,
+            deliveries,
+            delivery_latency,
+            sla_violations,
+        }
+    }
+}
+
+impl Metrics {
+    pub(super) fn observe_delivery(&self, destination: &str, seconds: f64) {
+        self.delivery_latency.get_or_create(&vec![("destination", destination.to_owned())]).observe(seconds);
     }
 }
 
@@ -84,6 +130,19 @@ pub async fn metrics(State(state): Shared) -> Response {
         && let Analytics::Ready(portfolio) = &*analytics
     {
         metrics.people.set(i64::try_from(portfolio.len()).unwrap_or(i64::MAX));
+    }
+    let handoff = state.handoff();
+    if let Ok((deliveries, violations)) =
+        state.with_service(move |service| super::handoff::worker::gauges(service, &handoff)).await
+    {
+        metrics.deliveries.clear();
+        for (destination, status, n) in deliveries {
+            metrics.deliveries.get_or_create(&vec![("destination", destination), ("status", status)]).set(n);
+        }
+        metrics.sla_violations.clear();
+        for (route, timer, n) in violations {
+            metrics.sla_violations.get_or_create(&vec![("route", route), ("timer", timer)]).set(n);
+        }
     }
     let mut body = String::new();
     if encode(&mut body, &metrics.registry).is_err() {

@@ -9,6 +9,7 @@ use crate::analytics::{self, Indicator, Portfolio};
 use crate::charts;
 use crate::model::{self, whatif::Shock};
 use crate::privacy::audit::Event;
+use crate::server::handoff;
 use crate::text::clip;
 use crate::warehouse;
 use axum::Json;
@@ -16,7 +17,7 @@ use axum::extract::{Extension, Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -168,9 +169,12 @@ pub async fn case(
     let id = masked_id.clone();
     let detail = blocking(move || portfolio.case(&id, threshold)?.ok_or_else(|| unknown_case(&id))).await?;
     let id = masked_id.clone();
-    let flags = state.with_service(move |service| service.case_flags(&id)).await?;
+    let signal_id = handoff::case_signal(&masked_id)?;
+    let (flags, signal) =
+        state.with_service(move |service| Ok((service.case_flags(&id)?, service.signal(&signal_id)?))).await?;
     let mut body = serde_json::to_value(detail).map_err(ApiError::internal)?;
     body["flags"] = serde_json::to_value(flags).map_err(ApiError::internal)?;
+    body["signal"] = signal.map_or(Value::Null, |s| handoff::render(&state.handoff(), &s, chrono::Utc::now()));
     Ok(Json(body))
 }
 
@@ -204,10 +208,23 @@ pub async fn flag(
         return Err(ApiError::Unprocessable("reason: say why, in 1–500 characters".into()));
     }
     let portfolio = state.portfolio()?;
-    if !portfolio.contains(&masked_id) {
+    let Some(facts) = portfolio.signal_facts(&masked_id) else {
         return Err(unknown_case(&masked_id));
-    }
-    let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    };
+    let threshold = portfolio.artifact().threshold;
+    let new = handoff::NewSignal {
+        id: handoff::case_signal(&masked_id)?,
+        masked_id: masked_id.clone(),
+        level: Some(if facts.probability >= threshold { "high" } else { "moderate" }.to_owned()),
+        patterns: Vec::new(),
+        score: Some(facts.probability),
+        score_change: facts.earlier.map(|e| facts.probability - e),
+        region: Some(facts.region.to_owned()),
+        version: portfolio.artifact().version.clone(),
+    };
+    let rules = state.handoff();
+    let woken = rules.clone();
+    let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let event = Event {
         actor: caller.name.clone(),
         action: "case.flag".into(),
@@ -219,10 +236,19 @@ pub async fn flag(
         .with_service_result(move |service| {
             // The act is recorded in the audit log first: if that fails, nothing is stored.
             audit.append(event, at.clone()).map_err(ApiError::internal)?;
-            service.flag_case(&id, &actor, &reason, &at).map_err(ApiError::from)
+            let number = service.flag_case(&id, &actor, &reason, &at)?;
+            // The case's hand-off signal opens with its first flag (or a flag after it was closed); the flag's
+            // reason stays here.
+            let signal = handoff::open(&rules, service, new, &at)?.is_some();
+            Ok((number, signal))
         })
         .await?;
-    Ok((axum::http::StatusCode::CREATED, Json(json!({ "flagNo": number, "maskedId": masked_id }))))
+    woken.wake.notify_one();
+    let signal_id = handoff::case_signal(&masked_id)?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(json!({ "flagNo": number.0, "maskedId": masked_id, "signalId": signal_id, "signalOpened": number.1 })),
+    ))
 }
 
 /// The executive view's charts.

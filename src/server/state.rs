@@ -53,6 +53,8 @@ pub struct AppState {
     pub(super) llm: std::sync::OnceLock<crate::egress::LlmEndpoint>,
     /// Aggregate releases audited today without differential privacy.
     pub(super) released: Mutex<super::release::Released>,
+    /// Hand-off's rules, destinations and field map ([`AppState::with_handoff`]; the built-in rules otherwise).
+    pub(super) handoff: std::sync::OnceLock<Arc<super::Handoff>>,
 }
 
 impl AppState {
@@ -94,6 +96,7 @@ impl AppState {
             dp: std::sync::OnceLock::new(),
             released: Mutex::default(),
             llm: std::sync::OnceLock::new(),
+            handoff: std::sync::OnceLock::new(),
         })
     }
 
@@ -101,6 +104,17 @@ impl AppState {
     pub fn with_dp(self: Arc<Self>, policy: crate::privacy::dp::Policy) -> Arc<Self> {
         let _ = self.dp.set(policy);
         self
+    }
+
+    /// Routes signals by `handoff`'s rules and delivers them to its webhooks.
+    pub fn with_handoff(self: Arc<Self>, handoff: super::Handoff) -> Arc<Self> {
+        let _ = self.handoff.set(Arc::new(handoff));
+        self
+    }
+
+    /// Hand-off as configured (the built-in rules, no webhooks, unless [`AppState::with_handoff`] said otherwise).
+    pub(super) fn handoff(&self) -> Arc<super::Handoff> {
+        self.handoff.get_or_init(|| Arc::new(super::Handoff::builtin())).clone()
     }
 
     /// Lets the analyst have its templated answers reworded by `endpoint` (checked against the figures).

@@ -301,6 +301,19 @@ pub enum Command {
     Pause,
     Resume,
     Stop,
+    /// Export the hand-off outbox's events after `since` (up to `until`) as Salesforce files into `out`.
+    HandoffExport {
+        out: PathBuf,
+        since: i64,
+        until: Option<i64>,
+        actor: String,
+    },
+    /// Apply a CRM outcomes file: its name (for messages) and text.
+    HandoffOutcomes {
+        file: String,
+        text: String,
+        actor: String,
+    },
 }
 
 /// The server's answer to a command.

@@ -12,6 +12,7 @@ mod sql {
     pub const DV_SURVIVOR_ONE: &str = include_str!("../../sql/warehouse/dv_survivor_one.sql");
     pub const DV_INCIDENTS_ONE: &str = include_str!("../../sql/warehouse/dv_incidents_one.sql");
     pub const DV_SURVIVOR_REGIONS: &str = include_str!("../../sql/warehouse/dv_survivor_regions.sql");
+    pub const DV_SURVIVOR_REGION: &str = include_str!("../../sql/warehouse/dv_survivor_region.sql");
     pub const TRUTH_TRAJECTORIES: &str = include_str!("../../sql/warehouse/truth_trajectories.sql");
 }
 
@@ -19,8 +20,6 @@ mod sql {
 pub type DvCase = (String, dv::Profile, Vec<dv::Incident>);
 
 impl Warehouse {
-    /// DV cases from the clean room: every survivor, or the one with `masked_id`.
-    /// Each synthetic survivor's region, by masked ID.
     /// Every synthetic survivor with their region, as of the observation date: what a chaos run or a drill
     /// reassesses.
     pub fn dv_input(&self) -> Result<crate::chaos::dv::DvInput> {
@@ -31,12 +30,24 @@ impl Warehouse {
         })
     }
 
+    /// One synthetic survivor's region, by masked ID.
+    pub fn survivor_region(&self, masked_id: &str) -> Result<Option<String>> {
+        let mut stmt = self.conn.prepare_cached(sql::DV_SURVIVOR_REGION)?;
+        let mut rows = stmt.query([masked_id])?;
+        Ok(match rows.next()? {
+            Some(row) => Some(row.get(0)?),
+            None => None,
+        })
+    }
+
+    /// Each synthetic survivor's region, by masked ID.
     pub fn survivor_regions(&self) -> Result<std::collections::HashMap<String, String>> {
         let mut stmt = self.conn.prepare(sql::DV_SURVIVOR_REGIONS)?;
         let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// DV cases from the clean room: every survivor, or the one with `masked_id`.
     pub fn dv_cases(&self, masked_id: Option<&str>) -> Result<Vec<DvCase>> {
         let mut stmt = match masked_id {
             Some(_) => self.conn.prepare_cached(sql::DV_SURVIVOR_ONE)?,

@@ -4,8 +4,10 @@
 //! `service-vault.bin` beside it. While a server holds the database, the CLI cannot read it.
 
 mod ledger;
+mod outbox;
 
 pub use ledger::ReleaseKey;
+pub use outbox::{Delivery, Destination, Signal};
 
 use super::{Error, Result};
 use duckdb::{AccessMode, Connection, Row};
@@ -27,6 +29,7 @@ mod sql {
     pub const INCIDENTS_GET: &str = include_str!("../../sql/service/incidents_get.sql");
     pub const VAULT_INSERT: &str = include_str!("../../sql/service/vault_insert.sql");
     pub const HAS_SURVIVORS: &str = include_str!("../../sql/service/has_survivors.sql");
+    pub const SURVIVOR_REGION: &str = include_str!("../../sql/service/survivor_region.sql");
     pub const SURVIVOR_IDS: &str = include_str!("../../sql/service/survivor_ids.sql");
     pub const VAULT_RECORDS: &str = include_str!("../../sql/service/vault_records.sql");
     pub const VAULT_END: &str = include_str!("../../sql/service/vault_end.sql");
@@ -167,6 +170,16 @@ impl Service {
             Some(row) => Ok(Some((row.get(0)?, row.get(1)?))),
             None => Ok(None),
         }
+    }
+
+    /// An API survivor's region.
+    pub fn survivor_region(&self, masked_id: &str) -> Result<Option<String>> {
+        let mut stmt = self.conn.prepare_cached(sql::SURVIVOR_REGION)?;
+        let mut rows = stmt.query([masked_id])?;
+        Ok(match rows.next()? {
+            Some(row) => Some(row.get(0)?),
+            None => None,
+        })
     }
 
     /// Whether an API survivor exists.

@@ -243,7 +243,7 @@ async fn the_filters_vocabulary_comes_from_the_catalog_for_every_signed_in_role(
         assert_eq!(regions.len(), safehaven::catalog::REGIONS.len());
         assert_eq!((regions[0]["code"].clone(), regions[0]["name"].clone()), (json!("AK"), json!("Alaska")));
         assert_eq!(vocabulary["indicators"][0], "unemployed");
-        assert_eq!(vocabulary["alertStatuses"], json!(["open", "acknowledged", "closed"]));
+        assert_eq!(vocabulary["alertStatuses"], json!(["open", "acknowledged", "handed_off", "closed"]));
     }
     let (status, _, _) = call_as(None, Method::GET, "/api/v1/vocabulary").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);

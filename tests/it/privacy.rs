@@ -121,7 +121,8 @@ async fn api_responses_carry_no_pii() {
             .replace("{userId}", &survivor)
             .replace("{maskedId}", &customer)
             .replace("{table}", "regions.csv")
-            .replace("{format}", "csv");
+            .replace("{format}", "csv")
+            .replace("{id}", "DL-0000001");
         let (status, _, body) = call_as(Some(token(Role::Admin)), Method::GET, &route).await;
         assert_eq!(status, StatusCode::OK, "{route}");
         bodies.push_str(&body);
@@ -242,7 +243,10 @@ fn body_for(route: &str, survivor: &str) -> serde_json::Value {
         "/api/v1/screens/lap" => serde_json::json!({ "answers": answers(11, "no") }),
         "/api/v1/screens/dash" => serde_json::json!({ "answers": answers(24, "no"), "incidentsLast12Months": 0 }),
         r if r.ends_with("/risk-assessment/create") => serde_json::json!({ "userId": survivor }),
+        r if r.ends_with("/close") => serde_json::json!({ "note": "role matrix check", "reason": "no_action" }),
+        r if r.ends_with("/handoff") => serde_json::json!({}),
         r if r.starts_with("/api/v1/alerts/") => serde_json::json!({ "note": "role matrix check" }),
+        "/api/v1/cases/{maskedId}/acknowledge" | "/api/v1/handoff/deliveries/{id}/replay" => serde_json::json!({}),
         "/api/v1/survivors" => serde_json::json!({
             "userId": "role-matrix", "region": "OH", "employed": true, "immigrationStatus": "citizen",
             "hasChildren": false, "supportNetwork": "strong", "pregnant": false, "recentSeparation": false,

@@ -1,4 +1,5 @@
-//! The CLI's drill commands, taken from the data dir's inbox (never the network) and answered there.
+//! The CLI's commands for the serving process (drills, and hand-off's export and outcomes, which need the
+//! service database the server holds), taken from the data dir's inbox (never the network) and answered there.
 
 use super::control::{control, start};
 use crate::server::blocking;
@@ -28,6 +29,12 @@ pub async fn watch_inbox(state: Arc<AppState>) {
         }
         let mut waiting = Vec::new();
         for (reply_to, command, since) in pending.drain(..) {
+            if let Some(reply) = crate::server::handoff::inbox_command(&state, &command).await {
+                if let Err(e) = store::reply(&reply_to, &reply) {
+                    tracing::warn!(error = %e, "cannot answer a hand-off command");
+                }
+                continue;
+            }
             let loading = matches!(state.analytics.read().as_deref(), Ok(crate::server::Analytics::Loading));
             let result = match command {
                 store::Command::Start { .. } if loading && since.elapsed() > PATIENCE => Err(ApiError::Unavailable(
@@ -42,6 +49,7 @@ pub async fn watch_inbox(state: Arc<AppState>) {
                 store::Command::Pause => cli_control(&state, "pause").await,
                 store::Command::Resume => cli_control(&state, "resume").await,
                 store::Command::Stop => cli_control(&state, "stop").await,
+                store::Command::HandoffExport { .. } | store::Command::HandoffOutcomes { .. } => continue,
             };
             if let Ok(snapshot) = &result {
                 tracing::info!(run = %snapshot["state"]["runId"].as_str().unwrap_or("?"), "drill command from the CLI");

@@ -1,7 +1,12 @@
 //! The crisis-alert review queue: a critical assessment, a screened-in LAP or a DASH referral opens an alert (one
-//! open alert per survivor and reason); people acknowledge and close it with a note. Nothing is decided automatically, and every act is written to the audit log.
+//! open alert per survivor and reason); people acknowledge it (becoming its owner), hand it off to the CRM, and
+//! close it with a reason and a note. Nothing is decided automatically; every act is written to the audit log, and
+//! to the hand-off outbox in the same transaction (the note stays here: it is never sent).
 
+use crate::handoff::signal::SignalId;
+use crate::handoff::workflow::Act;
 use crate::privacy::audit::Event;
+use crate::server::handoff;
 use crate::server::json::{ApiJson, ApiPath};
 use crate::server::{ApiError, AppState, Caller, Shared};
 use crate::text::clip;
@@ -14,18 +19,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The statuses an alert can be in, in the order it moves through them.
-pub const STATUSES: [&str; 3] = ["open", "acknowledged", "closed"];
+pub const STATUSES: [&str; 4] = ["open", "acknowledged", "handed_off", "closed"];
 
-pub fn alert_id(number: i64) -> String {
-    format!("AL-{number:07}")
-}
+pub use crate::handoff::signal::{alert_id, parse_alert_id};
 
-fn parse_alert_id(id: &str) -> Option<i64> {
-    id.strip_prefix("AL-").and_then(|n| n.parse().ok()).filter(|n| *n > 0)
-}
-
-fn render(alert: &Alert) -> Value {
+fn render(alert: &Alert, signal: Option<Value>) -> Value {
     json!({
+        "signal": signal,
         "alertId": alert_id(alert.number),
         "survivorId": alert.masked_id,
         "assessmentId": alert.assessment_no.map(|n| format!("RA-{n:07}")),
@@ -43,17 +43,33 @@ fn render(alert: &Alert) -> Value {
 pub async fn list(State(state): Shared, Query(query): Query<HashMap<String, String>>) -> Result<Json<Value>, ApiError> {
     if let Some(key) = query.keys().find(|k| k.as_str() != "status") {
         return Err(ApiError::Unprocessable(format!(
-            "unknown query parameter `{key}`; use status=open|acknowledged|closed"
+            "unknown query parameter `{key}`; use status=open|acknowledged|handed_off|closed"
         )));
     }
     let status = query.get("status").cloned();
     if let Some(s) = &status
         && !STATUSES.contains(&s.as_str())
     {
-        return Err(ApiError::Unprocessable(format!("status must be one of open, acknowledged, closed; got `{s}`")));
+        return Err(ApiError::Unprocessable(format!(
+            "status must be one of open, acknowledged, handed_off, closed; got `{}`",
+            clip(s, 20)
+        )));
     }
-    let alerts = state.with_service(move |service| service.alerts(status.as_deref())).await?;
-    Ok(Json(json!({ "alerts": alerts.iter().map(render).collect::<Vec<_>>() })))
+    let (alerts, signals) = state
+        .with_service(move |service| {
+            let alerts = service.alerts(status.as_deref())?;
+            let signals = alerts
+                .iter()
+                .map(|a| service.signal(&SignalId::alert(a.number)))
+                .collect::<crate::warehouse::Result<Vec<_>>>()?;
+            Ok((alerts, signals))
+        })
+        .await?;
+    let handoff = state.handoff();
+    let now = chrono::Utc::now();
+    let rendered: Vec<Value> =
+        alerts.iter().zip(signals).map(|(a, s)| render(a, s.map(|s| handoff::render(&handoff, &s, now)))).collect();
+    Ok(Json(json!({ "alerts": rendered })))
 }
 
 #[derive(Debug, Deserialize)]
@@ -61,6 +77,9 @@ pub async fn list(State(state): Shared, Query(query): Query<HashMap<String, Stri
 pub struct ActRequest {
     #[serde(default)]
     note: Option<String>,
+    /// To close: actioned, referred, no_action, duplicate or not_applicable.
+    #[serde(default)]
+    reason: Option<String>,
 }
 
 /// Moves an alert to `to`, recording who, when and the note, and audits the act.
@@ -70,14 +89,24 @@ async fn act(
     id: String,
     to: &'static str,
     note: Option<String>,
+    reason: Option<String>,
 ) -> Result<Json<Value>, ApiError> {
     let number = parse_alert_id(&id).ok_or_else(|| ApiError::NotFound(format!("no alert {}", clip(&id, 40))))?;
     let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
-    if to == "closed" && note.is_none() {
-        return Err(ApiError::Unprocessable("note is required to close an alert: say what was done".into()));
-    }
+    let reason = if to == "closed" {
+        if note.is_none() {
+            return Err(ApiError::Unprocessable("note is required to close an alert: say what was done".into()));
+        }
+        Some(handoff::closing_reason(reason.as_deref())?)
+    } else if reason.is_some() {
+        return Err(ApiError::Unprocessable("reason is for closing; an acknowledgement takes only a note".into()));
+    } else {
+        None
+    };
     let audit = state.audit.clone();
-    let alert = state
+    let h = state.handoff();
+    let handoff = h.clone();
+    let (alert, signal) = state
         .with_service_result(move |service| {
             let alert =
                 service.alert(number)?.ok_or_else(|| ApiError::NotFound(format!("no alert {}", alert_id(number))))?;
@@ -102,10 +131,21 @@ async fn act(
             };
             audit.append(event, at.clone()).map_err(ApiError::internal)?;
             service.update_alert(number, to, &at, &caller.name, note.as_deref())?;
-            service.alert(number)?.ok_or_else(|| ApiError::internal("alert vanished"))
+            let id = SignalId::alert(number);
+            if service.signal(&id)?.is_none() {
+                // An alert from before hand-off: its signal opens now, so the act has an event to follow.
+                let new = handoff::alert_signal(number, &alert.masked_id, &alert.level, Vec::new(), None, None, None);
+                handoff::open(&h, service, new, &alert.opened_at)?;
+            }
+            let act = if to == "acknowledged" { Act::Acknowledge } else { Act::Close };
+            let m = handoff::Move { act, actor: &caller.name, at: &at, reason, crm_id: None, escalation: None };
+            let signal = handoff::transition(service, &id, m)?;
+            let alert = service.alert(number)?.ok_or_else(|| ApiError::internal("alert vanished"))?;
+            Ok((alert, signal))
         })
         .await?;
-    Ok(Json(render(&alert)))
+    handoff.wake.notify_one();
+    Ok(Json(render(&alert, Some(handoff::render(&handoff, &signal, chrono::Utc::now())))))
 }
 
 pub async fn acknowledge(
@@ -114,7 +154,7 @@ pub async fn acknowledge(
     ApiPath(id): ApiPath<String>,
     ApiJson(request): ApiJson<ActRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    act(state, caller, id, "acknowledged", request.note).await
+    act(state, caller, id, "acknowledged", request.note, request.reason).await
 }
 
 pub async fn close(
@@ -123,5 +163,5 @@ pub async fn close(
     ApiPath(id): ApiPath<String>,
     ApiJson(request): ApiJson<ActRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    act(state, caller, id, "closed", request.note).await
+    act(state, caller, id, "closed", request.note, request.reason).await
 }

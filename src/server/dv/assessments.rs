@@ -6,6 +6,7 @@
 use super::survivors::Source;
 use crate::dv::{self, guidance};
 use crate::privacy::audit::Event;
+use crate::server::handoff;
 use crate::server::json::{ApiJson, ApiPath};
 use crate::server::{ApiError, Caller, Shared};
 use crate::text::clip;
@@ -87,6 +88,13 @@ pub async fn create(
         Source::Synthetic => request.as_of.or(state.observation_date).unwrap_or(today),
     };
     let assessment = dv::assess(&profile, &incidents, as_of);
+    let region = if assessment.level == dv::Level::Critical {
+        super::survivors::survivor_region(&state, &masked, source).await?
+    } else {
+        None
+    };
+    let rules = state.handoff();
+    let woken = rules.clone();
     let created_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let audit = state.audit.clone();
     let doc = state
@@ -113,6 +121,24 @@ pub async fn create(
                     "critical",
                     &created_at,
                 )?;
+                // Its hand-off signal, in the same transaction: what the assessment found, and how the score moved
+                // since the survivor's previous one.
+                let previous = service
+                    .latest_assessment(&masked)?
+                    .and_then(|(_, doc)| serde_json::from_str::<Value>(&doc).ok())
+                    .and_then(|doc| doc["overallScoreExact"].as_f64());
+                let overall = assessment.scores.overall;
+                let patterns = assessment.patterns.iter().map(|p| p.pattern.name().to_owned()).collect();
+                let new = handoff::alert_signal(
+                    alert_no,
+                    &masked,
+                    "critical",
+                    patterns,
+                    Some(overall),
+                    previous.map(|p| overall - p),
+                    region.clone(),
+                );
+                handoff::open(&rules, service, new, &created_at)?;
                 Some(super::alerts::alert_id(alert_no))
             } else {
                 None
@@ -142,6 +168,7 @@ pub async fn create(
             Ok(doc)
         })
         .await?;
+    woken.wake.notify_one();
     Ok(Json(doc))
 }
 

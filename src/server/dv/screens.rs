@@ -70,10 +70,18 @@ async fn store(
     outcome: Value,
     alert: Option<(&'static str, &'static str)>,
 ) -> Result<Value, ApiError> {
-    let masked = super::survivors::resolve_survivor(state, user).await?;
+    let Some(((masked, _, _), source)) = super::survivors::find_case(state, user).await? else {
+        return Err(ApiError::NotFound(format!("no survivor with userId {}", clip(user, 40))));
+    };
+    let region = match alert {
+        Some(_) => super::survivors::survivor_region(state, &masked, source).await?,
+        None => None,
+    };
+    let handoff = state.handoff();
+    let woken = handoff.clone();
     let audit = state.audit.clone();
     let created_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    state
+    let doc = state
         .with_service_result(move |service| {
             let mut doc = outcome;
             let number = service.store_screen(&masked, kind, &created_at, &doc.to_string())?;
@@ -88,11 +96,16 @@ async fn store(
                 };
                 audit.append(event, created_at.clone()).map_err(ApiError::internal)?;
                 let alert_no = service.open_alert(&masked, AlertSource::Screen(number), reason, level, &created_at)?;
+                let new =
+                    crate::server::handoff::alert_signal(alert_no, &masked, level, Vec::new(), None, None, region);
+                crate::server::handoff::open(&handoff, service, new, &created_at)?;
                 doc["alertId"] = json!(super::alerts::alert_id(alert_no));
             }
             Ok(doc)
         })
-        .await
+        .await?;
+    woken.wake.notify_one();
+    Ok(doc)
 }
 
 pub async fn lap(

@@ -243,10 +243,16 @@ pub async fn find_case(state: &Arc<AppState>, user: &str) -> Result<Option<(DvCa
     Ok(case.map(|case| (case, Source::Synthetic)))
 }
 
-/// The masked ID of the survivor a caller names (see [`find_case`]), or 404.
-pub async fn resolve_survivor(state: &Arc<AppState>, user: &str) -> Result<String, ApiError> {
-    match find_case(state, user).await? {
-        Some(((masked, _, _), _)) => Ok(masked),
-        None => Err(ApiError::NotFound(format!("no survivor with userId {}", clip(user, 40)))),
+/// A survivor's region (API survivors' from the service database, synthetic ones' from the warehouse), for
+/// routing their alerts.
+pub async fn survivor_region(
+    state: &Arc<AppState>,
+    masked_id: &str,
+    source: Source,
+) -> Result<Option<String>, ApiError> {
+    let id = masked_id.to_owned();
+    match source {
+        Source::Api => state.with_service(move |service| service.survivor_region(&id)).await,
+        Source::Synthetic => state.with_warehouse(move |w| w.survivor_region(&id)).await,
     }
 }

@@ -45,12 +45,17 @@ async fn a_critical_assessment_opens_an_alert_that_people_handle_with_audit() {
     let (status, closed) = post(
         Role::Advocate,
         &format!("/api/v1/alerts/{alert}/close"),
-        json!({ "note": "safety plan made with advocate" }),
+        json!({ "note": "safety plan made with advocate", "reason": "actioned" }),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(closed["status"], "closed");
-    let (status, _) = post(Role::Advocate, &format!("/api/v1/alerts/{alert}/close"), json!({ "note": "again" })).await;
+    let (status, _) = post(
+        Role::Advocate,
+        &format!("/api/v1/alerts/{alert}/close"),
+        json!({ "note": "again", "reason": "duplicate" }),
+    )
+    .await;
     assert_eq!(status, StatusCode::CONFLICT);
 
     let audit = std::fs::read_to_string(shared_data_dir().join("audit.log")).unwrap();
@@ -67,7 +72,8 @@ async fn a_critical_assessment_opens_an_alert_that_people_handle_with_audit() {
 async fn alert_errors() {
     let (status, _) = post(Role::Advocate, "/api/v1/alerts/AL-9999999/acknowledge", json!({})).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = post(Role::Advocate, "/api/v1/alerts/not-an-id/close", json!({ "note": "x" })).await;
+    let (status, _) =
+        post(Role::Advocate, "/api/v1/alerts/not-an-id/close", json!({ "note": "x", "reason": "actioned" })).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, body) = get(Role::Advocate, "/api/v1/alerts?status=pending").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");

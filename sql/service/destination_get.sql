@@ -1,0 +1,1 @@
+SELECT name, cursor, disabled_at, disabled_reason FROM svc.destinations WHERE name = ?

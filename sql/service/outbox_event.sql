@@ -1,0 +1,2 @@
+-- One event.
+SELECT event_no, payload FROM svc.outbox WHERE event_no = ?

@@ -1,0 +1,5 @@
+-- A signal's workflow state.
+SELECT signal_id, kind, masked_id, state, queue, route, owner, crm_id, opened_at, acknowledged_at, handed_off_at,
+       closed_at, escalation_step, payload
+FROM svc.signals
+WHERE signal_id = ?
