@@ -11,6 +11,7 @@ import * as cases from "./views/cases.js";
 import * as drill from "./views/drill.js";
 import * as dv from "./views/dv.js";
 import * as executive from "./views/executive.js";
+import * as handoff from "./views/handoff.js";
 import * as model from "./views/model.js";
 import * as scenarios from "./views/scenarios.js";
 import * as summary from "./views/summary.js";
@@ -24,6 +25,7 @@ const VIEWS = {
   dv: dv,
   scenarios: scenarios,
   drill: drill,
+  handoff: handoff,
   summary: summary,
   analyst: analyst,
 };

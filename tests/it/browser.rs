@@ -1,8 +1,11 @@
 //! The dashboard in a real browser: headless Chromium loads each view from the real binary on a loopback port
 //! and the test reads the DOM it built. Each view renders its charts with no JavaScript error, the threshold
 //! changes a KPI, the what-if sliders (state in the URL) change the probability, navigation follows the role,
-//! a bad token returns to sign-in, the Analyst answers a question with its chart, table and SQL, the Drill view follows a drill started from the CLI, and under differential
-//! privacy the figures read as noisy, the budget shows, and a spent budget says so. Screenshots go to the target dir (`CARGO_TARGET_TMPDIR/browser/`).
+//! a bad token returns to sign-in, the Analyst answers a question with its chart, table and SQL, the Drill view
+//! follows a drill started from the CLI, an alert acknowledged and a case flagged through the API show their
+//! hand-off in the DV, case list, case and Hand-off views, and under differential privacy the figures read as
+//! noisy, the budget shows, and a spent budget says so. Screenshots go to the target dir
+//! (`CARGO_TARGET_TMPDIR/browser/`).
 //!
 //! Needs `chromium` on PATH (`apt-get install chromium`; `.ci/run` installs it). Without it the test fails on
 //! CI and is skipped, with a message, elsewhere.
@@ -44,6 +47,26 @@ fn load(chromium: &Path, url: &str, shot: Option<&str>) -> String {
     args.push(url.to_owned());
     let output = Command::new(chromium).args(&args).output().expect("chromium runs");
     String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A JSON request to the real server as `token`, over plain HTTP/1.1 on the loopback; panics unless it answers 2xx.
+fn call(base: &str, token: &str, method: &str, path: &str, body: Option<serde_json::Value>) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let authority = base.trim_start_matches("http://");
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let mut stream = std::net::TcpStream::connect(authority).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, json) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    assert!(head.starts_with("HTTP/1.1 2"), "{method} {path}: {response}");
+    serde_json::from_str(json).unwrap_or_else(|e| panic!("{method} {path}: {e}: {json}"))
 }
 
 fn encode(text: &str) -> String {
@@ -104,6 +127,7 @@ fn every_view_renders_in_a_real_browser() {
         ("/dv", "assessment", 0),
         ("/summary", "app", 1),
         ("/scenarios", "scenario-result", 1),
+        ("/handoff", "handoff-outbox", 0),
     ];
     for (next, marker, charts) in pages {
         let dom = load(&chromium, &view(&admin, next), None);
@@ -156,6 +180,7 @@ fn every_view_renders_in_a_real_browser() {
         exec.contains("href=\"#/executive\"")
             && !exec.contains("href=\"#/cases\"")
             && !exec.contains("href=\"#/model\"")
+            && !exec.contains("href=\"#/handoff\"")
     );
     let refused = load(&chromium, &view(&executive, "/model"), None);
     assert!(refused.contains("may not open the Model view"));
@@ -177,9 +202,67 @@ fn every_view_renders_in_a_real_browser() {
     assert_eq!(text_of(&watching, "drill-status"), "finished");
     assert!(!watching.contains("id=\"drill-start\"") && watching.contains("href=\"#/drill\""));
 
-    for (name, next) in
-        [("executive", "/executive"), ("case", &*format!("/case/{id}?medicalCostPct=50")), ("model", "/model")]
-    {
+    // Hand-off: a critical assessment opens an alert, acknowledged through the API; a case is flagged for review.
+    // The DV view shows the alert's owner and state, the case list and page the flagged case's signal, and the
+    // admin's Hand-off view both acts in its outbox (and says no webhook is configured).
+    let overview = call(&server.base, &admin, "GET", "/api/v1/dv/overview", None);
+    let survivor = overview["survivors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["riskLevel"] == "critical")
+        .and_then(|s| s["maskedId"].as_str())
+        .expect("a critical survivor among the highest scores")
+        .to_owned();
+    let body = serde_json::json!({ "userId": survivor });
+    let assessed = call(&server.base, &admin, "POST", "/api/v1/risk-assessment/create", Some(body));
+    let alert = assessed["alertId"].as_str().expect("a critical assessment opens an alert").to_owned();
+    let acknowledge = format!("/api/v1/alerts/{alert}/acknowledge");
+    call(&server.base, &admin, "POST", &acknowledge, Some(serde_json::json!({ "note": "browser check" })));
+    let flag = format!("/api/v1/cases/{id}/flag");
+    let flagged = call(&server.base, &admin, "POST", &flag, Some(serde_json::json!({ "reason": "browser check" })));
+    let (alert_signal, case_signal) =
+        (format!("SH-A-{}", &alert[3..]), flagged["signalId"].as_str().unwrap().to_owned());
+    let handoff = load(&chromium, &view(&admin, "/handoff"), None);
+    assert!(!handoff.contains("data-js-errors"), "handoff: JavaScript errors");
+    assert!(!handoff.contains("id=\"status\" class=\"status error\""), "{}", text_of(&handoff, "status"));
+    for (heading, text) in [
+        ("handoff-rules", "Routing rules"),
+        ("handoff-destinations", "Destinations"),
+        ("handoff-deliveries", "Deliveries"),
+        ("handoff-outbox", "Outbox"),
+    ] {
+        assert_eq!(text_of(&handoff, heading), text);
+    }
+    assert!(handoff.contains("No webhook is configured"), "the destinations' empty state");
+    for event in ["alert.opened", "alert.acknowledged", "case.flagged"] {
+        assert!(handoff.contains(&format!("<td>{event}</td>")), "the outbox lists {event}");
+    }
+    assert!(
+        handoff.contains(&format!("<code>{alert_signal}</code>"))
+            && handoff.contains(&format!("<code>{case_signal}</code>"))
+    );
+    let dv = load(&chromium, &view(&admin, "/dv"), None);
+    let row = &dv[dv.find(&format!("<td><span>{alert}")).expect("the alert's row")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("<td>browser-admin</td>") && row.contains("class=\"state acknowledged\""), "{row}");
+    assert!(
+        row.contains("acknowledge: ") && row.contains(">Hand off</button>") && !row.contains(">Acknowledge<"),
+        "{row}"
+    );
+    let listed = load(&chromium, &view(&admin, "/cases"), None);
+    assert!(listed.contains("id=\"flagged-cases\"") && listed.contains(&format!("<code>{case_signal}</code>")));
+    let case = load(&chromium, &view(&admin, &format!("/case/{id}")), None);
+    assert!(case.contains("id=\"case-signal\"") && case.contains("class=\"state open\""), "the case's signal");
+    assert!(case.contains(">Acknowledge</button>") && case.contains(">Close</button>"));
+
+    for (name, next) in [
+        ("executive", "/executive"),
+        ("case", &*format!("/case/{id}?medicalCostPct=50")),
+        ("model", "/model"),
+        ("dv", "/dv"),
+        ("handoff", "/handoff"),
+    ] {
         load(&chromium, &view(&admin, next), Some(name));
     }
     drop(server);

@@ -1,10 +1,12 @@
 // A case page: indicators, probability now and 3 and 12 months ago, every input's contribution in words, the
-// what-if sliders (state in the URL) and review flags. Served by src/server/portfolio.rs.
+// what-if sliders (state in the URL), review flags and the hand-off signal a flag opens (queue, owner, state,
+// SLA clocks, CRM record; acknowledge, hand off, close). Served by src/server/portfolio.rs.
 
 import { api, session } from "../api.js";
 import { card, fail, h, status, table } from "../dom.js";
 import { money, num, pct, signed, words } from "../format.js";
 import { go } from "../route.js";
+import { actions, clock, handoffStatus, stateLabel, when } from "./handoff.js";
 
 export const title = "Case";
 export const permission = "caseDetail";
@@ -52,6 +54,41 @@ export async function render(params, maskedId) {
       fail(error);
     }
   }
+  const path = `/api/v1/cases/${encodeURIComponent(maskedId)}`;
+  const signalHeading = h("h3", { id: "signal-heading", tabindex: "-1" }, "Hand-off");
+  const signalBox = h("div", { id: "case-signal" });
+  const DONE = { acknowledge: "acknowledged: you own it", handoff: "handed off", close: "closed" };
+  const showSignal = (s) => {
+    if (!s) {
+      signalBox.replaceChildren(h("p", { class: "hint", id: "signal-none" }, "Not in the hand-off workflow: flagging the case for review opens its signal, routed to a queue by the rules."));
+      return;
+    }
+    const act = async (name, body) => {
+      const next = await api(`${path}/${name}`, { method: "POST", body });
+      showSignal(next);
+      signalHeading.focus();
+      status(`${next.signalId} ${DONE[name]}; the act is in the audit log.`);
+    };
+    const row = (label, value, id) => [h("dt", {}, label), h("dd", { id }, value)];
+    signalBox.replaceChildren(
+      h(
+        "dl",
+        {},
+        row("Signal", h("code", {}, s.signalId)),
+        row("Queue", `${s.queue} (route ${s.route})`, "signal-queue"),
+        row("Owner", s.owner || "nobody yet"),
+        row("State", stateLabel(s.state, s.closingReason), "signal-state"),
+        row("Acknowledge SLA", clock(s.sla && s.sla.acknowledge)),
+        row("Hand-off SLA", clock(s.sla && s.sla.handoff)),
+        row("CRM record", handoffStatus(s)),
+        row("Opened", when(s.openedAt)),
+        s.closedAt ? row("Closed", when(s.closedAt)) : [],
+        s.closingReason ? row("Closing reason", words(s.closingReason), "signal-closing-reason") : [],
+      ),
+      actions({ subject: s.signalId, state: s.state, crmId: s.crmId, act }),
+    );
+  };
+  showSignal(c.signal);
   const flags = h("ul", { id: "flags" }, ...c.flags.map((f) => h("li", {}, `${f.createdAt} · ${f.actor}: ${f.reason}`)));
   const reason = h("textarea", { id: "flag-reason", name: "reason", required: true, maxlength: "500" });
   const flagForm = h(
@@ -61,10 +98,11 @@ export async function render(params, maskedId) {
       onsubmit: async (e) => {
         e.preventDefault();
         try {
-          await api(`/api/v1/cases/${encodeURIComponent(maskedId)}/flag`, { method: "POST", body: { reason: reason.value } });
+          const flagged = await api(`${path}/flag`, { method: "POST", body: { reason: reason.value } });
           flags.append(h("li", {}, `just now · ${session.me.name}: ${reason.value}`));
           reason.value = "";
-          status("Flagged for review; the act is in the audit log.");
+          showSignal((await api(path)).signal);
+          status(`Flagged for review; ${flagged.signalOpened ? `signal ${flagged.signalId} opened` : `signal ${flagged.signalId} carries on as it was`}. The act is in the audit log.`);
         } catch (error) {
           fail(error);
         }
@@ -108,7 +146,7 @@ export async function render(params, maskedId) {
       resultNote,
       reasons,
     ),
-    h("section", { class: "panel" }, h("h2", {}, "Review"), flags, flagForm),
+    h("section", { class: "panel", "aria-labelledby": "review-heading" }, h("h2", { id: "review-heading" }, "Review"), signalHeading, signalBox, h("h3", {}, "Flags"), flags, flagForm),
   );
   if (shock.medicalCostPct || shock.incomePct || shock.unemployed) rescore();
   return content;

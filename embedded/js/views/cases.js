@@ -1,10 +1,12 @@
-// The case list: the highest-risk masked IDs with their top reasons, filtered and paged, the page exportable.
-// Served by src/server/portfolio.rs.
+// The case list: the highest-risk masked IDs with their top reasons, filtered and paged, the page exportable;
+// and the cases flagged for review, with their hand-off workflow. Served by src/server/portfolio.rs (the flagged
+// cases by src/server/handoff.rs).
 
 import { api, may, vocabulary } from "../api.js";
 import { exportButtons, filterSelects, h, select, table } from "../dom.js";
 import { fmt, pct, words } from "../format.js";
 import { filterParams, go } from "../route.js";
+import { clocks, handoffStatus, stateLabel } from "./handoff.js";
 
 export const title = "Cases";
 export const permission = "caseList";
@@ -21,12 +23,17 @@ function pageInfo(page, offset) {
 export async function render(params) {
   const state = { ...filterParams(params), indicator: params.get("indicator") || "", offset: params.get("offset") || "0" };
   const query = new URLSearchParams(Object.entries({ ...state, limit: LIMIT }).filter(([, v]) => v !== "")).toString();
-  const [page, vocab] = await Promise.all([api(`/api/v1/cases?${query}`), vocabulary()]);
+  const [page, vocab, flagged] = await Promise.all([
+    api(`/api/v1/cases?${query}`),
+    vocabulary(),
+    may("caseList") ? api("/api/v1/cases/flagged") : { cases: [] },
+  ]);
   const update = (changes) => go("cases", { ...state, offset: 0, ...changes });
   const offset = Number(state.offset);
   const canOpen = may("caseDetail");
+  const caseLink = (id) => (canOpen ? h("a", { href: `#/case/${encodeURIComponent(id)}` }, h("code", {}, id)) : h("code", {}, id));
   const rows = page.cases.map((c) => [
-    canOpen ? h("a", { href: `#/case/${encodeURIComponent(c.maskedId)}` }, h("code", {}, c.maskedId)) : h("code", {}, c.maskedId),
+    caseLink(c.maskedId),
     c.region,
     words(c.creditGroup),
     c.ageBand,
@@ -53,6 +60,27 @@ export async function render(params) {
       h("button", { type: "button", class: "button", disabled: offset === 0, onclick: () => go("cases", { ...state, offset: Math.max(0, offset - LIMIT) }) }, "Previous"),
       h("span", { id: "page-info" }, pageInfo(page, offset)),
       h("button", { type: "button", class: "button", disabled: page.total == null ? page.cases.length < LIMIT : offset + LIMIT >= page.total, onclick: () => go("cases", { ...state, offset: offset + LIMIT }) }, "Next"),
+    ),
+    flagged.cases.length ? flaggedPanel(flagged.cases, caseLink) : null,
+  );
+}
+
+// The cases flagged for review, newest first, with where each stands in its hand-off (the filters above do not
+// apply: every flagged case is someone's work).
+function flaggedPanel(signals, caseLink) {
+  const open = signals.filter((s) => s.state !== "closed").length;
+  return h(
+    "section",
+    { class: "panel", id: "flagged-cases", "aria-labelledby": "flagged-heading" },
+    h("h2", { id: "flagged-heading" }, `Flagged for review (${open} not closed)`),
+    h(
+      "div",
+      { class: "table-scroll" },
+      table(
+        "Cases flagged for review, newest first",
+        ["Signal", "Masked ID", "Queue", "Owner", "State", "SLA", "Hand-off"],
+        signals.map((s) => [h("code", {}, s.signalId), caseLink(s.maskedId), s.queue, s.owner || "–", stateLabel(s.state, s.closingReason), clocks(s), handoffStatus(s)]),
+      ),
     ),
   );
 }

@@ -1,10 +1,12 @@
-// The DV service: assessments by level (k-guarded), the crisis-alert queue with acknowledge and close, the
-// highest scores, and an assessment panel with its patterns, screens, recommendations and resources. Served by
+// The DV service: assessments by level (k-guarded), the crisis-alert queue with each alert's hand-off workflow
+// (queue, owner, state, SLA, CRM record; acknowledge, hand off, close with a reason and a note), the highest
+// scores, and an assessment panel with its patterns, screens, recommendations and resources. Served by
 // src/server/dv.rs.
 
 import { api } from "../api.js";
 import { card, fail, h, levelBadge, table } from "../dom.js";
 import { num, words } from "../format.js";
+import { actions, clocks, handoffStatus, stateLabel } from "./handoff.js";
 
 export const title = "DV service";
 export const permission = "dvService";
@@ -22,15 +24,9 @@ export async function render(params, arg, view) {
       fail(error);
     }
   };
-  const act = async (alert, action) => {
-    const note = prompt(action === "close" ? "Closing note (required):" : "Note (optional):") ?? null;
-    if (note === null) return;
-    try {
-      await api(`/api/v1/alerts/${alert.alertId}/${action}`, { method: "POST", body: note ? { note } : {} });
-      view.rerender();
-    } catch (error) {
-      fail(error);
-    }
+  const act = async (alert, action, body) => {
+    await api(`/api/v1/alerts/${encodeURIComponent(alert.alertId)}/${action}`, { method: "POST", body });
+    view.rerender();
   };
   const open = alerts.filter((a) => a.status !== "closed");
   return h(
@@ -41,9 +37,30 @@ export async function render(params, arg, view) {
     h("section", { class: "cards", "aria-label": "Assessments by level" }, ...overview.levels.cells.map((c) => card(c.label, num(c.count)))),
     h(
       "section",
-      { class: "panel" },
-      h("h2", {}, `Crisis alerts (${open.length} open)`),
-      table("Alert queue", ["Alert", "Survivor", "Level", "Reason", "Status", ""], alerts.map((a) => [a.alertId, h("code", {}, a.survivorId), levelBadge(a.riskLevel), a.reason, a.status, a.status === "closed" ? "" : h("span", {}, a.status === "open" ? h("button", { type: "button", class: "button", onclick: () => act(a, "acknowledge") }, "Acknowledge") : null, " ", h("button", { type: "button", class: "button", onclick: () => act(a, "close") }, "Close"))])),
+      { class: "panel", id: "alerts", "aria-labelledby": "alerts-heading" },
+      h("h2", { id: "alerts-heading" }, `Crisis alerts (${open.length} open)`),
+      h("p", { class: "hint" }, "Acknowledging makes you the owner; handing off records the CRM's record ID when there is one; closing takes a reason and a note (the note stays here: it is never sent). The SLA is the route's clock from when the alert opened."),
+      alerts.length
+        ? h(
+            "div",
+            { class: "table-scroll" },
+            table(
+              "Alert queue",
+              ["Alert and survivor", "Level and reason", "Queue", "Owner", "State", "SLA", "Hand-off", "Actions"],
+              alerts.map((a) => [
+                h("span", {}, a.alertId, h("code", { class: "sub" }, a.survivorId)),
+                h("span", {}, levelBadge(a.riskLevel), h("span", { class: "sub" }, words(a.reason))),
+                a.signal ? a.signal.queue : "–",
+                a.signal && a.signal.owner ? a.signal.owner : "–",
+                stateLabel(a.status, a.signal && a.signal.closingReason),
+                clocks(a.signal),
+                handoffStatus(a.signal),
+                // An alert from before hand-off has no signal until its first act opens one.
+                actions({ subject: a.alertId, state: a.status, crmId: a.signal && a.signal.crmId, handOff: Boolean(a.signal), note: true, act: (name, body) => act(a, name, body) }),
+              ]),
+            ),
+          )
+        : h("p", { class: "hint" }, "No crisis alerts: a critical assessment, a screened-in LAP or a DASH referral opens one."),
     ),
     h(
       "section",
