@@ -59,7 +59,7 @@ pub struct HandoffSettings {
     pub allowed_networks: Vec<String>,
     #[serde(default, rename = "webhook", skip_serializing_if = "Vec::is_empty")]
     pub webhooks: Vec<WebhookSettings>,
-    /// How signals land in Salesforce: picklist values and custom field names (defaults in `handoff/README.md`).
+    /// How signals land in Salesforce: picklist values and custom field names (defaults in README.md's "Hand-off to the CRM").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub salesforce: Option<crate::handoff::salesforce::FieldMap>,
 }

@@ -40,6 +40,16 @@ pub fn load(data_dir: &Path, masker: &Masker) -> Result<Handoff, Error> {
             )));
         }
     }
+    for webhook in &webhooks {
+        if let Some(unknown) = webhook.queues.iter().flatten().find(|q| rules.queue(q).is_none()) {
+            let known: Vec<&str> = rules.queues().iter().map(|q| q.name.as_str()).collect();
+            return Err(Error::Usage(format!(
+                "webhook `{}` takes queue `{unknown}`, which {source} does not have; its queues are {}",
+                webhook.name,
+                known.join(", ")
+            )));
+        }
+    }
     let field_map = appliance.field_map().map_err(Error::Usage)?;
     Ok(Handoff::new(rules, source, webhooks, field_map))
 }

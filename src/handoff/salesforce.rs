@@ -6,7 +6,7 @@
 //! so loading a file twice updates what the first load made. The same events and field map give the same bytes.
 //!
 //! Every org's picklists differ, so the field map (`[handoff.salesforce]` in `appliance.toml`) names the values
-//! and the custom fields; [`FieldMap::default`] is what `handoff/README.md` documents.
+//! and the custom fields; [`FieldMap::default`] is what README.md's "Hand-off to the CRM" documents.
 
 use super::signal::{Event, EventKind, Payload, SignalKind};
 use super::workflow::State;

@@ -9,7 +9,7 @@ pub mod worker;
 use crate::config::Webhook;
 use crate::handoff::rules::{self, Routed, Rules};
 use crate::handoff::salesforce::FieldMap;
-use crate::handoff::signal::{EventKind, Payload, SignalId};
+use crate::handoff::signal::{EventKind, Payload, SignalId, alert_id};
 use crate::handoff::workflow::{Act, ClosingReason, State};
 use crate::privacy::audit::Event as AuditEvent;
 use crate::server::json::{ApiJson, ApiPath};
@@ -178,6 +178,17 @@ pub struct Move<'a> {
     pub escalation: Option<(u32, String)>,
 }
 
+/// Whether `act` is possible on the signal now (409 if not): checked before the act is audited, so the audit log
+/// holds only acts that happened.
+fn possible(service: &Service, id: &SignalId, act: Act, crm_id: Option<&str>) -> Result<(), ApiError> {
+    let signal = service.signal(id)?.ok_or_else(|| ApiError::NotFound(format!("no signal {id}")))?;
+    let new_crm_id = crm_id.is_some() && crm_id != signal.payload.crm_id.as_deref();
+    if act == Act::HandOff && signal.payload.state == State::HandedOff && new_crm_id {
+        return Ok(());
+    }
+    signal.payload.state.after(act).map(|_| ()).map_err(|why| ApiError::Conflict(format!("{id}: {why}")))
+}
+
 /// Moves a signal through its workflow and records the event, in the caller's transaction; 409 when the act
 /// is not possible now, 404 when there is no such signal.
 pub fn transition(service: &Service, id: &SignalId, m: Move<'_>) -> Result<Signal, ApiError> {
@@ -202,7 +213,8 @@ pub fn transition(service: &Service, id: &SignalId, m: Move<'_>) -> Result<Signa
             EventKind::Escalated
         }
         Act::HandOff => {
-            signal.handed_off_at = Some(m.at.to_owned());
+            // A CRM ID arriving later does not move the hand-off's time (its SLA was met, or not, then).
+            signal.handed_off_at.get_or_insert_with(|| m.at.to_owned());
             EventKind::HandedOff
         }
         Act::Close => {
@@ -298,13 +310,20 @@ async fn hand_off(
                 let alert = id.alert_number().map(|n| service.alert(n)).transpose()?.flatten();
                 let Some(alert) = alert else {
                     return Err(ApiError::NotFound(match id.alert_number() {
-                        Some(n) => format!("no alert {}", crate::handoff::signal::alert_id(n)),
+                        Some(n) => format!("no alert {}", alert_id(n)),
                         None => format!("{id} has not been flagged for review: flag the case first"),
                     }));
                 };
+                if alert.status == State::Closed.name() {
+                    return Err(ApiError::Conflict(format!(
+                        "alert {} is closed; it cannot be handed off",
+                        alert_id(alert.number)
+                    )));
+                }
                 let new = alert_signal(alert.number, &alert.masked_id, &alert.level, Vec::new(), None, None, None);
                 open(&rules, service, new, &alert.opened_at)?;
             }
+            possible(service, &id, Act::HandOff, crm_id.as_deref())?;
             let event = AuditEvent {
                 actor: caller.name.clone(),
                 action: format!("{}.handoff", id.kind().name()),
@@ -409,6 +428,7 @@ async fn case_act(
             if service.signal(&id)?.is_none() {
                 return Err(ApiError::NotFound(format!("{id} has not been flagged for review")));
             }
+            possible(service, &id, act, None)?;
             let event = AuditEvent {
                 actor: caller.name.clone(),
                 action: format!("case.{verb}"),

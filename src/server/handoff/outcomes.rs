@@ -102,10 +102,28 @@ pub fn import(
                 continue;
             }
         };
-        let closed_at = record
-            .get(date_col)
-            .and_then(|d| chrono::DateTime::parse_from_rfc3339(d.trim()).ok())
-            .map(|d| d.with_timezone(&chrono::Utc).to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+        let written_date = record.get(date_col).unwrap_or_default().trim();
+        let closed_at = match written_date {
+            "" => None,
+            d => match chrono::DateTime::parse_from_rfc3339(d) {
+                Ok(d) => Some(d.with_timezone(&chrono::Utc).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+                Err(_) => {
+                    report.rejected.push((
+                        line,
+                        format!(
+                            "ClosedDate `{}` is not a datetime like 2026-12-01T10:00:00.000Z",
+                            crate::text::clip(d, 30)
+                        ),
+                    ));
+                    continue;
+                }
+            },
+        };
+        // A row about an earlier life of a signal (a case closed, then flagged again) is not this one's outcome.
+        if closed_at.as_deref().is_some_and(|c| c < signal.payload.opened_at.as_str()) {
+            report.unchanged += 1;
+            continue;
+        }
         let target = crate::handoff::workflow::outcome_state(is_closed);
         let state = signal.payload.state;
         let crm_known = signal.payload.crm_id.as_deref() == Some(crm_id.as_str());

@@ -70,7 +70,15 @@ pub async fn run(state: Arc<AppState>) {
     let Some(mut replays) = handoff.replay_inbox.lock().ok().and_then(|mut inbox| inbox.take()) else {
         return; // another worker already runs
     };
+    let mut escalated_at: Option<std::time::Instant> = None;
     loop {
+        if escalated_at.is_none_or(|t| t.elapsed() >= TICK) {
+            escalated_at = Some(std::time::Instant::now());
+            if let Err(e) = escalate(&state, &handoff).await {
+                let cause = e.cause();
+                tracing::error!(error = %e.message(), ?cause, "hand-off escalation round failed");
+            }
+        }
         if let Err(e) = round(&state, &handoff).await {
             let cause = e.cause();
             tracing::error!(error = %e.message(), ?cause, "hand-off worker round failed");
@@ -93,9 +101,8 @@ async fn next_wait(state: &Arc<AppState>) -> Option<Duration> {
     Some((due - Utc::now()).to_std().unwrap_or_default())
 }
 
-/// One round: escalations, then new events' deliveries, then what is due.
+/// One round of deliveries: new events' deliveries, then what is due. (Escalations are looked at once a tick.)
 async fn round(state: &Arc<AppState>, handoff: &Arc<Handoff>) -> Result<(), ApiError> {
-    escalate(state, handoff).await?;
     if !handoff.webhooks.is_empty() {
         enqueue(state, handoff).await?;
         send_due(state, handoff).await?;
@@ -114,12 +121,13 @@ async fn escalate(state: &Arc<AppState>, handoff: &Arc<Handoff>) -> Result<(), A
             for signal in service.open_signals()? {
                 let Some(routed) = h.route(&signal.payload) else { continue };
                 let Some(opened) = parse(&signal.payload.opened_at) else { continue };
-                let due: Vec<_> = routed
+                // Only the newest step that fell due is recorded: after an outage the chain resumes where it
+                // stands, it does not replay every missed repeat.
+                let due = routed
                     .notifications(opened, None, now)
                     .into_iter()
-                    .filter(|n| n.step > signal.escalation_step && n.at <= now)
-                    .collect();
-                for notification in due {
+                    .rfind(|n| n.step > signal.escalation_step && n.at <= now);
+                if let Some(notification) = due {
                     let at = stamp(notification.at.max(opened));
                     let event = crate::privacy::audit::Event {
                         actor: "safehaven".into(),
@@ -150,9 +158,15 @@ async fn escalate(state: &Arc<AppState>, handoff: &Arc<Handoff>) -> Result<(), A
 }
 
 /// Whether `webhook` takes events of `queue`: its own `queues`, or routing.toml's queue naming it.
-fn takes(handoff: &Handoff, webhook: &Webhook, queue: &str) -> bool {
-    let named = handoff.rules.queue(queue).is_some_and(|q| q.webhooks.iter().any(|w| w == &webhook.name));
-    named || webhook.queues.as_ref().is_none_or(|queues| queues.iter().any(|q| q == queue))
+/// A destination that takes a signal's routed queue takes every event about it, escalations to other queues
+/// included, so its record follows the signal to the end.
+fn takes(handoff: &Handoff, webhook: &Webhook, event: &Event) -> bool {
+    let routed = handoff.route(&event.payload).map(|r| r.queue);
+    let queues = std::iter::once(event.payload.queue.as_str()).chain(routed.as_deref());
+    queues.into_iter().any(|queue| {
+        let named = handoff.rules.queue(queue).is_some_and(|q| q.webhooks.iter().any(|w| w == &webhook.name));
+        named || webhook.queues.as_ref().is_none_or(|queues| queues.iter().any(|q| q == queue))
+    })
 }
 
 /// Gives the events after each destination's cursor their deliveries (one transaction per destination).
@@ -161,17 +175,25 @@ async fn enqueue(state: &Arc<AppState>, handoff: &Arc<Handoff>) -> Result<(), Ap
     state
         .with_service_result(move |service| {
             for webhook in &h.webhooks {
-                let destination = service.destination(&webhook.name)?.unwrap_or(Destination {
-                    name: webhook.name.clone(),
-                    cursor: 0,
-                    disabled_at: None,
-                    disabled_reason: None,
-                });
+                // A destination added later starts from now: it is not sent the outbox's history (an export is).
+                let destination = match service.destination(&webhook.name)? {
+                    Some(d) => d,
+                    None => {
+                        let new = Destination {
+                            name: webhook.name.clone(),
+                            cursor: service.last_event_no()?,
+                            disabled_at: None,
+                            disabled_reason: None,
+                        };
+                        service.set_destination(&new)?;
+                        new
+                    }
+                };
                 let events = service.events(destination.cursor, i64::MAX, BATCH)?;
                 let Some(last) = events.last().map(|e| e.number) else { continue };
                 let now = stamp(Utc::now());
                 for event in &events {
-                    if !takes(&h, webhook, &event.payload.queue) {
+                    if !takes(&h, webhook, event) {
                         continue;
                     }
                     service.enqueue_delivery(event.number, &webhook.name, &due_at(&h, event), &now)?;
@@ -190,11 +212,12 @@ fn due_at(handoff: &Handoff, event: &Event) -> String {
     stamp(due)
 }
 
-/// Sends the deliveries that are due, a few at a time, and records each outcome.
+/// Sends the deliveries that are due, a few at a time, and records their outcomes together (one transaction).
 async fn send_due(state: &Arc<AppState>, handoff: &Arc<Handoff>) -> Result<(), ApiError> {
     let now = stamp(Utc::now());
     let due = state.with_service(move |service| service.due_deliveries(&now, BATCH)).await?;
     let mut sends = tokio::task::JoinSet::new();
+    let mut outcomes = Vec::new();
     for delivery in due {
         let Some(webhook) = handoff.webhooks.iter().find(|w| w.name == delivery.destination).cloned() else {
             continue; // a destination no longer configured keeps its deliveries pending until it is again
@@ -203,22 +226,53 @@ async fn send_due(state: &Arc<AppState>, handoff: &Arc<Handoff>) -> Result<(), A
         sends.spawn(async move { attempt(&state, &webhook, delivery).await });
         while sends.len() >= 8 {
             if let Some(result) = sends.join_next().await {
-                result.map_err(ApiError::internal)??;
+                collect(&mut outcomes, result);
             }
         }
     }
     while let Some(result) = sends.join_next().await {
-        result.map_err(ApiError::internal)??;
+        collect(&mut outcomes, result);
     }
-    Ok(())
+    if outcomes.is_empty() {
+        return Ok(());
+    }
+    state
+        .with_service_result(move |service| {
+            for (d, disable) in outcomes {
+                record(service, &d, disable)?;
+            }
+            Ok(())
+        })
+        .await
 }
 
-/// One attempt of one delivery.
-async fn attempt(state: &Arc<AppState>, webhook: &Webhook, delivery: Delivery) -> Result<(), ApiError> {
+/// Keeps an attempt's outcome; one that failed to be made is logged and stays pending (tried again next round),
+/// and never costs the others their outcomes.
+/// A delivery after its attempt, and when its destination was disabled (410), if it was.
+type Attempted = (Delivery, Option<String>);
+
+fn collect(outcomes: &mut Vec<Attempted>, result: Result<Result<Option<Attempted>, ApiError>, tokio::task::JoinError>) {
+    match result {
+        Ok(Ok(outcome)) => outcomes.extend(outcome),
+        Ok(Err(e)) => {
+            let cause = e.cause();
+            tracing::error!(error = %e.message(), ?cause, "a webhook attempt could not be made");
+        }
+        Err(e) => tracing::error!(error = %e, "a webhook attempt failed"),
+    }
+}
+
+/// One attempt of one delivery: the delivery as it stands after it, and when its destination was disabled, if
+/// the receiver said 410 (`None` when the event is gone).
+async fn attempt(
+    state: &Arc<AppState>,
+    webhook: &Webhook,
+    delivery: Delivery,
+) -> Result<Option<(Delivery, Option<String>)>, ApiError> {
     let (number, name) = (delivery.event_no, webhook.name.clone());
     let (event, destination) =
         state.with_service(move |service| Ok((service.event(number)?, service.destination(&name)?))).await?;
-    let Some(event) = event else { return Ok(()) };
+    let Some(event) = event else { return Ok(None) };
     let now = Utc::now();
     let mut d = delivery;
     if let Some(disabled) = destination.as_ref().and_then(|d| d.disabled_at.clone()) {
@@ -227,7 +281,7 @@ async fn attempt(state: &Arc<AppState>, webhook: &Webhook, delivery: Delivery) -
         d.last_error =
             Some(format!("the destination answered 410 Gone at {disabled} and is disabled: replay to enable it"));
         d.updated_at = stamp(now);
-        return store(state, d, None).await;
+        return Ok(Some((d, None)));
     }
     let body = event.webhook_body();
     let (id, timestamp) = (event.id(), now.timestamp());
@@ -283,25 +337,21 @@ async fn attempt(state: &Arc<AppState>, webhook: &Webhook, delivery: Delivery) -
     if d.status == "dead" {
         tracing::warn!(destination = %d.destination, attempts = d.attempts, "a webhook delivery became a dead letter");
     }
-    store(state, d, disable).await
+    Ok(Some((d, disable)))
 }
 
-async fn store(state: &Arc<AppState>, d: Delivery, disable: Option<String>) -> Result<(), ApiError> {
-    state
-        .with_service_result(move |service| {
-            service.update_delivery(&d)?;
-            if let Some(at) = disable
-                && let Some(destination) = service.destination(&d.destination)?
-            {
-                service.set_destination(&Destination {
-                    disabled_at: Some(at),
-                    disabled_reason: Some("410 Gone".into()),
-                    ..destination
-                })?;
-            }
-            Ok(())
-        })
-        .await
+fn record(service: &Service, d: &Delivery, disable: Option<String>) -> Result<(), ApiError> {
+    service.update_delivery(d)?;
+    if let Some(at) = disable
+        && let Some(destination) = service.destination(&d.destination)?
+    {
+        service.set_destination(&Destination {
+            disabled_at: Some(at),
+            disabled_reason: Some("410 Gone".into()),
+            ..destination
+        })?;
+    }
+    Ok(())
 }
 
 /// Resets a delivery to be sent now, under the same `webhook-id` (its event's), and enables its destination.

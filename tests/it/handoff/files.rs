@@ -91,9 +91,10 @@ fn salesforce_files_match_their_manifest_and_outcomes_come_back() {
     std::fs::write(
         &outcomes,
         format!(
-            "SafeHaven_Signal_Id__c,Id,Status,IsClosed,ClosedDate\n{},5003000000D8cuIAAR,Working,false,\n{},5003000000D8cuJAAR,Closed,true,2026-12-01T10:00:00.000Z\nSH-A-0099999,5003000000D8cuKAAR,New,false,\n",
+            "SafeHaven_Signal_Id__c,Id,Status,IsClosed,ClosedDate\n{},5003000000D8cuIAAR,Working,false,\n{},5003000000D8cuJAAR,Closed,true,{}\nSH-A-0099999,5003000000D8cuKAAR,New,false,\n",
             signal(&alerts[0]),
-            signal(&alerts[1])
+            signal(&alerts[1]),
+            (chrono::Utc::now() + chrono::Duration::minutes(5)).format("%Y-%m-%dT%H:%M:%S%.3fZ")
         ),
     )
     .unwrap();
