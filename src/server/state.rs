@@ -107,7 +107,25 @@ impl AppState {
     }
 
     /// Routes signals by `handoff`'s rules and delivers them to its webhooks.
+    /// A destination seen for the first time starts from the newest event: it is not sent the outbox's history
+    /// (an export carries that), but everything from now on.
     pub fn with_handoff(self: Arc<Self>, handoff: super::Handoff) -> Arc<Self> {
+        if let Ok(service) = self.service.lock() {
+            for webhook in &handoff.webhooks {
+                let registered = service.destination(&webhook.name).ok().flatten().is_some();
+                if !registered && let Ok(cursor) = service.last_event_no() {
+                    let destination = crate::warehouse::service::Destination {
+                        name: webhook.name.clone(),
+                        cursor,
+                        disabled_at: None,
+                        disabled_reason: None,
+                    };
+                    if let Err(e) = service.set_destination(&destination) {
+                        tracing::warn!(error = %e, webhook = %webhook.name, "cannot register a webhook destination");
+                    }
+                }
+            }
+        }
         let _ = self.handoff.set(Arc::new(handoff));
         self
     }

@@ -175,20 +175,13 @@ async fn enqueue(state: &Arc<AppState>, handoff: &Arc<Handoff>) -> Result<(), Ap
     state
         .with_service_result(move |service| {
             for webhook in &h.webhooks {
-                // A destination added later starts from now: it is not sent the outbox's history (an export is).
-                let destination = match service.destination(&webhook.name)? {
-                    Some(d) => d,
-                    None => {
-                        let new = Destination {
-                            name: webhook.name.clone(),
-                            cursor: service.last_event_no()?,
-                            disabled_at: None,
-                            disabled_reason: None,
-                        };
-                        service.set_destination(&new)?;
-                        new
-                    }
-                };
+                // Registered when the server started (`AppState::with_handoff`), from the newest event then.
+                let destination = service.destination(&webhook.name)?.unwrap_or(Destination {
+                    name: webhook.name.clone(),
+                    cursor: 0,
+                    disabled_at: None,
+                    disabled_reason: None,
+                });
                 let events = service.events(destination.cursor, i64::MAX, BATCH)?;
                 let Some(last) = events.last().map(|e| e.number) else { continue };
                 let now = stamp(Utc::now());
