@@ -104,3 +104,23 @@ fn now() -> String {
 fn open(data_dir: &Path) -> Result<crate::warehouse::Warehouse, Error> {
     Ok(crate::warehouse::Warehouse::open_read_only(&crate::warehouse::path_in(data_dir))?)
 }
+
+/// How long the CLI waits for the serving process to answer a command from the inbox (a drill's start builds
+/// its timeline first).
+const REPLY_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Hands a command (a drill's, or hand-off's export and outcomes) to the server at `url` through the data dir's
+/// inbox and waits for its reply; a refusal is the user's to fix.
+fn send_to_server(
+    data_dir: &Path,
+    command: &crate::warehouse::drill_log::Command,
+    url: &str,
+) -> Result<crate::warehouse::drill_log::Reply, Error> {
+    let reply = crate::warehouse::drill_log::send(data_dir, command, REPLY_WAIT)?.ok_or_else(|| {
+        Error::CheckFailed(format!(
+            "the server at {url} did not answer within {} s: is it still starting? Try again, or check its log",
+            REPLY_WAIT.as_secs()
+        ))
+    })?;
+    if reply.ok { Ok(reply) } else { Err(Error::Usage(reply.message)) }
+}

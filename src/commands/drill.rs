@@ -15,9 +15,6 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-/// How long the CLI waits for the server to take a command (a start builds the drill's timeline first).
-const REPLY_WAIT: Duration = Duration::from_secs(60);
-
 /// A preset by name, or a drill file by path.
 pub fn load_drill(name: &str) -> Result<Drill, Error> {
     load_definition(name, "drill", &drill::PRESETS, drill::preset, Drill::parse)
@@ -49,7 +46,7 @@ fn start(args: DrillStartArgs, out: &mut dyn Write) -> Result<(), Error> {
                 data_dir.display()
             );
         }
-        let reply = send(data_dir, &command, &url)?;
+        let reply = super::send_to_server(data_dir, &command, &url)?;
         writeln!(out, "{}", reply.message)?;
         writeln!(
             out,
@@ -94,16 +91,6 @@ fn start(args: DrillStartArgs, out: &mut dyn Write) -> Result<(), Error> {
 }
 
 /// Sends a command to the serving process and returns its reply; a refusal is the error it gives.
-fn send(data_dir: &Path, command: &Command, url: &str) -> Result<store::Reply, Error> {
-    let reply = store::send(data_dir, command, REPLY_WAIT)?.ok_or_else(|| {
-        Error::CheckFailed(format!(
-            "the server at {url} did not answer within {} s: is it still starting? Try again, or check its log",
-            REPLY_WAIT.as_secs()
-        ))
-    })?;
-    if reply.ok { Ok(reply) } else { Err(Error::Usage(reply.message)) }
-}
-
 fn control(args: DataDirOnly, command: Command, out: &mut dyn Write) -> Result<(), Error> {
     let data_dir = &args.data_dir.data_dir;
     let url = store::running_server(data_dir)?.ok_or_else(|| {
@@ -112,7 +99,7 @@ fn control(args: DataDirOnly, command: Command, out: &mut dyn Write) -> Result<(
             data_dir.display()
         ))
     })?;
-    let reply = send(data_dir, &command, &url)?;
+    let reply = super::send_to_server(data_dir, &command, &url)?;
     writeln!(out, "{}", reply.message)?;
     Ok(())
 }

@@ -13,7 +13,6 @@ use crate::warehouse::drill_log::{self, Command};
 use crate::warehouse::service::Service;
 use std::io::Write;
 use std::path::Path;
-use std::time::Duration;
 
 /// What the installation key is stretched into for the config file's sealed secrets.
 const SECRETS_PURPOSE: &str = "handoff-secrets";
@@ -51,26 +50,20 @@ pub fn load(data_dir: &Path, masker: &Masker) -> Result<Handoff, Error> {
         }
     }
     let field_map = appliance.field_map().map_err(Error::Usage)?;
-    Ok(Handoff::new(rules, source, webhooks, field_map))
+    Ok(Handoff::new(rules, webhooks, field_map))
 }
 
 /// Hand-off for the CLI's own use: rules and field map, no webhooks (the CLI never sends).
 fn offline(data_dir: &Path) -> Result<Handoff, Error> {
     let rules = super::rules::load_rules(None, data_dir)?;
-    let source = rules.file().to_owned();
     let field_map = Appliance::load(data_dir)?.field_map().map_err(Error::Usage)?;
-    Ok(Handoff::new(rules, source, Vec::new(), field_map))
+    Ok(Handoff::new(rules, Vec::new(), field_map))
 }
 
 /// Hands a command to the server holding the data dir, if one does; its reply's message, or the error.
 fn via_server(data_dir: &Path, command: &Command) -> Result<Option<serde_json::Value>, Error> {
     let Some(url) = drill_log::running_server(data_dir)? else { return Ok(None) };
-    let reply = drill_log::send(data_dir, command, Duration::from_secs(60))?.ok_or_else(|| {
-        Error::CheckFailed(format!("the server at {url} did not answer within 60 s; is it still running?"))
-    })?;
-    if !reply.ok {
-        return Err(Error::Usage(reply.message));
-    }
+    let reply = super::send_to_server(data_dir, command, &url)?;
     serde_json::from_str(&reply.message).map(Some).map_err(|e| Error::CheckFailed(format!("the server's answer: {e}")))
 }
 

@@ -159,7 +159,7 @@ pub(super) fn serve(
         }
         if !handoff.webhooks.is_empty() {
             let names: Vec<&str> = handoff.webhooks.iter().map(|w| w.name.as_str()).collect();
-            tracing::info!(webhooks = ?names, rules = %handoff.rules_source, "hand-off webhooks configured");
+            tracing::info!(webhooks = ?names, rules = %handoff.rules.file(), "hand-off webhooks configured");
         }
         state = state.with_handoff(handoff);
         if let Ok(artifact) = artifact {

@@ -7,7 +7,7 @@ pub mod outcomes;
 pub mod worker;
 
 use crate::config::Webhook;
-use crate::handoff::rules::{self, Routed, Rules};
+use crate::handoff::rules::{self, Routed, Rules, SlaClock};
 use crate::handoff::salesforce::FieldMap;
 use crate::handoff::signal::{EventKind, Payload, SignalId, alert_id};
 use crate::handoff::workflow::{Act, ClosingReason, State};
@@ -15,9 +15,10 @@ use crate::privacy::audit::Event as AuditEvent;
 use crate::server::json::{ApiJson, ApiPath};
 use crate::server::{ApiError, AppState, Caller, Shared};
 use crate::text::clip;
-use crate::warehouse::service::{Service, Signal};
+use crate::warehouse::service::{Alert, Service, Signal};
 use axum::Json;
 use axum::extract::{Extension, Query, State as AxumState};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -26,9 +27,8 @@ use std::sync::Arc;
 /// What the server knows about hand-off: the routing rules, the webhook destinations, the Salesforce field map,
 /// and how to wake the worker.
 pub struct Handoff {
+    /// The routing rules; `rules.file()` says where they came from (`DATA_DIR/routing.toml`, or the built-in ones).
     pub rules: Rules,
-    /// Where `rules` came from: `DATA_DIR/routing.toml`, or the built-in rules.
-    pub rules_source: String,
     pub webhooks: Vec<Webhook>,
     pub field_map: FieldMap,
     /// Rung after every act, so the worker sends its event at once.
@@ -39,11 +39,10 @@ pub struct Handoff {
 }
 
 impl Handoff {
-    pub fn new(rules: Rules, rules_source: String, webhooks: Vec<Webhook>, field_map: FieldMap) -> Handoff {
+    pub fn new(rules: Rules, webhooks: Vec<Webhook>, field_map: FieldMap) -> Handoff {
         let (replays, inbox) = tokio::sync::mpsc::unbounded_channel();
         Handoff {
             rules,
-            rules_source,
             webhooks,
             field_map,
             wake: tokio::sync::Notify::new(),
@@ -54,11 +53,7 @@ impl Handoff {
 
     /// The built-in rules, no webhooks, the default field map.
     pub fn builtin() -> Handoff {
-        {
-            let rules = Rules::builtin();
-            let source = rules.file().to_owned();
-            Handoff::new(rules, source, Vec::new(), FieldMap::default())
-        }
+        Handoff::new(Rules::builtin(), Vec::new(), FieldMap::default())
     }
 
     /// The route a signal lands in: the first of the rules' results (`continue` routes add notifications, not
@@ -83,8 +78,19 @@ pub fn facts(p: &Payload) -> rules::Facts {
     }
 }
 
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+/// A time as signals store it: RFC 3339, UTC, milliseconds.
+fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// A stored time, back.
+fn parse_time(t: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(t).ok().map(|t| t.with_timezone(&Utc))
+}
+
+/// Now, as signals store it.
+pub fn now() -> String {
+    stamp(Utc::now())
 }
 
 /// What a new signal is about: everything but its workflow.
@@ -176,29 +182,48 @@ pub struct Move<'a> {
     pub crm_id: Option<String>,
     /// For an escalation: the step and the queue notified.
     pub escalation: Option<(u32, String)>,
+    /// A note for SafeHaven's own record of an alert (never sent: the payload has no field for it).
+    pub note: Option<&'a str>,
+}
+
+/// The state `act` moves a signal to, or 409. A signal handed off before its CRM record was known takes the
+/// record's ID when it arrives (a hand-off again, with a new CRM ID).
+fn next_state(signal: &Signal, act: Act, crm_id: Option<&str>) -> Result<State, ApiError> {
+    let p = &signal.payload;
+    let new_crm_id = crm_id.is_some() && crm_id != p.crm_id.as_deref();
+    match (act, p.state) {
+        (Act::HandOff, State::HandedOff) if new_crm_id => Ok(State::HandedOff),
+        (act, state) => state.after(act).map_err(|why| ApiError::Conflict(format!("{}: {why}", p.signal_id))),
+    }
 }
 
 /// Whether `act` is possible on the signal now (409 if not): checked before the act is audited, so the audit log
 /// holds only acts that happened.
-fn possible(service: &Service, id: &SignalId, act: Act, crm_id: Option<&str>) -> Result<(), ApiError> {
+pub fn possible(service: &Service, id: &SignalId, act: Act, crm_id: Option<&str>) -> Result<(), ApiError> {
     let signal = service.signal(id)?.ok_or_else(|| ApiError::NotFound(format!("no signal {id}")))?;
-    let new_crm_id = crm_id.is_some() && crm_id != signal.payload.crm_id.as_deref();
-    if act == Act::HandOff && signal.payload.state == State::HandedOff && new_crm_id {
-        return Ok(());
+    next_state(&signal, act, crm_id).map(|_| ())
+}
+
+/// The signal of an alert, opening it now for an alert from before hand-off (so an act on it has an event to
+/// follow); 409 for such an alert that is closed already.
+pub fn alert_signal_of(handoff: &Handoff, service: &Service, alert: &Alert) -> Result<SignalId, ApiError> {
+    let id = SignalId::alert(alert.number);
+    if service.signal(&id)?.is_none() {
+        if alert.status == State::Closed.name() {
+            return Err(ApiError::Conflict(format!("alert {} is closed", alert_id(alert.number))));
+        }
+        let new = alert_signal(alert.number, &alert.masked_id, &alert.level, Vec::new(), None, None, None);
+        open(handoff, service, new, &alert.opened_at)?;
     }
-    signal.payload.state.after(act).map(|_| ()).map_err(|why| ApiError::Conflict(format!("{id}: {why}")))
+    Ok(id)
 }
 
 /// Moves a signal through its workflow and records the event, in the caller's transaction; 409 when the act
 /// is not possible now, 404 when there is no such signal.
 pub fn transition(service: &Service, id: &SignalId, m: Move<'_>) -> Result<Signal, ApiError> {
     let mut signal = service.signal(id)?.ok_or_else(|| ApiError::NotFound(format!("no signal {id}")))?;
-    // A signal handed off before its CRM record was known takes the record's ID when it arrives.
-    let new_crm_id = m.crm_id.is_some() && m.crm_id != signal.payload.crm_id;
-    let state = match (m.act, signal.payload.state) {
-        (Act::HandOff, State::HandedOff) if new_crm_id => State::HandedOff,
-        (act, state) => state.after(act).map_err(|why| ApiError::Conflict(format!("{id}: {why}")))?,
-    };
+    let state = next_state(&signal, m.act, m.crm_id.as_deref())?;
+    let before = signal.payload.state;
     let p = &mut signal.payload;
     let event = match m.act {
         Act::Acknowledge => {
@@ -232,24 +257,37 @@ pub fn transition(service: &Service, id: &SignalId, m: Move<'_>) -> Result<Signa
     p.type_name = event.type_name(p.kind);
     p.occurred_at = m.at.to_owned();
     service.record_event(&signal)?;
+    // An alert's own row follows its signal (the DV queue lists it), with the act's note if it has one.
+    if let Some(number) = id.alert_number()
+        && (state != before || m.note.is_some())
+    {
+        service.update_alert(number, state.name(), m.at, m.actor, m.note)?;
+    }
     Ok(signal)
 }
 
+/// A signal's SLA clocks by its route: time to acknowledge (stopped by an acknowledgement, a hand-off or a close)
+/// and time to hand off (stopped by a hand-off or a close). `None` when no route takes it.
+pub fn clocks(handoff: &Handoff, signal: &Signal, now: DateTime<Utc>) -> Option<[SlaClock; 2]> {
+    let time = |t: Option<&str>| t.and_then(parse_time);
+    let routed = handoff.route(&signal.payload)?;
+    let opened = time(Some(&signal.payload.opened_at)).unwrap_or(now);
+    let (acknowledged, handed, closed) = (
+        time(signal.acknowledged_at.as_deref()),
+        time(signal.handed_off_at.as_deref()),
+        time(signal.closed_at.as_deref()),
+    );
+    Some([
+        routed.sla.acknowledge.state(opened, acknowledged.or(handed).or(closed), now),
+        routed.sla.handoff.state(opened, handed.or(closed), now),
+    ])
+}
+
 /// A signal as the dashboard shows it: its workflow and its SLA clocks.
-pub fn render(handoff: &Handoff, signal: &Signal, now: chrono::DateTime<chrono::Utc>) -> Value {
+pub fn render(handoff: &Handoff, signal: &Signal, now: DateTime<Utc>) -> Value {
     let p = &signal.payload;
-    let time = |t: &Option<String>| {
-        t.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&chrono::Utc))
-    };
-    let opened = time(&Some(p.opened_at.clone())).unwrap_or(now);
-    let sla = handoff.route(p).map(|routed| {
-        let acknowledged = time(&signal.acknowledged_at).or(time(&signal.handed_off_at)).or(time(&signal.closed_at));
-        let handed = time(&signal.handed_off_at).or(time(&signal.closed_at));
-        json!({
-            "acknowledge": routed.sla.acknowledge.state(opened, acknowledged, now),
-            "handoff": routed.sla.handoff.state(opened, handed, now),
-        })
-    });
+    let sla = clocks(handoff, signal, now)
+        .map(|[acknowledge, handoff]| json!({ "acknowledge": acknowledge, "handoff": handoff }));
     json!({
         "signalId": p.signal_id,
         "kind": p.kind,
@@ -314,14 +352,7 @@ async fn hand_off(
                         None => format!("{id} has not been flagged for review: flag the case first"),
                     }));
                 };
-                if alert.status == State::Closed.name() {
-                    return Err(ApiError::Conflict(format!(
-                        "alert {} is closed; it cannot be handed off",
-                        alert_id(alert.number)
-                    )));
-                }
-                let new = alert_signal(alert.number, &alert.masked_id, &alert.level, Vec::new(), None, None, None);
-                open(&rules, service, new, &alert.opened_at)?;
+                alert_signal_of(&rules, service, &alert)?;
             }
             possible(service, &id, Act::HandOff, crm_id.as_deref())?;
             let event = AuditEvent {
@@ -331,12 +362,16 @@ async fn hand_off(
                 reason: crm_id.as_deref().map(|c| format!("CRM record {c}")).unwrap_or_default(),
             };
             audit.append(event, at.clone()).map_err(ApiError::internal)?;
-            let m = Move { act: Act::HandOff, actor: &caller.name, at: &at, reason: None, crm_id, escalation: None };
-            let signal = transition(service, &id, m)?;
-            if let Some(number) = id.alert_number() {
-                service.update_alert(number, State::HandedOff.name(), &at, &caller.name, None)?;
-            }
-            Ok(signal)
+            let m = Move {
+                act: Act::HandOff,
+                actor: &caller.name,
+                at: &at,
+                reason: None,
+                crm_id,
+                escalation: None,
+                note: None,
+            };
+            transition(service, &id, m)
         })
         .await?;
     handoff.wake.notify_one();
@@ -436,7 +471,8 @@ async fn case_act(
                 reason: reason.map(|r| r.name().to_owned()).unwrap_or_default(),
             };
             audit.append(event, at.clone()).map_err(ApiError::internal)?;
-            transition(service, &id, Move { act, actor: &caller.name, at: &at, reason, crm_id: None, escalation: None })
+            let m = Move { act, actor: &caller.name, at: &at, reason, crm_id: None, escalation: None, note: None };
+            transition(service, &id, m)
         })
         .await?;
     handoff.wake.notify_one();
@@ -491,7 +527,7 @@ pub async fn outbox(
         "events": events.iter().map(|e| json!({ "eventNo": e.number, "eventId": e.id(), "payload": e.payload })).collect::<Vec<_>>(),
         "lastEventNo": last,
         "signals": signals.iter().map(|s| render(&handoff, s, now)).collect::<Vec<_>>(),
-        "rules": handoff.rules_source,
+        "rules": handoff.rules.file(),
     })))
 }
 

@@ -10,6 +10,7 @@
 //! Needs `chromium` on PATH (`apt-get install chromium`; `.ci/run` installs it). Without it the test fails on
 //! CI and is skipped, with a message, elsewhere.
 
+use crate::support::binary::Server;
 use crate::support::{assert_exit, safehaven, seed_into, serve, stdout};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -50,23 +51,11 @@ fn load(chromium: &Path, url: &str, shot: Option<&str>) -> String {
 }
 
 /// A JSON request to the real server as `token`, over plain HTTP/1.1 on the loopback; panics unless it answers 2xx.
-fn call(base: &str, token: &str, method: &str, path: &str, body: Option<serde_json::Value>) -> serde_json::Value {
-    use std::io::{Read, Write};
-    let authority = base.trim_start_matches("http://");
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let mut stream = std::net::TcpStream::connect(authority).unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {token}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (head, json) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    assert!(head.starts_with("HTTP/1.1 2"), "{method} {path}: {response}");
-    serde_json::from_str(json).unwrap_or_else(|e| panic!("{method} {path}: {e}: {json}"))
+/// A request the page depends on: it must succeed.
+fn call(server: &Server, token: &str, method: &str, path: &str, body: Option<serde_json::Value>) -> serde_json::Value {
+    let (status, json) = server.call(method, path, token, body);
+    assert!((200..300).contains(&status), "{method} {path}: {status} {json}");
+    json
 }
 
 fn encode(text: &str) -> String {
@@ -205,7 +194,7 @@ fn every_view_renders_in_a_real_browser() {
     // Hand-off: a critical assessment opens an alert, acknowledged through the API; a case is flagged for review.
     // The DV view shows the alert's owner and state, the case list and page the flagged case's signal, and the
     // admin's Hand-off view both acts in its outbox (and says no webhook is configured).
-    let overview = call(&server.base, &admin, "GET", "/api/v1/dv/overview", None);
+    let overview = call(&server, &admin, "GET", "/api/v1/dv/overview", None);
     let survivor = overview["survivors"]
         .as_array()
         .unwrap()
@@ -215,12 +204,12 @@ fn every_view_renders_in_a_real_browser() {
         .expect("a critical survivor among the highest scores")
         .to_owned();
     let body = serde_json::json!({ "userId": survivor });
-    let assessed = call(&server.base, &admin, "POST", "/api/v1/risk-assessment/create", Some(body));
+    let assessed = call(&server, &admin, "POST", "/api/v1/risk-assessment/create", Some(body));
     let alert = assessed["alertId"].as_str().expect("a critical assessment opens an alert").to_owned();
     let acknowledge = format!("/api/v1/alerts/{alert}/acknowledge");
-    call(&server.base, &admin, "POST", &acknowledge, Some(serde_json::json!({ "note": "browser check" })));
+    call(&server, &admin, "POST", &acknowledge, Some(serde_json::json!({ "note": "browser check" })));
     let flag = format!("/api/v1/cases/{id}/flag");
-    let flagged = call(&server.base, &admin, "POST", &flag, Some(serde_json::json!({ "reason": "browser check" })));
+    let flagged = call(&server, &admin, "POST", &flag, Some(serde_json::json!({ "reason": "browser check" })));
     let (alert_signal, case_signal) =
         (format!("SH-A-{}", &alert[3..]), flagged["signalId"].as_str().unwrap().to_owned());
     let handoff = load(&chromium, &view(&admin, "/handoff"), None);

@@ -158,7 +158,7 @@ fn measure(dir: &std::path::Path, args: &BenchHandoffArgs) -> Result<HandoffBenc
         let files = make_state("files")?;
         let outbox = bench::outbox(&files, args.events as usize).await.map_err(|e| Error::CheckFailed(e.message()))?;
         let rules_only = crate::handoff::rules::Rules::builtin();
-        let handoff = crate::server::Handoff::new(rules_only, "built-in".into(), vec![webhook], Default::default());
+        let handoff = crate::server::Handoff::new(rules_only, vec![webhook], Default::default());
         let hooks = make_state("webhooks")?.with_handoff(handoff);
         let webhooks = bench::deliveries(&hooks, &receiver, args.events as usize, args.samples as usize)
             .await

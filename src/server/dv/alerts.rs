@@ -110,18 +110,11 @@ async fn act(
         .with_service_result(move |service| {
             let alert =
                 service.alert(number)?.ok_or_else(|| ApiError::NotFound(format!("no alert {}", alert_id(number))))?;
-            let allowed = match to {
-                "acknowledged" => alert.status == "open",
-                _ => alert.status != "closed",
-            };
-            if !allowed {
-                return Err(ApiError::Conflict(format!(
-                    "alert {} is {}; it cannot be {to}",
-                    alert_id(number),
-                    alert.status
-                )));
-            }
-            let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            // The workflow decides whether the act is possible, before anything is recorded.
+            let id = handoff::alert_signal_of(&h, service, &alert)?;
+            let act = if to == "acknowledged" { Act::Acknowledge } else { Act::Close };
+            handoff::possible(service, &id, act, None)?;
+            let at = handoff::now();
             // The act is recorded in the audit log first: if that fails, nothing changes.
             let event = Event {
                 actor: caller.name.clone(),
@@ -130,15 +123,15 @@ async fn act(
                 reason: note.clone().unwrap_or_default(),
             };
             audit.append(event, at.clone()).map_err(ApiError::internal)?;
-            service.update_alert(number, to, &at, &caller.name, note.as_deref())?;
-            let id = SignalId::alert(number);
-            if service.signal(&id)?.is_none() {
-                // An alert from before hand-off: its signal opens now, so the act has an event to follow.
-                let new = handoff::alert_signal(number, &alert.masked_id, &alert.level, Vec::new(), None, None, None);
-                handoff::open(&h, service, new, &alert.opened_at)?;
-            }
-            let act = if to == "acknowledged" { Act::Acknowledge } else { Act::Close };
-            let m = handoff::Move { act, actor: &caller.name, at: &at, reason, crm_id: None, escalation: None };
+            let m = handoff::Move {
+                act,
+                actor: &caller.name,
+                at: &at,
+                reason,
+                crm_id: None,
+                escalation: None,
+                note: note.as_deref(),
+            };
             let signal = handoff::transition(service, &id, m)?;
             let alert = service.alert(number)?.ok_or_else(|| ApiError::internal("alert vanished"))?;
             Ok((alert, signal))

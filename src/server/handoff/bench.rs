@@ -90,7 +90,7 @@ fn open_each(
     n: usize,
 ) -> Result<(), ApiError> {
     for i in 0..n as i64 {
-        let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let at = super::now();
         let number = from + i;
         let masked = format!("SH-{:04}-BNCH", number % 10_000);
         let new = alert_signal(

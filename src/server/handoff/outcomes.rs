@@ -132,11 +132,9 @@ pub fn import(
             continue;
         }
         if state != State::HandedOff || !crm_known {
-            let m = Move { act: Act::HandOff, actor, at, reason: None, crm_id: Some(crm_id.clone()), escalation: None };
+            let crm_id = Some(crm_id.clone());
+            let m = Move { act: Act::HandOff, actor, at, reason: None, crm_id, escalation: None, note: None };
             transition(service, &signal_id, m)?;
-            if let Some(number) = signal_id.alert_number() {
-                service.update_alert(number, State::HandedOff.name(), at, actor, None)?;
-            }
             report.handed_off += 1;
         }
         if is_closed {
@@ -148,11 +146,9 @@ pub fn import(
                 reason: Some(ClosingReason::Referred),
                 crm_id: Some(crm_id.clone()),
                 escalation: None,
+                note: None,
             };
             transition(service, &signal_id, m)?;
-            if let Some(number) = signal_id.alert_number() {
-                service.update_alert(number, State::Closed.name(), when, actor, None)?;
-            }
             report.closed += 1;
         }
     }
@@ -216,7 +212,7 @@ pub fn export_to(
             .collect::<Vec<_>>()
             .join("; "),
     };
-    let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let at = super::now();
     audit.append(event, at).map_err(ApiError::internal)?;
     Ok(export.manifest)
 }

@@ -6,14 +6,14 @@
 //! under the same `webhook-id`. A delivery is marked delivered only after the receiver's 2xx, so a crash between
 //! the two sends it again: receivers deduplicate on `webhook-id`.
 
-use super::{Handoff, Move, transition};
+use super::{Handoff, Move, parse_time as parse, stamp, transition};
 use crate::config::Webhook;
 use crate::handoff::signal::Event;
 use crate::handoff::webhook::Outcome;
 use crate::handoff::workflow::Act;
 use crate::server::{ApiError, AppState};
 use crate::warehouse::service::{Delivery, Destination, Service};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,14 +49,6 @@ pub fn render_delivery(d: &Delivery) -> Value {
         "updatedAt": d.updated_at,
         "deliveredAt": d.delivered_at,
     })
-}
-
-fn stamp(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-fn parse(t: &str) -> Option<DateTime<Utc>> {
-    chrono::DateTime::parse_from_rfc3339(t).ok().map(|t| t.with_timezone(&Utc))
 }
 
 /// At most this many events are given deliveries, and this many deliveries sent, per round.
@@ -143,6 +135,7 @@ async fn escalate(state: &Arc<AppState>, handoff: &Arc<Handoff>) -> Result<(), A
                         reason: None,
                         crm_id: None,
                         escalation: Some((notification.step, notification.queue.clone())),
+                        note: None,
                     };
                     transition(service, &signal.payload.signal_id, m)?;
                     escalated += 1;
@@ -383,15 +376,8 @@ pub fn gauges(service: &Service, handoff: &Handoff) -> crate::warehouse::Result<
     let now = Utc::now();
     let mut violations: std::collections::BTreeMap<(String, String), i64> = Default::default();
     for signal in service.signals(None)? {
-        let Some(routed) = handoff.route(&signal.payload) else { continue };
-        let Some(opened) = parse(&signal.payload.opened_at) else { continue };
-        let time = |t: &Option<String>| t.as_deref().and_then(parse);
-        let acknowledged = time(&signal.acknowledged_at).or(time(&signal.handed_off_at)).or(time(&signal.closed_at));
-        let handed = time(&signal.handed_off_at).or(time(&signal.closed_at));
-        for (timer, clock) in [
-            ("acknowledge", routed.sla.acknowledge.state(opened, acknowledged, now)),
-            ("handoff", routed.sla.handoff.state(opened, handed, now)),
-        ] {
+        let Some([acknowledge, handoff]) = super::clocks(handoff, &signal, now) else { continue };
+        for (timer, clock) in [("acknowledge", acknowledge), ("handoff", handoff)] {
             let entry = violations.entry((signal.payload.route.clone(), timer.to_owned())).or_default();
             *entry += i64::from(clock.state == crate::handoff::rules::SlaState::Violated);
         }

@@ -4,13 +4,13 @@
 //! the destination is gone, are counted in `/metrics` without IDs, and replay under the same `webhook-id`; a
 //! `kill -9` of the server mid-delivery loses nothing and duplicates nothing beyond the receiver's idempotency key.
 
-use crate::support::binary::{assert_exit, safehaven, stdout};
+use crate::support::binary::{Server, assert_exit, safehaven, serve, stdout};
 use safehaven::handoff::webhook::Secret;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -111,80 +111,6 @@ async fn receive(
     }
 }
 
-/// The real server on a data dir; SIGKILLed when dropped (or by `kill`).
-pub struct Serving {
-    child: Child,
-    pub authority: String,
-}
-
-impl Serving {
-    pub fn start(data_dir: &Path) -> Serving {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_safehaven"))
-            .args(["serve", "--port", "0", "--data-dir", data_dir.to_str().unwrap()])
-            .env_remove("RUST_LOG")
-            .env("SAFEHAVEN_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let authority = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("serve printed no URL: {line}"))
-            .trim_start_matches("http://")
-            .trim_end_matches('/')
-            .to_owned();
-        Serving { child, authority }
-    }
-
-    /// `kill -9`.
-    pub fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    /// A request: status and JSON body (`Null` when not JSON).
-    pub fn call(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-        let mut stream = std::net::TcpStream::connect(&self.authority).unwrap();
-        let body = body.map(|b| b.to_string()).unwrap_or_default();
-        let content = if body.is_empty() { String::new() } else { "Content-Type: application/json\r\n".into() };
-        write!(
-            stream,
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\n{content}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.authority,
-            body.len()
-        )
-        .unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
-        let status = response.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
-        let text = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-        // Bodies may come chunked: take the JSON between the first `{` and the last `}`.
-        let json = match (text.find('{'), text.rfind('}')) {
-            (Some(a), Some(b)) if b > a => serde_json::from_str(&text[a..=b]).unwrap_or(Value::Null),
-            _ => Value::Null,
-        };
-        (status, json)
-    }
-
-    pub fn text(&self, path: &str) -> String {
-        let mut stream = std::net::TcpStream::connect(&self.authority).unwrap();
-        write!(stream, "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.authority).unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
-        response
-    }
-}
-
-impl Drop for Serving {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// A small warehouse with an admin and an advocate; their tokens.
 pub fn data_dir_with_users(dir: &Path) -> (String, String) {
     crate::support::seed_into(dir, 200, 3, 2);
@@ -233,7 +159,7 @@ pub fn add_webhook(dir: &Path, name: &str, url: &str, retry_seconds: &[f64], tim
 }
 
 /// Opens `n` alerts through the API: survivors created and screened in by the LAP.
-pub fn open_alerts(server: &Serving, advocate: &str, prefix: &str, n: usize) -> Vec<String> {
+pub fn open_alerts(server: &Server, advocate: &str, prefix: &str, n: usize) -> Vec<String> {
     (0..n)
         .map(|i| {
             let user = format!("{prefix}-{i}");
@@ -267,7 +193,7 @@ pub fn wait_for(seconds: u64, what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
-fn deliveries(server: &Serving, admin: &str) -> Vec<Value> {
+fn deliveries(server: &Server, admin: &str) -> Vec<Value> {
     let (status, body) = server.call("GET", "/api/v1/handoff/deliveries", admin, None);
     assert_eq!(status, 200, "{body}");
     body["deliveries"].as_array().unwrap().clone()
@@ -283,7 +209,7 @@ fn webhooks_arrive_once_signed_retry_dead_letter_and_replay() {
     add_webhook(dir.path(), "flaky", &format!("{base}/flaky"), &[0.2, 0.2, 0.2], 5.0);
     add_webhook(dir.path(), "gone", &format!("{base}/gone"), &[0.2], 5.0);
     add_webhook(dir.path(), "slow", &format!("{base}/slow"), &[0.2, 0.2], 0.5);
-    let server = Serving::start(dir.path());
+    let server = serve(dir.path());
     let alerts = open_alerts(&server, &advocate, "hook", 3);
     let (status, body) =
         server.call("POST", &format!("/api/v1/alerts/{}/acknowledge", alerts[0]), &advocate, Some(json!({})));
@@ -368,12 +294,12 @@ fn a_kill_mid_delivery_loses_nothing_and_the_receiver_deduplicates() {
     let dir = tempfile::tempdir().unwrap();
     let (_admin, advocate) = data_dir_with_users(dir.path());
     add_webhook(dir.path(), "relay", &format!("{}/hold", receiver.base), &[0.2, 0.2, 0.2], 5.0);
-    let server = Serving::start(dir.path());
+    let server = serve(dir.path());
     let alerts = open_alerts(&server, &advocate, "kill", 2);
     // The receiver holds each request 1.5 s: kill the server while the first is in flight.
     wait_for(10, "a delivery in flight", || receiver.received("/hold").iter().any(|r| r.answered.is_none()));
     server.kill();
-    let server = Serving::start(dir.path());
+    let server = serve(dir.path());
     let more = open_alerts(&server, &advocate, "after", 1);
     let expected = alerts.len() + more.len();
     wait_for(30, "every event to be accepted", || {
@@ -436,7 +362,7 @@ fn a_webhook_outside_the_allowed_networks_is_refused_at_start() {
         1,
     );
     std::fs::write(&path, &allowed).unwrap();
-    drop(Serving::start(dir.path()));
+    drop(serve(dir.path()));
     // A plaintext secret is refused, with the command that seals it.
     let plain = std::fs::read_to_string(&path).unwrap();
     let sealed = plain.lines().find(|l| l.starts_with("secret = ")).unwrap().to_owned();

@@ -3,7 +3,8 @@
 //! the manifest; a second export of the same range is byte-identical; `import-outcomes` stores the CRM's IDs,
 //! moves signals on, and reports (never creates) what it does not know.
 
-use super::delivery::{Serving, data_dir_with_users, open_alerts};
+use super::delivery::{data_dir_with_users, open_alerts};
+use crate::support::binary::serve;
 use crate::support::binary::{assert_exit, safehaven, stderr, stdout};
 use serde_json::{Value, json};
 use sha2::Digest;
@@ -30,7 +31,7 @@ fn salesforce_files_match_their_manifest_and_outcomes_come_back() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let (_admin, advocate) = data_dir_with_users(&data);
-    let server = Serving::start(&data);
+    let server = serve(&data);
     let alerts = open_alerts(&server, &advocate, "files", 3);
     let (status, _) =
         server.call("POST", &format!("/api/v1/alerts/{}/acknowledge", alerts[1]), &advocate, Some(json!({})));

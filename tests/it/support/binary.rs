@@ -42,6 +42,57 @@ pub struct Server {
     pub base: String,
 }
 
+impl Server {
+    /// `127.0.0.1:PORT`.
+    pub fn authority(&self) -> &str {
+        self.base.trim_start_matches("http://")
+    }
+
+    /// `kill -9`.
+    pub fn kill(self) {
+        drop(self);
+    }
+
+    /// A request over plain HTTP/1.1: the status and the JSON body (`Null` when there is none).
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let content = if body.is_empty() { "" } else { "Content-Type: application/json\r\n" };
+        let response = self.exchange(&format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\n{content}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.authority(),
+            body.len()
+        ));
+        let status = response.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let text = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        // Bodies may come chunked: the JSON is between the first `{` and the last `}`.
+        let json = match (text.find('{'), text.rfind('}')) {
+            (Some(a), Some(b)) if b > a => serde_json::from_str(&text[a..=b]).unwrap_or(serde_json::Value::Null),
+            _ => serde_json::Value::Null,
+        };
+        (status, json)
+    }
+
+    /// `GET path` without a token: the whole response, head and body.
+    pub fn text(&self, path: &str) -> String {
+        self.exchange(&format!("GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.authority()))
+    }
+
+    fn exchange(&self, request: &str) -> String {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(self.authority()).unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
